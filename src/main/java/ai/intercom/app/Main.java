@@ -1,0 +1,67 @@
+package ai.intercom.app;
+
+import ai.intercom.cluster.NodeRole;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ai-intercom} command line: parses it and hands over to the chosen command. */
+@Command(
+    name = "ai-intercom",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    description = "Agents on several machines find each other, chat and delegate work, overseen by a human.",
+    synopsisSubcommandLabel = "COMMAND",
+    commandListHeading = "%nCommands:%n",
+    footer = {"", "Environment: INTERCOM_HOME (default ~/.config/ai-intercom), INTERCOM_MACHINE_ID,",
+        "INTERCOM_HTTP_PORT, INTERCOM_CLUSTER_PORT, HUB_URL, ... (see README).",
+        "Run 'ai-intercom COMMAND --help' for a command's options."})
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    CommandLine line = new CommandLine(new Main());
+    for (NodeRole role : NodeRole.values()) {
+      line.addSubcommand(role.id(), new NodeCommand(role));
+    }
+    line.setExecutionExceptionHandler(Main::onFailure);
+    line.setParameterExceptionHandler(Main::onBadArguments);
+    return line;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
+  }
+
+  /** Failures of a command: one line on stderr, exit 1. Stack traces go to the log file. */
+  private static int onFailure(Exception e, CommandLine line, CommandLine.ParseResult parsed) {
+    line.getErr().println("ai-intercom: error: " + oneLine(e));
+    return 1;
+  }
+
+  private static int onBadArguments(CommandLine.ParameterException e, String[] args) {
+    PrintWriter err = e.getCommandLine().getErr();
+    err.println("ai-intercom: " + e.getMessage());
+    err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+    return 2;
+  }
+
+  static String oneLine(Throwable e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.replace('\n', ' ').trim();
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"ai-intercom " + Version.current()};
+    }
+  }
+}

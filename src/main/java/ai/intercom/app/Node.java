@@ -1,0 +1,218 @@
+package ai.intercom.app;
+
+import ai.intercom.cluster.NodeRole;
+import ai.intercom.http.ApiRoutes;
+import ai.intercom.http.HttpServer;
+import ai.intercom.mission.ChatThread;
+import ai.intercom.mission.Mission;
+import ai.intercom.persistence.SqliteJournalSchema;
+import ai.intercom.registry.Machine;
+import ai.intercom.registry.Session;
+import ai.intercom.security.LocalToken;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boots one node: its home, journal schema, local token, the actor system with
+ * its cluster roles, the sharded entities and the HTTP API, then joins the
+ * cluster. Anything that fails on the way stops the node with one clear reason.
+ */
+public final class Node {
+
+  public static final String SYSTEM_NAME = "ai-intercom";
+
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+  private final Settings settings;
+  private final ActorSystem<Void> system;
+  private final CompletableFuture<InetSocketAddress> ready;
+
+  private Node(Settings settings, ActorSystem<Void> system, CompletableFuture<InetSocketAddress> ready) {
+    this.settings = settings;
+    this.system = system;
+    this.ready = ready;
+  }
+
+  /**
+   * Starts a node. Returns once the actor system runs; {@link #ready()} completes
+   * when the HTTP API is bound and this node is Up in the cluster.
+   *
+   * @throws StartupException when the home, the journal, a port or the config is unusable
+   */
+  public static Node start(Settings settings, Config config) {
+    NodeRole role = settings.mode();
+    IntercomHome.prepare(settings);
+    if (role.hostsEntities()) {
+      createJournalSchema(settings);
+    }
+    requireFree(settings.hub().listen(), "HTTP", "INTERCOM_HTTP_PORT or intercom.hub.listen");
+    requireFree(
+        new HostPort(settings.cluster().host(), settings.cluster().port()),
+        "cluster",
+        "INTERCOM_CLUSTER_PORT or intercom.cluster.port");
+    List<Address> seeds = seedNodes(settings);
+    LocalToken token = LocalToken.generate();
+    try {
+      token.writeTo(settings.localTokenFile());
+    } catch (IOException e) {
+      throw new StartupException(
+          "cannot write " + settings.localTokenFile() + ": " + IntercomHome.reason(e), e);
+    }
+
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, nodeConfig(settings, config));
+    } catch (RuntimeException e) {
+      throw new StartupException("cannot start the actor system: " + rootMessage(e), e);
+    }
+
+    Machine.init(system);
+    Mission.init(system);
+    ChatThread.init(system);
+    Session.init(system);
+
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(null));
+    join(system, seeds);
+
+    CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
+    HttpServer.start(
+            system,
+            settings.hub().listen(),
+            new ApiRoutes(system, settings.machine().id(), token).route())
+        .thenApply(ServerBinding::localAddress)
+        .thenCombine(up, (address, ignored) -> address)
+        .whenComplete(
+            (address, error) -> {
+              if (error == null) {
+                ready.complete(address);
+              } else {
+                ready.completeExceptionally(
+                    new StartupException(
+                        "cannot serve HTTP on " + settings.hub().listen() + ": " + rootMessage(error), error));
+                system.terminate();
+              }
+            });
+    return new Node(settings, system, ready);
+  }
+
+  /** The bound HTTP address, once the node is Up and serving. */
+  public CompletionStage<InetSocketAddress> ready() {
+    return ready;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Leaves the cluster and stops, as on SIGTERM. */
+  public CompletionStage<Done> stop() {
+    return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+  }
+
+  private static void createJournalSchema(Settings settings) {
+    try {
+      SqliteJournalSchema.ensure(settings.journalFile());
+    } catch (SQLException e) {
+      throw new StartupException("cannot open the journal " + settings.journalFile() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Refuses early, with a clear line, a port that another process holds. */
+  private static void requireFree(HostPort address, String what, String setting) {
+    if (address.port() == 0) {
+      return;
+    }
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(address.host(), address.port()));
+    } catch (BindException e) {
+      throw new StartupException(
+          what + " address " + address + " is already in use (another node running? change " + setting + ")", e);
+    } catch (IOException e) {
+      throw new StartupException("cannot listen on " + what + " address " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Config nodeConfig(Settings settings, Config config) {
+    return ConfigFactory.empty()
+        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(settings.mode().clusterRoles()))
+        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(settings.cluster().host()))
+        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(settings.cluster().port()))
+        .withFallback(config);
+  }
+
+  /** Daemons join the hub; a hub or standalone node forms the cluster unless seeds are configured. */
+  static List<Address> seedNodes(Settings settings) {
+    List<HostPort> configured = settings.cluster().seedNodes();
+    if (!configured.isEmpty()) {
+      return configured.stream().map(Node::address).toList();
+    }
+    if (settings.mode() != NodeRole.DAEMON) {
+      return List.of();
+    }
+    String hubUrl = settings.hub().url();
+    if (hubUrl.isBlank()) {
+      throw new StartupException(
+          "a daemon needs the hub's address: set HUB_URL (e.g. http://100.64.0.1:7700) or intercom.cluster.seed-nodes");
+    }
+    String host;
+    try {
+      host = URI.create(hubUrl).getHost();
+    } catch (IllegalArgumentException e) {
+      host = null;
+    }
+    if (host == null) {
+      throw new StartupException("HUB_URL '" + hubUrl + "' is not a URL like http://100.64.0.1:7700");
+    }
+    return List.of(address(new HostPort(host, settings.cluster().port())));
+  }
+
+  private static Address address(HostPort hostPort) {
+    return new Address("pekko", SYSTEM_NAME, hostPort.host(), hostPort.port());
+  }
+
+  private static void join(ActorSystem<?> system, List<Address> seeds) {
+    Cluster cluster = Cluster.get(system);
+    if (seeds.isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    } else {
+      log.info("joining the cluster through {}", seeds);
+      cluster.manager().tell(new JoinSeedNodes(seeds));
+    }
+  }
+
+  private static String rootMessage(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause.getCause() != null) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+}

@@ -1,0 +1,76 @@
+package ai.intercom.app;
+
+import ai.intercom.cluster.NodeRole;
+import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ai-intercom standalone|hub|daemon}: runs a node in the foreground until Ctrl-C or SIGTERM. */
+@Command(
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    description = {
+      "Runs a node in the foreground until Ctrl-C or SIGTERM.",
+      "  standalone  hub and daemon in one node, SQLite journal (the default set-up)",
+      "  hub         entities, approval gate and Telegram bridge",
+      "  daemon      this machine's agents; joins the hub at HUB_URL"
+    })
+final class NodeCommand implements Callable<Integer> {
+
+  private final NodeRole role;
+
+  @Option(
+      names = "--exit-when-ready",
+      description = "Start, wait until the node is up and serving, then shut down (a start-up check).")
+  boolean exitWhenReady;
+
+  NodeCommand(NodeRole role) {
+    this.role = role;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ConfigLoader loader = ConfigLoader.fromEnvironment();
+    Config config = loader.load(Map.of("intercom.mode", role.id()));
+    Settings settings = Settings.from(config);
+    IntercomHome.prepare(settings);
+    LogFile.attach(settings.logsDir());
+
+    Node node = Node.start(settings, config);
+    InetSocketAddress http;
+    try {
+      http = node.ready().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      node.system().terminate();
+      throw unwrap(e);
+    }
+    System.out.printf(
+        "ai-intercom %s: %s node '%s' is up on http://%s:%d (cluster %s, home %s)%n",
+        Version.current(),
+        role.id(),
+        settings.machine().id(),
+        http.getHostString(),
+        http.getPort(),
+        node.system().address().hostPort(),
+        settings.home());
+    System.out.flush();
+    if (exitWhenReady) {
+      node.stop().toCompletableFuture().join();
+    }
+    node.system().getWhenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+
+  private static Exception unwrap(ExecutionException e) {
+    Throwable cause = e.getCause();
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause instanceof Exception ex ? ex : e;
+  }
+}

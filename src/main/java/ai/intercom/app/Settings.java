@@ -1,0 +1,144 @@
+package ai.intercom.app;
+
+import ai.intercom.cluster.NodeRole;
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The product's settings, read once from the {@code intercom} section of the
+ * layered configuration (see {@link ConfigLoader}).
+ */
+public record Settings(
+    NodeRole mode,
+    Path home,
+    Machine machine,
+    Hub hub,
+    Cluster cluster,
+    String authToken,
+    Telegram telegram,
+    Discovery discovery,
+    AgentLauncher agentLauncher,
+    Duration approvalTimeout,
+    long maxMessageBytes,
+    Dispatcher dispatcher,
+    Duration askTimeout) {
+
+  public record Machine(String id, String displayName, String description) {}
+
+  public record Hub(String url, HostPort listen) {}
+
+  public record Cluster(String host, int port, List<HostPort> seedNodes) {}
+
+  public record Telegram(
+      String botToken,
+      long supergroupId,
+      String apiUrl,
+      List<Long> allowedUsers,
+      boolean restrictToSupergroup,
+      boolean ignorePrivateMessages) {
+
+    public boolean enabled() {
+      return !botToken.isBlank();
+    }
+  }
+
+  public record Discovery(
+      boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
+
+  public record AgentLauncher(
+      String defaultCommand,
+      List<String> defaultArgs,
+      List<Path> allowedPaths,
+      Duration maxMissionDuration,
+      int maxConcurrent) {}
+
+  public record Dispatcher(boolean enabled, String target, String systemPrompt) {}
+
+  /** Reads the {@code intercom} section of a resolved configuration. */
+  public static Settings from(Config root) {
+    Config c = root.getConfig("intercom");
+    Config tg = c.getConfig("telegram");
+    Config launcher = c.getConfig("agent-launcher");
+    Config discovery = c.getConfig("discovery");
+    String machineId = c.getString("machine.id");
+    return new Settings(
+        NodeRole.parse(c.getString("mode")),
+        Path.of(c.getString("home")).toAbsolutePath().normalize(),
+        new Machine(
+            machineId,
+            orDefault(c.getString("machine.display-name"), machineId),
+            c.getString("machine.description")),
+        new Hub(c.getString("hub.url"), HostPort.parse(c.getString("hub.listen"))),
+        new Cluster(
+            c.getString("cluster.host"),
+            c.getInt("cluster.port"),
+            c.getStringList("cluster.seed-nodes").stream().map(HostPort::parse).toList()),
+        c.getString("auth.token"),
+        new Telegram(
+            tg.getString("bot-token"),
+            tg.getLong("supergroup-id"),
+            tg.getString("api-url"),
+            tg.getLongList("security.allowed-users"),
+            tg.getBoolean("security.restrict-to-supergroup"),
+            tg.getBoolean("security.ignore-private-messages")),
+        new Discovery(
+            discovery.getBoolean("enabled"),
+            paths(discovery.getStringList("scan-paths")),
+            discovery.getStringList("detect-by"),
+            discovery.getStringList("exclude")),
+        new AgentLauncher(
+            launcher.getString("default-command"),
+            launcher.getStringList("default-args"),
+            paths(launcher.getStringList("allowed-paths")),
+            launcher.getDuration("max-mission-duration"),
+            positive(launcher.getInt("max-concurrent"), "agent-launcher.max-concurrent")),
+        c.getDuration("approval.timeout"),
+        c.getBytes("messages.max-bytes"),
+        new Dispatcher(
+            c.getBoolean("dispatcher.enabled"),
+            c.getString("dispatcher.target"),
+            c.getString("dispatcher.system-prompt")),
+        c.getDuration("ask-timeout"));
+  }
+
+  public Path dataDir() {
+    return home.resolve("data");
+  }
+
+  public Path journalFile() {
+    return dataDir().resolve("intercom.db");
+  }
+
+  public Path inboxDir() {
+    return home.resolve("inbox");
+  }
+
+  public Path logsDir() {
+    return home.resolve("logs");
+  }
+
+  public Path localTokenFile() {
+    return home.resolve("local.token");
+  }
+
+  public Path policiesFile() {
+    return home.resolve("policies.yml");
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value.isBlank() ? fallback : value;
+  }
+
+  private static List<Path> paths(List<String> values) {
+    return values.stream().filter(v -> !v.isBlank()).map(Path::of).toList();
+  }
+
+  private static int positive(int value, String key) {
+    if (value < 1) {
+      throw new IllegalArgumentException(key + " must be at least 1, got " + value);
+    }
+    return value;
+  }
+}

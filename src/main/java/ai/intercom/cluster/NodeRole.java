@@ -1,0 +1,42 @@
+package ai.intercom.cluster;
+
+import java.util.List;
+import java.util.Locale;
+
+/** What a node does: {@code hub} hosts entities and singletons, {@code daemon} the local agents. */
+public enum NodeRole {
+  STANDALONE(List.of("hub", "daemon")),
+  HUB(List.of("hub")),
+  DAEMON(List.of("daemon"));
+
+  public static final String HUB_ROLE = "hub";
+  public static final String DAEMON_ROLE = "daemon";
+
+  private final List<String> clusterRoles;
+
+  NodeRole(List<String> clusterRoles) {
+    this.clusterRoles = clusterRoles;
+  }
+
+  public List<String> clusterRoles() {
+    return clusterRoles;
+  }
+
+  public boolean hostsEntities() {
+    return clusterRoles.contains(HUB_ROLE);
+  }
+
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static NodeRole parse(String text) {
+    for (NodeRole role : values()) {
+      if (role.id().equals(text.trim().toLowerCase(Locale.ROOT))) {
+        return role;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown mode '" + text + "' (expected standalone, hub or daemon)");
+  }
+}

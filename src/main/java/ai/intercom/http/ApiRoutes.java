@@ -1,0 +1,81 @@
+package ai.intercom.http;
+
+import ai.intercom.security.LocalToken;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's HTTP API under {@code /api}: health without a token, everything
+ * else behind the local token. Every error is a JSON object {@code {"error": "..."}}.
+ */
+public final class ApiRoutes extends AllDirectives {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+
+  private final HealthRoutes health;
+  private final ClusterRoutes cluster;
+  private final LocalAuth auth;
+
+  public ApiRoutes(ActorSystem<?> system, String machineId, LocalToken token) {
+    this.health = new HealthRoutes(system, machineId);
+    this.cluster = new ClusterRoutes(system);
+    this.auth = new LocalAuth(token);
+  }
+
+  public Route route() {
+    return handleExceptions(
+        exceptions(),
+        () ->
+            handleRejections(
+                rejections(),
+                () ->
+                    pathPrefix(
+                        "api",
+                        () -> concat(health.route(), auth.require(cluster::route)))));
+  }
+
+  private static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(
+            response -> {
+              if (response.entity() instanceof HttpEntity.Strict strict
+                  && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+                String text = strict.getData().utf8String();
+                return response.withEntity(jsonError(text));
+              }
+              return response;
+            });
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(
+            e -> {
+              log.error("request failed", e);
+              return complete(
+                  StatusCodes.INTERNAL_SERVER_ERROR,
+                  new Json.Error("internal error: " + Optional.ofNullable(e.getMessage()).orElse(e.toString())),
+                  Json.marshaller());
+            })
+        .build();
+  }
+
+  private static HttpEntity.Strict jsonError(String text) {
+    try {
+      return HttpEntities.create(
+          ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(new Json.Error(text)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,297 @@
+package ai.intercom.registry;
+
+import static ai.intercom.persistence.Refusals.describe;
+import static ai.intercom.persistence.Refusals.refuse;
+
+import ai.intercom.cluster.NodeRole;
+import ai.intercom.serialization.JsonSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * A machine of the network: whether it was admitted (join state and the hash of
+ * its token), how it presents itself, its projects and when it was last seen.
+ * Id: the machine id.
+ */
+public final class Machine
+    extends EventSourcedBehaviorWithEnforcedReplies<Machine.Command, Machine.Event, Machine.State> {
+
+  /** Last-seen is persisted at most this often; heartbeats in between only answer. */
+  static final Duration SEEN_RESOLUTION = Duration.ofSeconds(30);
+
+  public enum JoinStatus {
+    UNKNOWN,
+    PENDING,
+    APPROVED,
+    DENIED,
+    REVOKED
+  }
+
+  public record State(
+      String machineId,
+      JoinStatus joinStatus,
+      String tokenHash,
+      String displayName,
+      String description,
+      Map<String, Project> projects,
+      Instant lastSeen,
+      String reason)
+      implements JsonSerializable {
+
+    public State {
+      projects = Map.copyOf(projects);
+    }
+
+    static State empty(String machineId) {
+      return new State(machineId, JoinStatus.UNKNOWN, null, machineId, "", Map.of(), null, null);
+    }
+
+    public boolean isMember() {
+      return joinStatus == JoinStatus.APPROVED;
+    }
+
+    State joinRequested(JoinRequested e) {
+      return new State(machineId, JoinStatus.PENDING, null, e.displayName(), e.description(), projects,
+          e.at(), null);
+    }
+
+    State joinDecided(JoinStatus status, String hash, String why, Instant at) {
+      return new State(machineId, status, hash, displayName, description, projects, lastSeen, why);
+    }
+
+    /**
+     * Discovery gives names and paths; a profile set by an agent (intercom_register)
+     * is kept, and so are projects that agents registered outside the scan paths.
+     */
+    State registered(Registered e) {
+      Map<String, Project> merged = new TreeMap<>();
+      projects.values().stream()
+          .filter(p -> p.path().isBlank())
+          .forEach(p -> merged.put(p.name(), p));
+      for (Project found : e.projects()) {
+        Project known = projects.get(found.name());
+        merged.put(found.name(), known == null ? found : mergeProfile(found, known));
+      }
+      return new State(machineId, JoinStatus.APPROVED, tokenHash, e.displayName(), e.description(),
+          merged, e.at(), reason);
+    }
+
+    State projectUpdated(ProjectUpdated e) {
+      Map<String, Project> all = new TreeMap<>(projects);
+      all.put(e.project().name(), e.project());
+      return new State(machineId, joinStatus, tokenHash, displayName, description, all, lastSeen, reason);
+    }
+
+    State seen(Seen e) {
+      return new State(machineId, joinStatus, tokenHash, displayName, description, projects, e.at(), reason);
+    }
+
+    private static Project mergeProfile(Project found, Project known) {
+      return found.withProfile(
+          found.description().isBlank() ? known.description() : found.description(),
+          found.capabilities().isEmpty() ? known.capabilities() : found.capabilities(),
+          found.tags().isEmpty() ? known.tags() : found.tags());
+    }
+  }
+
+  public sealed interface Command extends JsonSerializable {
+    ActorRef<StatusReply<State>> replyTo();
+  }
+
+  /** A new machine asks to be admitted (ai-intercom join). */
+  public record RequestJoin(String displayName, String description, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** The operator admitted it; the hub keeps only the hash of the token it issued. */
+  public record ApproveJoin(String tokenHash, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  public record DenyJoin(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  public record Revoke(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /**
+   * A cluster member announces itself and the projects it found. A machine
+   * already inside the cluster is a member; a denied or revoked one is not.
+   */
+  public record Register(
+      String displayName, String description, List<Project> projects, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** An agent describes its project (intercom_register); null fields are left as they were. */
+  public record UpdateProject(
+      String project,
+      String description,
+      List<String> capabilities,
+      List<String> tags,
+      ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
+
+  /** Heartbeat. */
+  public record Touch(ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  public sealed interface Event extends JsonSerializable {}
+
+  public record JoinRequested(String displayName, String description, Instant at) implements Event {}
+
+  public record JoinApproved(String tokenHash, Instant at) implements Event {}
+
+  public record JoinDenied(String reason, Instant at) implements Event {}
+
+  public record Revoked(String reason, Instant at) implements Event {}
+
+  public record Registered(String displayName, String description, List<Project> projects, Instant at)
+      implements Event {}
+
+  public record ProjectUpdated(Project project, Instant at) implements Event {}
+
+  public record Seen(Instant at) implements Event {}
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Machine");
+
+  public static final String TAG = "machine";
+
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())).withRole(NodeRole.HUB_ROLE));
+  }
+
+  public static Behavior<Command> create(String machineId) {
+    return new Machine(machineId);
+  }
+
+  private final String machineId;
+
+  private Machine(String machineId) {
+    super(
+        PersistenceId.of(ENTITY_KEY.name(), machineId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.machineId = machineId;
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(TAG);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty(machineId);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forState(s -> s.joinStatus() != JoinStatus.APPROVED)
+        .onCommand(RequestJoin.class, this::onRequestJoin);
+    builder
+        .forState(s -> s.joinStatus() == JoinStatus.PENDING)
+        .onCommand(ApproveJoin.class, this::onApproveJoin)
+        .onCommand(DenyJoin.class, this::onDenyJoin);
+    builder
+        .forState(s -> s.joinStatus() == JoinStatus.UNKNOWN || s.isMember())
+        .onCommand(Register.class, this::onRegister);
+    builder
+        .forState(State::isMember)
+        .onCommand(Revoke.class, this::onRevoke)
+        .onCommand(UpdateProject.class, this::onUpdateProject)
+        .onCommand(Touch.class, this::onTouch);
+    builder
+        .forState(s -> s.joinStatus() != JoinStatus.UNKNOWN)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
+    builder.forAnyState().onAnyCommand(this::onRefused);
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> onRequestJoin(State state, RequestJoin cmd) {
+    if (state.joinStatus() == JoinStatus.PENDING) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+    }
+    return persistAndReply(new JoinRequested(cmd.displayName(), cmd.description(), Instant.now()), cmd);
+  }
+
+  private ReplyEffect<Event, State> onApproveJoin(State state, ApproveJoin cmd) {
+    return persistAndReply(new JoinApproved(cmd.tokenHash(), Instant.now()), cmd);
+  }
+
+  private ReplyEffect<Event, State> onDenyJoin(State state, DenyJoin cmd) {
+    return persistAndReply(new JoinDenied(cmd.reason(), Instant.now()), cmd);
+  }
+
+  private ReplyEffect<Event, State> onRevoke(State state, Revoke cmd) {
+    return persistAndReply(new Revoked(cmd.reason(), Instant.now()), cmd);
+  }
+
+  private ReplyEffect<Event, State> onRegister(State state, Register cmd) {
+    return persistAndReply(
+        new Registered(cmd.displayName(), cmd.description(), List.copyOf(cmd.projects()), Instant.now()), cmd);
+  }
+
+  private ReplyEffect<Event, State> onUpdateProject(State state, UpdateProject cmd) {
+    Project known = state.projects().get(cmd.project());
+    Project base = known != null ? known : new Project(cmd.project(), "", "", List.of(), List.of());
+    Project updated = base.withProfile(cmd.description(), cmd.capabilities(), cmd.tags());
+    return persistAndReply(new ProjectUpdated(updated, Instant.now()), cmd);
+  }
+
+  private ReplyEffect<Event, State> onTouch(State state, Touch cmd) {
+    Instant now = Instant.now();
+    if (state.lastSeen() != null && state.lastSeen().plus(SEEN_RESOLUTION).isAfter(now)) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+    }
+    return persistAndReply(new Seen(now), cmd);
+  }
+
+  private ReplyEffect<Event, State> onRefused(State state, Command cmd) {
+    String why =
+        state.joinStatus() == JoinStatus.UNKNOWN
+            ? "no machine " + machineId
+            : "machine " + machineId + " is " + state.joinStatus().name().toLowerCase()
+                + ": cannot " + describe(cmd);
+    return refuse(Effect(), cmd.replyTo(), why);
+  }
+
+  private ReplyEffect<Event, State> persistAndReply(Event event, Command cmd) {
+    return Effect().persist(event).thenReply(cmd.replyTo(), StatusReply::success);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(JoinRequested.class, State::joinRequested)
+        .onEvent(JoinApproved.class, (s, e) -> s.joinDecided(JoinStatus.APPROVED, e.tokenHash(), null, e.at()))
+        .onEvent(JoinDenied.class, (s, e) -> s.joinDecided(JoinStatus.DENIED, null, e.reason(), e.at()))
+        .onEvent(Revoked.class, (s, e) -> s.joinDecided(JoinStatus.REVOKED, null, e.reason(), e.at()))
+        .onEvent(Registered.class, State::registered)
+        .onEvent(ProjectUpdated.class, State::projectUpdated)
+        .onEvent(Seen.class, State::seen)
+        .build();
+  }
+}

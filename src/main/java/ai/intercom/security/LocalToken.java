@@ -1,0 +1,76 @@
+package ai.intercom.security;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * The secret that local clients (MCP server, hooks, CLI) present to their node's
+ * HTTP API. The node writes a fresh one to {@code local.token} (mode 0600) at
+ * every start; only processes of the same user can read it.
+ */
+public final class LocalToken {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final byte[] value;
+
+  private LocalToken(String value) {
+    this.value = value.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  public static LocalToken generate() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return new LocalToken(HexFormat.of().formatHex(bytes));
+  }
+
+  /** Writes the token atomically: readers never see a half-written or world-readable file. */
+  public void writeTo(Path file) throws IOException {
+    Path tmp =
+        Files.createTempFile(
+            file.getParent(),
+            ".local.token",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      Files.write(tmp, value);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The token a running node wrote, if any. */
+  public static Optional<LocalToken> readFrom(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+    return text.isEmpty() ? Optional.empty() : Optional.of(new LocalToken(text));
+  }
+
+  /** Constant-time comparison with a presented token. */
+  public boolean matches(String presented) {
+    if (presented == null) {
+      return false;
+    }
+    return MessageDigest.isEqual(value, presented.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  public String value() {
+    return new String(value, StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public String toString() {
+    return "LocalToken(****)";
+  }
+}
