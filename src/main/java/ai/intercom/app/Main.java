@@ -27,7 +27,9 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     CommandLine line = new CommandLine(new Main());
     for (NodeRole role : NodeRole.values()) {
-      line.addSubcommand(role.id(), new NodeCommand(role));
+      CommandLine node = new CommandLine(new NodeCommand(role));
+      node.getCommandSpec().usageMessage().description(NodeCommand.describe(role));
+      line.addSubcommand(role.id(), node);
     }
     line.setExecutionExceptionHandler(Main::onFailure);
     line.setParameterExceptionHandler(Main::onBadArguments);

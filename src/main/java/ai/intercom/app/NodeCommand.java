@@ -11,15 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ai-intercom standalone|hub|daemon}: runs a node in the foreground until Ctrl-C or SIGTERM. */
-@Command(
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.VersionProvider.class,
-    description = {
-      "Runs a node in the foreground until Ctrl-C or SIGTERM.",
-      "  standalone  hub and daemon in one node, SQLite journal (the default set-up)",
-      "  hub         entities, approval gate and Telegram bridge",
-      "  daemon      this machine's agents; joins the hub at HUB_URL"
-    })
+@Command(mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class)
 final class NodeCommand implements Callable<Integer> {
 
   private final NodeRole role;
@@ -31,6 +23,16 @@ final class NodeCommand implements Callable<Integer> {
 
   NodeCommand(NodeRole role) {
     this.role = role;
+  }
+
+  static String[] describe(NodeRole role) {
+    String what =
+        switch (role) {
+          case STANDALONE -> "Runs hub and daemon in one node (SQLite journal): the default set-up.";
+          case HUB -> "Runs a hub node: entities, approval gate, Telegram bridge.";
+          case DAEMON -> "Runs a daemon node for this machine's agents; joins the hub at HUB_URL.";
+        };
+    return new String[] {what, "Stays in the foreground until Ctrl-C or SIGTERM."};
   }
 
   @Override

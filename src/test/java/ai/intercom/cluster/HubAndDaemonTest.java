@@ -1,0 +1,82 @@
+package ai.intercom.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.intercom.app.Node;
+import ai.intercom.mission.Mission;
+import ai.intercom.testing.TestNodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two real actor systems on loopback: a hub with the entities and a daemon that reaches them. */
+class HubAndDaemonTest {
+
+  @TempDir Path hubHome;
+  @TempDir Path daemonHome;
+
+  @Test
+  void aCommandFromTheDaemonReachesAnEntityOnTheHubAndGetsItsAnswer() throws Exception {
+    int hubClusterPort = TestNodes.freePort();
+    Node hub = TestNodes.start(hubHome, "hub",
+        Map.of("INTERCOM_MACHINE_ID", "hub-box", "INTERCOM_CLUSTER_PORT", String.valueOf(hubClusterPort)));
+    Node daemon = null;
+    try {
+      daemon = TestNodes.start(daemonHome, "daemon", Map.of("INTERCOM_MACHINE_ID", "laptop"),
+          Map.of("intercom.cluster.seed-nodes", List.of("127.0.0.1:" + hubClusterPort)));
+
+      assertEquals(2, Cluster.get(hub.system()).state().members().size());
+      assertEquals(MemberStatus.up(), Cluster.get(daemon.system()).selfMember().status());
+      assertEquals(Set.of("daemon"), Cluster.get(daemon.system()).selfMember().getRoles().stream()
+          .filter(r -> !r.startsWith("dc-")).collect(java.util.stream.Collectors.toSet()));
+
+      String missionId = Mission.newId();
+      Mission.State created =
+          ClusterSharding.get(daemon.system())
+              .entityRefFor(Mission.ENTITY_KEY, missionId)
+              .<Mission.State>askWithStatus(
+                  r -> new Mission.Create("laptop/api", "hub-box/web", Mission.Kind.ASK, "review the PR", r),
+                  Duration.ofSeconds(10))
+              .toCompletableFuture()
+              .get(20, TimeUnit.SECONDS);
+      assertEquals(Mission.Status.PENDING_APPROVAL, created.status());
+      assertEquals("review the PR", created.prompt());
+
+      // the same entity, asked on the hub, has the daemon's write
+      Mission.State onHub =
+          ClusterSharding.get(hub.system())
+              .entityRefFor(Mission.ENTITY_KEY, missionId)
+              .<Mission.State>askWithStatus(Mission.Get::new, Duration.ofSeconds(10))
+              .toCompletableFuture()
+              .get(20, TimeUnit.SECONDS);
+      assertEquals(created, onHub);
+
+      // it was persisted in the hub's journal; the daemon has none
+      assertFalse(Files.exists(daemonHome.resolve("data/intercom.db")));
+      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + hubHome.resolve("data/intercom.db"));
+          var statement = connection.prepareStatement("SELECT count(*) FROM event_journal WHERE persistence_id = ?")) {
+        statement.setString(1, "Mission|" + missionId);
+        var rows = statement.executeQuery();
+        assertTrue(rows.next());
+        assertEquals(1, rows.getInt(1));
+      }
+    } finally {
+      if (daemon != null) {
+        TestNodes.stop(daemon);
+      }
+      TestNodes.stop(hub);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package ai.intercom.mission;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.intercom.mission.Mission.Kind;
+import ai.intercom.mission.Mission.State;
+import ai.intercom.mission.Mission.Status;
+import ai.intercom.testing.EntityTestKits;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MissionTest {
+
+  private static final ActorTestKit testKit = EntityTestKits.create();
+  private static final String ID = "m-20261121-abc123";
+
+  private final EventSourcedBehaviorTestKit<Mission.Command, Mission.Event, State> kit =
+      EventSourcedBehaviorTestKit.create(testKit.system(), Mission.create(ID));
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void clear() {
+    kit.clear();
+  }
+
+  private State create() {
+    var result = kit.<StatusReply<State>>runCommand(
+        r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
+    return result.reply().getValue();
+  }
+
+  @Test
+  void createdMissionWaitsForApprovalWithThePromptInItsTranscript() {
+    var result = kit.<StatusReply<State>>runCommand(
+        r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
+    assertInstanceOf(Mission.Created.class, result.event());
+    State state = result.reply().getValue();
+    assertEquals(Status.PENDING_APPROVAL, state.status());
+    assertEquals(Kind.ASK, state.kind());
+    assertEquals(List.of("run the tests"), state.transcript().stream().map(Mission.Entry::text).toList());
+    assertEquals("alpha/api", state.transcript().get(0).author());
+  }
+
+  @Test
+  void approvedMissionRunsReportsProgressAndCompletesWithItsResult() {
+    create();
+    assertEquals(Status.APPROVED, kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r)).reply().getValue().status());
+    assertEquals(Status.RUNNING, kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
+    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("Read src/App.java", "sess-1", r));
+    State done = kit.<StatusReply<State>>runCommand(
+        r -> new Mission.Complete("all 42 tests pass", null, 0.12, 5400L, r)).reply().getValue();
+
+    assertEquals(Status.COMPLETED, done.status());
+    assertEquals("all 42 tests pass", done.result());
+    assertEquals("sess-1", done.agentSessionId());
+    assertEquals(0.12, done.costUsd());
+    assertEquals(5400L, done.durationMs());
+    assertEquals("Read src/App.java", done.latestProgress());
+    assertEquals("beta/web", done.transcript().get(1).author());
+    assertEquals("human", done.decidedBy());
+  }
+
+  @Test
+  void deniedMissionIsFinishedAndCannotStart() {
+    create();
+    State denied = kit.<StatusReply<State>>runCommand(r -> new Mission.Deny("human", "", r)).reply().getValue();
+    assertEquals(Status.DENIED, denied.status());
+    assertEquals("denied by human", denied.reason());
+
+    var start = kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    assertTrue(start.reply().isError());
+    assertTrue(start.hasNoEvents());
+    assertEquals("mission " + ID + " is denied: cannot start", start.reply().getError().getMessage());
+  }
+
+  @Test
+  void aSecondDecisionIsRefusedAndChangesNothing() {
+    create();
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    var again = kit.<StatusReply<State>>runCommand(r -> new Mission.Deny("someone", "no", r));
+    assertTrue(again.reply().isError());
+    assertTrue(again.hasNoEvents());
+    assertEquals(Status.APPROVED, again.state().status());
+  }
+
+  @Test
+  void commandsToAnUnknownMissionAreRefused() {
+    var get = kit.<StatusReply<State>>runCommand(Mission.Get::new);
+    assertEquals("no mission " + ID, get.reply().getError().getMessage());
+    var approve = kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    assertTrue(approve.reply().isError());
+    assertTrue(approve.hasNoEvents());
+  }
+
+  @Test
+  void runningMissionCanFailBeInterruptedOrStopped() {
+    create();
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    State interrupted = kit.<StatusReply<State>>runCommand(
+        r -> new Mission.Interrupt("node restarted while the agent ran", r)).reply().getValue();
+    assertEquals(Status.INTERRUPTED, interrupted.status());
+    assertEquals("node restarted while the agent ran", interrupted.reason());
+
+    // a follow-up starts the same mission again
+    assertEquals(Status.RUNNING, kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
+    State failed = kit.<StatusReply<State>>runCommand(r -> new Mission.Fail("exit code 1", r)).reply().getValue();
+    assertEquals(Status.FAILED, failed.status());
+
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    State stopped = kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().getValue();
+    assertEquals(Status.STOPPED, stopped.status());
+    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().isError());
+  }
+
+  @Test
+  void progressOnlyWhileRunningAndKeepsTheRecentLines() {
+    create();
+    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("x", null, r)).reply().isError());
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    for (int i = 1; i <= Mission.RECENT_PROGRESS + 5; i++) {
+      int n = i;
+      kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("step " + n, null, r));
+    }
+    State state = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
+    assertEquals(Mission.RECENT_PROGRESS, state.progress().size());
+    assertEquals("step " + (Mission.RECENT_PROGRESS + 5), state.latestProgress());
+    assertEquals("step 6", state.progress().get(0));
+  }
+
+  @Test
+  void messagesJoinTheTranscript() {
+    create();
+    State state = kit.<StatusReply<State>>runCommand(
+        r -> new Mission.AddMessage("human", "also check the docs", r)).reply().getValue();
+    assertEquals("also check the docs", state.transcript().get(1).text());
+    assertEquals("human", state.transcript().get(1).author());
+  }
+
+  @Test
+  void stateSurvivesARestart() {
+    create();
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("Edit README.md", "s-9", r));
+    State before = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
+
+    State after = kit.restart().state();
+    assertEquals(before, after);
+    assertEquals(Status.RUNNING, after.status());
+    assertEquals("s-9", after.agentSessionId());
+    assertNull(after.result());
+  }
+
+  @Test
+  void idsHaveTheDocumentedShape() {
+    String id = Mission.newId();
+    assertTrue(Mission.isValidId(id), id);
+    assertTrue(id.matches("m-\\d{8}-[0-9a-f]{6}"));
+    assertTrue(!Mission.isValidId("m-2026-abc") && !Mission.isValidId("../m-20261121-abc123"));
+  }
+}

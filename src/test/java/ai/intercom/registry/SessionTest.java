@@ -1,0 +1,112 @@
+package ai.intercom.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.intercom.registry.Session.State;
+import ai.intercom.registry.Session.Status;
+import ai.intercom.testing.EntityTestKits;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SessionTest {
+
+  private static final ActorTestKit testKit = EntityTestKits.create();
+  private static final String ID = "5f0c2a9e-1111-4a2b-9c3d-0123456789ab";
+
+  private final EventSourcedBehaviorTestKit<Session.Command, Session.Event, State> kit =
+      EventSourcedBehaviorTestKit.create(testKit.system(), Session.create(ID));
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void clear() {
+    kit.clear();
+  }
+
+  private StatusReply<State> register(String machine, long pid) {
+    return kit.<StatusReply<State>>runCommand(r -> new Session.Register(machine, "api", pid, r)).reply();
+  }
+
+  @Test
+  void registeredSessionIsActiveForItsProject() {
+    State state = register("alpha", 4242).getValue();
+    assertEquals(Status.ACTIVE, state.status());
+    assertEquals(new AgentId("alpha", "api"), state.agent());
+    assertEquals(4242, state.pid());
+  }
+
+  @Test
+  void statusUpdatesKeepSummaryAndRecentActivity() {
+    register("alpha", 1);
+    kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, "fixing the login bug", "Edit auth.py", r));
+    State state = kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.IDLE, null, null, r)).reply().getValue();
+    assertEquals(Status.IDLE, state.status());
+    assertEquals("fixing the login bug", state.summary());
+    assertEquals(List.of("Edit auth.py"), state.recentActivity());
+    for (int i = 0; i < Session.RECENT_ACTIVITY + 3; i++) {
+      int n = i;
+      kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, null, "tool " + n, r));
+    }
+    State busy = kit.<StatusReply<State>>runCommand(Session.Get::new).reply().getValue();
+    assertEquals(Session.RECENT_ACTIVITY, busy.recentActivity().size());
+    assertEquals("tool " + (Session.RECENT_ACTIVITY + 2), busy.recentActivity().get(Session.RECENT_ACTIVITY - 1));
+  }
+
+  @Test
+  void unregisteredSessionIsGoneAndTakesNoStatus() {
+    register("alpha", 1);
+    State gone = kit.<StatusReply<State>>runCommand(r -> new Session.Unregister("agent exited", r)).reply().getValue();
+    assertEquals(Status.GONE, gone.status());
+    assertFalse(gone.isLive());
+    var update = kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, null, null, r));
+    assertTrue(update.reply().isError());
+    assertTrue(update.hasNoEvents());
+    // the agent resumes the same session later
+    assertEquals(Status.ACTIVE, register("alpha", 2).getValue().status());
+  }
+
+  @Test
+  void aSessionCannotMoveToAnotherMachine() {
+    register("alpha", 1);
+    var moved = kit.<StatusReply<State>>runCommand(r -> new Session.Register("beta", "api", 7, r));
+    assertTrue(moved.reply().isError());
+    assertTrue(moved.hasNoEvents());
+  }
+
+  @Test
+  void goneIsNotAStatusUpdate() {
+    register("alpha", 1);
+    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.GONE, null, null, r)).reply().isError());
+  }
+
+  @Test
+  void unknownSessionIsReportedAsSuch() {
+    assertEquals("no session " + ID, kit.<StatusReply<State>>runCommand(Session.Get::new).reply().getError().getMessage());
+  }
+
+  @Test
+  void stateSurvivesARestart() {
+    register("alpha", 31337);
+    kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, "reviewing", "Read a.py", r));
+    State before = kit.<StatusReply<State>>runCommand(Session.Get::new).reply().getValue();
+    assertEquals(before, kit.restart().state());
+  }
+
+  @Test
+  void sessionIdsAreSafeFileNames() {
+    assertTrue(Session.isValidId(ID));
+    for (String bad : new String[] {"", "a/b", "../x", "a b", ".hidden", "x".repeat(129)}) {
+      assertFalse(Session.isValidId(bad), bad);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package ai.intercom.testing;
+
+import ai.intercom.app.Main;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ai-intercom} run as a real child process (same classpath as the tests,
+ * the product's own logging configuration), with its output collected line by line.
+ */
+public final class NodeProcess implements AutoCloseable {
+
+  private final Process process;
+  private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+  private final List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  private NodeProcess(Process process) {
+    this.process = process;
+    pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout);
+    pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), stderr);
+  }
+
+  public static NodeProcess start(Map<String, String> env, String... args) throws IOException {
+    Path classes = Path.of(classesDir());
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+        "-Dlogback.configurationFile=" + classes.resolve("logback.xml"),
+        "-cp", System.getProperty("java.class.path"),
+        Main.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().keySet().removeIf(k -> k.startsWith("INTERCOM_") || k.startsWith("TELEGRAM_") || k.equals("HUB_URL"));
+    builder.environment().putAll(env);
+    return new NodeProcess(builder.start());
+  }
+
+  private static String classesDir() {
+    try {
+      return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void pump(BufferedReader reader, java.util.Collection<String> lines) {
+    Thread pump = new Thread(() -> {
+      try (reader) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    });
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  /** The next stdout line, waiting at most {@code seconds}; null when none came. */
+  public String nextLine(long seconds) throws InterruptedException {
+    return stdout.poll(seconds, TimeUnit.SECONDS);
+  }
+
+  /** Waits for the exit; -1 if it did not exit in time. */
+  public int awaitExit(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+  }
+
+  /** Sends SIGTERM. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  public List<String> stderr() throws InterruptedException {
+    // let the pump drain what the process wrote before it exited
+    Thread.sleep(50);
+    synchronized (stderr) {
+      return List.copyOf(stderr);
+    }
+  }
+
+  public List<String> stdout() {
+    return List.copyOf(stdout);
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
