@@ -1,5 +1,7 @@
 package ai.intercom.app;
 
+import ai.intercom.cli.ApprovalCommands;
+import ai.intercom.cli.PolicyCommand;
 import ai.intercom.cluster.NodeRole;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -31,6 +33,10 @@ public final class Main implements Runnable {
       node.getCommandSpec().usageMessage().description(NodeCommand.describe(role));
       line.addSubcommand(role.id(), node);
     }
+    line.addSubcommand(new ApprovalCommands.ListApprovals());
+    line.addSubcommand(new ApprovalCommands.Approve());
+    line.addSubcommand(new ApprovalCommands.Deny());
+    line.addSubcommand(new PolicyCommand());
     line.setExecutionExceptionHandler(Main::onFailure);
     line.setParameterExceptionHandler(Main::onBadArguments);
     return line;

@@ -1,5 +1,8 @@
 package ai.intercom.app;
 
+import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.Policy;
+import ai.intercom.approval.PolicyFile;
 import ai.intercom.cluster.NodeRole;
 import ai.intercom.http.ApiRoutes;
 import ai.intercom.http.HttpServer;
@@ -22,9 +25,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -47,11 +52,17 @@ public final class Node {
 
   private final Settings settings;
   private final ActorSystem<Void> system;
+  private final ActorRef<ApprovalGate.Command> approvalGate;
   private final CompletableFuture<InetSocketAddress> ready;
 
-  private Node(Settings settings, ActorSystem<Void> system, CompletableFuture<InetSocketAddress> ready) {
+  private Node(
+      Settings settings,
+      ActorSystem<Void> system,
+      ActorRef<ApprovalGate.Command> approvalGate,
+      CompletableFuture<InetSocketAddress> ready) {
     this.settings = settings;
     this.system = system;
+    this.approvalGate = approvalGate;
     this.ready = ready;
   }
 
@@ -64,8 +75,14 @@ public final class Node {
   public static Node start(Settings settings, Config config) {
     NodeRole role = settings.mode();
     IntercomHome.prepare(settings);
+    Policy policy = PolicyFile.packagedDefault();
     if (role.hostsEntities()) {
       createJournalSchema(settings);
+      try {
+        policy = PolicyFile.load(settings.policiesFile());
+      } catch (PolicyFile.InvalidPolicyException e) {
+        throw new StartupException(e.getMessage(), e);
+      }
     }
     requireFree(settings.hub().listen(), "HTTP", "INTERCOM_HTTP_PORT or intercom.hub.listen");
     requireFree(
@@ -92,6 +109,8 @@ public final class Node {
     Mission.init(system);
     ChatThread.init(system);
     Session.init(system);
+    ActorRef<ApprovalGate.Command> gate =
+        ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout());
 
     CompletableFuture<Void> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(null));
@@ -101,7 +120,7 @@ public final class Node {
     HttpServer.start(
             system,
             settings.hub().listen(),
-            new ApiRoutes(system, settings.machine().id(), token).route())
+            new ApiRoutes(system, settings, token, gate).route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
         .whenComplete(
@@ -115,7 +134,7 @@ public final class Node {
                 system.terminate();
               }
             });
-    return new Node(settings, system, ready);
+    return new Node(settings, system, gate, ready);
   }
 
   /** The bound HTTP address, once the node is Up and serving. */
@@ -129,6 +148,11 @@ public final class Node {
 
   public Settings settings() {
     return settings;
+  }
+
+  /** The approval gate singleton (a proxy on daemon nodes). */
+  public ActorRef<ApprovalGate.Command> approvalGate() {
+    return approvalGate;
   }
 
   /** Leaves the cluster and stops, as on SIGTERM. */

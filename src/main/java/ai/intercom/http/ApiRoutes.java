@@ -1,7 +1,10 @@
 package ai.intercom.http;
 
+import ai.intercom.app.Settings;
+import ai.intercom.approval.ApprovalGate;
 import ai.intercom.security.LocalToken;
 import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -24,11 +27,14 @@ public final class ApiRoutes extends AllDirectives {
 
   private final HealthRoutes health;
   private final ClusterRoutes cluster;
+  private final ApprovalRoutes approvals;
   private final LocalAuth auth;
 
-  public ApiRoutes(ActorSystem<?> system, String machineId, LocalToken token) {
-    this.health = new HealthRoutes(system, machineId);
+  public ApiRoutes(
+      ActorSystem<?> system, Settings settings, LocalToken token, ActorRef<ApprovalGate.Command> gate) {
+    this.health = new HealthRoutes(system, settings.machine().id());
     this.cluster = new ClusterRoutes(system);
+    this.approvals = new ApprovalRoutes(system, gate, settings.askTimeout());
     this.auth = new LocalAuth(token);
   }
 
@@ -41,7 +47,10 @@ public final class ApiRoutes extends AllDirectives {
                 () ->
                     pathPrefix(
                         "api",
-                        () -> concat(health.route(), auth.require(cluster::route)))));
+                        () ->
+                            concat(
+                                health.route(),
+                                auth.require(() -> concat(cluster.route(), approvals.route()))))));
   }
 
   private static RejectionHandler rejections() {

@@ -27,6 +27,14 @@ class HubAndDaemonTest {
   @TempDir Path hubHome;
   @TempDir Path daemonHome;
 
+  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "condition not met within 15 s");
+      Thread.sleep(20);
+    }
+  }
+
   @Test
   void aCommandFromTheDaemonReachesAnEntityOnTheHubAndGetsItsAnswer() throws Exception {
     int hubClusterPort = TestNodes.freePort();
@@ -37,8 +45,11 @@ class HubAndDaemonTest {
       daemon = TestNodes.start(daemonHome, "daemon", Map.of("INTERCOM_MACHINE_ID", "laptop"),
           Map.of("intercom.cluster.seed-nodes", List.of("127.0.0.1:" + hubClusterPort)));
 
-      assertEquals(2, Cluster.get(hub.system()).state().members().size());
-      assertEquals(MemberStatus.up(), Cluster.get(daemon.system()).selfMember().status());
+      // the daemon was Up when it reported ready; the hub's view follows by gossip
+      Node hubNode = hub;
+      Node daemonNode = daemon;
+      awaitTrue(() -> Cluster.get(hubNode.system()).state().members().size() == 2
+          && Cluster.get(daemonNode.system()).selfMember().status().equals(MemberStatus.up()));
       assertEquals(Set.of("daemon"), Cluster.get(daemon.system()).selfMember().getRoles().stream()
           .filter(r -> !r.startsWith("dc-")).collect(java.util.stream.Collectors.toSet()));
 

@@ -22,11 +22,13 @@ public final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
   private final List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<Thread> pumps;
 
   private NodeProcess(Process process) {
     this.process = process;
-    pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout);
-    pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), stderr);
+    this.pumps = List.of(
+        pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout),
+        pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), stderr));
   }
 
   public static NodeProcess start(Map<String, String> env, String... args) throws IOException {
@@ -52,7 +54,7 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private static void pump(BufferedReader reader, java.util.Collection<String> lines) {
+  private static Thread pump(BufferedReader reader, java.util.Collection<String> lines) {
     Thread pump = new Thread(() -> {
       try (reader) {
         String line;
@@ -65,6 +67,7 @@ public final class NodeProcess implements AutoCloseable {
     });
     pump.setDaemon(true);
     pump.start();
+    return pump;
   }
 
   /** The next stdout line, waiting at most {@code seconds}; null when none came. */
@@ -72,9 +75,15 @@ public final class NodeProcess implements AutoCloseable {
     return stdout.poll(seconds, TimeUnit.SECONDS);
   }
 
-  /** Waits for the exit; -1 if it did not exit in time. */
+  /** Waits for the exit and for the last of its output; -1 if it did not exit in time. */
   public int awaitExit(long seconds) throws InterruptedException {
-    return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      return -1;
+    }
+    for (Thread pump : pumps) {
+      pump.join(TimeUnit.SECONDS.toMillis(5));
+    }
+    return process.exitValue();
   }
 
   /** Sends SIGTERM. */
@@ -82,9 +91,8 @@ public final class NodeProcess implements AutoCloseable {
     process.destroy();
   }
 
-  public List<String> stderr() throws InterruptedException {
-    // let the pump drain what the process wrote before it exited
-    Thread.sleep(50);
+  /** What the process wrote to stderr so far (all of it after {@link #awaitExit}). */
+  public List<String> stderr() {
     synchronized (stderr) {
       return List.copyOf(stderr);
     }

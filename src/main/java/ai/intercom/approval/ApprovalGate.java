@@ -1,0 +1,518 @@
+package ai.intercom.approval;
+
+import static ai.intercom.persistence.Refusals.refuse;
+
+import ai.intercom.approval.Grants.Pair;
+import ai.intercom.cluster.NodeRole;
+import ai.intercom.mission.Mission;
+import ai.intercom.serialization.JsonSerializable;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.slf4j.Logger;
+
+/**
+ * The one gate every inter-agent message passes (a cluster singleton on hub
+ * nodes). It applies runtime grants, then the first matching rule of the
+ * policy; what needs the operator waits here, persisted, until someone decides
+ * or it expires. A decision is settled on the message's mission (approved or
+ * denied), and announced on the {@value #TOPIC} topic with every new request,
+ * so that the CLI and the Telegram bridge decide through the same command.
+ */
+public final class ApprovalGate
+    extends EventSourcedBehaviorWithEnforcedReplies<ApprovalGate.Command, ApprovalGate.Event, ApprovalGate.State> {
+
+  public static final String TOPIC = "approvals";
+  /** Who decides when nobody did in time. */
+  static final String EXPIRY = "expiry";
+  static final int REMEMBERED_DECISIONS = 500;
+  static final Duration RELEASE_RETRY = Duration.ofSeconds(5);
+
+  public record PendingApproval(
+      String id, ApprovalRequest request, String rule, ApprovalLevel level, Instant createdAt, Instant expiresAt)
+      implements JsonSerializable {}
+
+  /** A decision that its mission has not yet confirmed; sent again after a crash. */
+  public record Release(String approvalId, String missionId, boolean approved, String by, String reason)
+      implements JsonSerializable {}
+
+  /** How an approval ended, kept for a while to answer late deciders. */
+  public record Outcome(String approvalId, String sentence) implements JsonSerializable {}
+
+  public record State(
+      Map<String, PendingApproval> pending,
+      Map<String, Release> releasing,
+      Set<String> missionGrants,
+      Set<Pair> alwaysPairs,
+      List<Outcome> recentOutcomes)
+      implements JsonSerializable {
+
+    public State {
+      pending = Map.copyOf(pending);
+      releasing = Map.copyOf(releasing);
+      missionGrants = Set.copyOf(missionGrants);
+      alwaysPairs = Set.copyOf(alwaysPairs);
+      recentOutcomes = List.copyOf(recentOutcomes);
+    }
+
+    static State empty() {
+      return new State(Map.of(), Map.of(), Set.of(), Set.of(), List.of());
+    }
+
+    Grants grants(Set<Pair> sessionPairs) {
+      return new Grants(missionGrants, sessionPairs, alwaysPairs);
+    }
+
+    State held(PendingApproval approval) {
+      Map<String, PendingApproval> all = new HashMap<>(pending);
+      all.put(approval.id(), approval);
+      return new State(all, releasing, missionGrants, alwaysPairs, recentOutcomes);
+    }
+
+    State decided(Decided e) {
+      PendingApproval approval = pending.get(e.approvalId());
+      if (approval == null) {
+        return this;
+      }
+      Map<String, PendingApproval> stillPending = new HashMap<>(pending);
+      stillPending.remove(e.approvalId());
+      Map<String, Release> toRelease = new HashMap<>(releasing);
+      toRelease.put(e.approvalId(),
+          new Release(e.approvalId(), approval.request().missionId(), e.approved(), e.by(), e.sentence()));
+      Set<String> missions = new HashSet<>(missionGrants);
+      Set<Pair> always = new HashSet<>(alwaysPairs);
+      if (e.approved() && e.grant() == GrantLevel.MISSION) {
+        missions.add(approval.request().missionId());
+      }
+      if (e.approved() && e.grant() == GrantLevel.ALWAYS) {
+        always.add(new Pair(approval.request().from(), approval.request().to()));
+      }
+      List<Outcome> outcomes = new ArrayList<>(recentOutcomes);
+      outcomes.add(new Outcome(e.approvalId(), e.sentence()));
+      if (outcomes.size() > REMEMBERED_DECISIONS) {
+        outcomes = outcomes.subList(outcomes.size() - REMEMBERED_DECISIONS, outcomes.size());
+      }
+      return new State(stillPending, toRelease, missions, always, outcomes);
+    }
+
+    State released(String approvalId) {
+      Map<String, Release> rest = new HashMap<>(releasing);
+      rest.remove(approvalId);
+      return new State(pending, rest, missionGrants, alwaysPairs, recentOutcomes);
+    }
+
+    State missionEnded(String missionId) {
+      Set<String> missions = new HashSet<>(missionGrants);
+      missions.remove(missionId);
+      return new State(pending, releasing, missions, alwaysPairs, recentOutcomes);
+    }
+
+    java.util.Optional<Outcome> outcomeOf(String approvalId) {
+      return recentOutcomes.stream().filter(o -> o.approvalId().equals(approvalId)).findFirst();
+    }
+  }
+
+  public sealed interface Command extends JsonSerializable {}
+
+  /** A message asks to pass. */
+  public record Submit(ApprovalRequest request, ActorRef<Admission> replyTo) implements Command {}
+
+  public sealed interface Admission extends JsonSerializable {}
+
+  /** Deliver now; {@code reason} says which grant or rule let it through. */
+  public record Passed(String reason) implements Admission {}
+
+  /** Waits for the operator. */
+  public record Held(PendingApproval approval) implements Admission {}
+
+  public record Refused(String reason) implements Admission {}
+
+  /**
+   * An operator's decision. {@code grant} (approvals only) null = what the rule asked for.
+   * Answers what happened, or an error when the approval is unknown or already decided.
+   */
+  public record Decide(
+      String approvalId, boolean approve, GrantLevel grant, String by, String reason,
+      ActorRef<StatusReply<Decision>> replyTo)
+      implements Command {}
+
+  public record Decision(String approvalId, String sentence, List<String> alsoReleased) implements JsonSerializable {}
+
+  public record ListPending(ActorRef<PendingList> replyTo) implements Command {}
+
+  public record PendingList(List<PendingApproval> approvals) implements JsonSerializable {}
+
+  public record ShowPolicy(ActorRef<PolicyView> replyTo) implements Command {}
+
+  /** Re-reads policies.yml; pending approvals and grants stay. */
+  public record ReloadPolicy(ActorRef<StatusReply<PolicyView>> replyTo) implements Command {}
+
+  /** The mission is over: its mission grant ends. */
+  public record EndMission(String missionId) implements Command {}
+
+  private record Expire(String approvalId) implements Command {}
+
+  private record Settle(Release release) implements Command {}
+
+  private record Settled(String approvalId) implements Command {}
+
+  private record SettleFailed(Release release, String error) implements Command {}
+
+  private record PolicyRead(Policy policy, String error, ActorRef<StatusReply<PolicyView>> replyTo) implements Command {}
+
+  public sealed interface Event extends JsonSerializable {}
+
+  public record ApprovalHeld(PendingApproval approval) implements Event {}
+
+  public record Decided(String approvalId, boolean approved, GrantLevel grant, String by, String reason, Instant at)
+      implements Event {
+    String sentence() {
+      if (EXPIRY.equals(by)) {
+        return "expired: " + reason;
+      }
+      if (!approved) {
+        return "denied by " + by + (reason == null || reason.isBlank() ? "" : ": " + reason);
+      }
+      return "approved by " + by + (grant == null || grant == GrantLevel.ONCE ? "" : " (" + grant.id() + ")");
+    }
+  }
+
+  public record ReleaseConfirmed(String approvalId) implements Event {}
+
+  public record MissionGrantEnded(String missionId) implements Event {}
+
+  /** Announced on the {@value #TOPIC} topic. */
+  public sealed interface Notice extends JsonSerializable {}
+
+  public record ApprovalRequested(PendingApproval approval) implements Notice {}
+
+  public record ApprovalDecided(String approvalId, boolean approved, String sentence) implements Notice {}
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Starts the gate on hub nodes and returns a reference to it (a proxy elsewhere). */
+  public static ActorRef<Command> init(
+      ActorSystem<?> system, AtomicReference<Policy> policy, Path policyFile, Duration expiry) {
+    return ClusterSingleton.get(system)
+        .init(
+            SingletonActor.of(create(policy, policyFile, expiry), "approval-gate")
+                .withSettings(ClusterSingletonSettings.create(system).withRole(NodeRole.HUB_ROLE)));
+  }
+
+  public static Behavior<Command> create(AtomicReference<Policy> policy, Path policyFile, Duration expiry) {
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(timers -> new ApprovalGate(context, timers, policy, policyFile, expiry)));
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final AtomicReference<Policy> policy;
+  private final Path policyFile;
+  private final Duration expiry;
+  private final ActorRef<Topic.Command<Notice>> notices;
+  /** Session grants last for this run of the hub only, so they are never persisted. */
+  private final Set<Pair> sessionPairs = new HashSet<>();
+
+  private ApprovalGate(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      AtomicReference<Policy> policy,
+      Path policyFile,
+      Duration expiry) {
+    super(
+        PersistenceId.ofUniqueId("ApprovalGate"),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.context = context;
+    this.timers = timers;
+    this.policy = policy;
+    this.policyFile = policyFile;
+    this.expiry = expiry;
+    this.notices = context.spawn(Topic.create(Notice.class, TOPIC), "notices");
+  }
+
+  private Logger log() {
+    return context.getLog();
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(200, 2);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
+  }
+
+  /** Restarts the expiry clocks and re-sends decisions their missions have not confirmed. */
+  private void onRecovered(State state) {
+    Instant now = Instant.now();
+    for (PendingApproval approval : state.pending().values()) {
+      Duration left = Duration.between(now, approval.expiresAt());
+      timers.startSingleTimer(approval.id(), new Expire(approval.id()), left.isNegative() ? Duration.ZERO : left);
+    }
+    state.releasing().values().forEach(release -> context.getSelf().tell(new Settle(release)));
+    if (!state.pending().isEmpty()) {
+      log().info("{} approvals still pending after restart", state.pending().size());
+    }
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Submit.class, this::onSubmit)
+        .onCommand(Decide.class, this::onDecide)
+        .onCommand(Expire.class, this::onExpire)
+        .onCommand(Settle.class, this::onSettle)
+        .onCommand(Settled.class, this::onSettled)
+        .onCommand(SettleFailed.class, this::onSettleFailed)
+        .onCommand(ListPending.class, this::onList)
+        .onCommand(ShowPolicy.class, (state, cmd) -> Effect().reply(cmd.replyTo(), view(policy.get(), state)))
+        .onCommand(ReloadPolicy.class, this::onReload)
+        .onCommand(PolicyRead.class, this::onPolicyRead)
+        .onCommand(EndMission.class, this::onEndMission)
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onSubmit(State state, Submit cmd) {
+    ApprovalRequest request = cmd.request();
+    if (request.missionId() == null || request.missionId().isBlank()) {
+      return Effect().reply(cmd.replyTo(), new Refused("a message needs its mission id to pass the gate"));
+    }
+    Policy.Verdict verdict = policy.get().decide(request, state.grants(sessionPairs));
+    if (verdict instanceof Policy.Verdict.Pass pass) {
+      return Effect().reply(cmd.replyTo(), new Passed(pass.reason()));
+    }
+    Policy.Match match = ((Policy.Verdict.Hold) verdict).match();
+    Instant now = Instant.now();
+    PendingApproval approval =
+        new PendingApproval(newId(state), request, match.rule(), match.level(), now, now.plus(expiry));
+    return Effect()
+        .persist(new ApprovalHeld(approval))
+        .thenRun(s -> {
+          timers.startSingleTimer(approval.id(), new Expire(approval.id()), expiry);
+          notices.tell(Topic.publish(new ApprovalRequested(approval)));
+        })
+        .thenReply(cmd.replyTo(), s -> new Held(approval));
+  }
+
+  private ReplyEffect<Event, State> onDecide(State state, Decide cmd) {
+    PendingApproval approval = state.pending().get(cmd.approvalId());
+    if (approval == null) {
+      String why =
+          state.outcomeOf(cmd.approvalId())
+              .map(o -> "approval " + cmd.approvalId() + " was already " + o.sentence() + "; your decision came too late")
+              .orElse("no pending approval " + cmd.approvalId() + " (see 'ai-intercom approvals')");
+      return refuse(Effect(), cmd.replyTo(), why);
+    }
+    GrantLevel grant = cmd.approve() ? (cmd.grant() != null ? cmd.grant() : GrantLevel.defaultFor(approval.level())) : null;
+    Instant now = Instant.now();
+    Decided decided = new Decided(approval.id(), cmd.approve(), grant, cmd.by(), cmd.reason(), now);
+    List<Decided> events = new ArrayList<>(List.of(decided));
+    Pair pair = new Pair(approval.request().from(), approval.request().to());
+    Grants after = grantsAfter(state, approval, grant, pair);
+    if (cmd.approve() && grant != GrantLevel.ONCE) {
+      // what the new grant covers need not wait any longer
+      state.pending().values().stream()
+          .filter(other -> !other.id().equals(approval.id()))
+          .filter(other -> after.covering(other.request()).isPresent())
+          .sorted(Comparator.comparing(PendingApproval::createdAt))
+          .forEach(other -> events.add(
+              new Decided(other.id(), true, GrantLevel.ONCE, cmd.by(), "covered by the grant of " + approval.id(), now)));
+    }
+    List<String> alsoReleased = events.stream().skip(1).map(Decided::approvalId).toList();
+    return Effect()
+        .persist(List.<Event>copyOf(events))
+        .thenRun(s -> {
+          if (grant == GrantLevel.SESSION) {
+            sessionPairs.add(pair);
+          }
+          events.forEach(e -> announceAndSettle(e, s));
+        })
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new Decision(approval.id(), decided.sentence(), alsoReleased)));
+  }
+
+  private Grants grantsAfter(State state, PendingApproval approval, GrantLevel grant, Pair pair) {
+    Grants grants = state.grants(sessionPairs);
+    if (grant == GrantLevel.MISSION) {
+      return grants.withMission(approval.request().missionId());
+    }
+    if (grant == GrantLevel.SESSION) {
+      return grants.withSessionPair(pair);
+    }
+    if (grant == GrantLevel.ALWAYS) {
+      return grants.withAlwaysPair(pair);
+    }
+    return grants;
+  }
+
+  private ReplyEffect<Event, State> onExpire(State state, Expire cmd) {
+    PendingApproval approval = state.pending().get(cmd.approvalId());
+    if (approval == null) {
+      return Effect().noReply();
+    }
+    long seconds = Duration.between(approval.createdAt(), approval.expiresAt()).toSeconds();
+    Decided expired =
+        new Decided(approval.id(), false, null, EXPIRY, "no decision within " + seconds + " s", Instant.now());
+    return Effect().persist(expired).thenRun(s -> announceAndSettle(expired, s)).thenNoReply();
+  }
+
+  private void announceAndSettle(Decided decided, State state) {
+    timers.cancel(decided.approvalId());
+    notices.tell(Topic.publish(new ApprovalDecided(decided.approvalId(), decided.approved(), decided.sentence())));
+    Release release = state.releasing().get(decided.approvalId());
+    if (release != null) {
+      context.getSelf().tell(new Settle(release));
+    }
+  }
+
+  /** Tells the mission how its approval ended; retried until the mission answers. */
+  private ReplyEffect<Event, State> onSettle(State state, Settle cmd) {
+    Release release = cmd.release();
+    if (!state.releasing().containsKey(release.approvalId())) {
+      return Effect().noReply();
+    }
+    var mission = ClusterSharding.get(context.getSystem()).entityRefFor(Mission.ENTITY_KEY, release.missionId());
+    context.askWithStatus(
+        Mission.State.class,
+        mission,
+        RELEASE_RETRY,
+        replyTo -> release.approved() ? new Mission.Approve(release.by(), replyTo) : new Mission.Deny(release.by(), release.reason(), replyTo),
+        (ok, error) -> {
+          if (error == null || error instanceof StatusReply.ErrorMessage) {
+            if (error != null) {
+              log().info("approval {}: mission {} did not take it: {}", release.approvalId(), release.missionId(), error.getMessage());
+            }
+            return new Settled(release.approvalId());
+          }
+          return new SettleFailed(release, error instanceof TimeoutException ? "timeout" : error.getMessage());
+        });
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onSettleFailed(State state, SettleFailed cmd) {
+    Release release = cmd.release();
+    log().warn("approval {}: mission {} unreachable ({}), trying again in {}", release.approvalId(),
+        release.missionId(), cmd.error(), RELEASE_RETRY);
+    timers.startSingleTimer("settle-" + release.approvalId(), new Settle(release), RELEASE_RETRY);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onSettled(State state, Settled cmd) {
+    if (!state.releasing().containsKey(cmd.approvalId())) {
+      return Effect().noReply();
+    }
+    return Effect().persist(new ReleaseConfirmed(cmd.approvalId())).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onList(State state, ListPending cmd) {
+    List<PendingApproval> approvals =
+        state.pending().values().stream().sorted(Comparator.comparing(PendingApproval::createdAt)).toList();
+    return Effect().reply(cmd.replyTo(), new PendingList(approvals));
+  }
+
+  /** Reads the file off the actor's thread; the gate keeps its old policy if the new one is broken. */
+  private ReplyEffect<Event, State> onReload(State state, ReloadPolicy cmd) {
+    var blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> {
+          try {
+            return PolicyFile.load(policyFile);
+          } catch (PolicyFile.InvalidPolicyException e) {
+            throw new IllegalArgumentException(e.getMessage());
+          }
+        }, blocking),
+        (loaded, error) -> new PolicyRead(loaded, error == null ? null : rootMessage(error), cmd.replyTo()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onPolicyRead(State state, PolicyRead cmd) {
+    if (cmd.error() != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(cmd.error() + " (the previous policy stays in force)"));
+    }
+    policy.set(cmd.policy());
+    log().info("policy reloaded from {}: {} rules, default {}", cmd.policy().source(), cmd.policy().rules().size(),
+        cmd.policy().defaultLevel().id());
+    return Effect().reply(cmd.replyTo(), StatusReply.success(view(cmd.policy(), state)));
+  }
+
+  private ReplyEffect<Event, State> onEndMission(State state, EndMission cmd) {
+    if (!state.missionGrants().contains(cmd.missionId())) {
+      return Effect().noReply();
+    }
+    return Effect().persist(new MissionGrantEnded(cmd.missionId())).thenNoReply();
+  }
+
+  private PolicyView view(Policy current, State state) {
+    return PolicyView.of(current, state.grants(sessionPairs));
+  }
+
+  private static String newId(State state) {
+    byte[] bytes = new byte[3];
+    String id;
+    do {
+      RANDOM.nextBytes(bytes);
+      id = "a-" + HexFormat.of().formatHex(bytes);
+    } while (state.pending().containsKey(id) || state.outcomeOf(id).isPresent());
+    return id;
+  }
+
+  private static String rootMessage(Throwable error) {
+    Throwable cause = error;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(ApprovalHeld.class, (state, e) -> state.held(e.approval()))
+        .onEvent(Decided.class, State::decided)
+        .onEvent(ReleaseConfirmed.class, (state, e) -> state.released(e.approvalId()))
+        .onEvent(MissionGrantEnded.class, (state, e) -> state.missionEnded(e.missionId()))
+        .build();
+  }
+}

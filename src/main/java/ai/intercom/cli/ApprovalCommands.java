@@ -1,0 +1,105 @@
+package ai.intercom.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code approvals}, {@code approve}, {@code deny}: the approval gate without Telegram. */
+public final class ApprovalCommands {
+
+  private ApprovalCommands() {}
+
+  @Command(name = "approvals", mixinStandardHelpOptions = true,
+      description = "Lists the messages waiting for the operator's approval.")
+  public static final class ListApprovals extends ClientCommand {
+    @Override
+    int run(NodeClient node, PrintWriter out) {
+      JsonNode approvals = node.get("/api/approvals").path("approvals");
+      if (approvals.isEmpty()) {
+        out.println("no pending approvals");
+        return 0;
+      }
+      Table table = new Table("ID", "AGE", "FROM -> TO", "TYPE", "PREVIEW", "RULE");
+      Instant now = Instant.now();
+      for (JsonNode approval : approvals) {
+        JsonNode request = approval.path("request");
+        table.row(
+            approval.path("id").asText(),
+            age(Duration.between(Instant.parse(approval.path("created_at").asText()), now)),
+            request.path("from").asText() + " -> " + request.path("to").asText(),
+            request.path("type").asText().toLowerCase(Locale.ROOT),
+            Table.cut(request.path("message").asText(), 48),
+            approval.path("rule").asText());
+      }
+      table.print(out);
+      return 0;
+    }
+
+    static String age(Duration age) {
+      long s = Math.max(0, age.toSeconds());
+      return s < 60 ? s + "s" : s < 3600 ? s / 60 + "m" : s / 3600 + "h" + (s % 3600) / 60 + "m";
+    }
+  }
+
+  @Command(name = "approve", mixinStandardHelpOptions = true,
+      description = "Approves a pending message; --level also lets similar ones through from then on.")
+  public static final class Approve extends ClientCommand {
+    @Parameters(paramLabel = "ID", description = "The approval id (see 'ai-intercom approvals').")
+    String id;
+
+    @Option(names = "--level", paramLabel = "LEVEL",
+        description = "once (this message), mission (the rest of its mission), session (this agent pair until"
+            + " the hub restarts) or always (this agent pair for good). Default: what the matching rule asks.")
+    String level;
+
+    @Option(names = "--by", paramLabel = "NAME", description = "Who decides, for the record (default: operator).")
+    String by;
+
+    @Override
+    int run(NodeClient node, PrintWriter out) {
+      Map<String, String> body = new LinkedHashMap<>();
+      body.put("level", level);
+      body.put("by", by);
+      return printDecision(node.post("/api/approvals/" + idSegment(id) + "/approve", body), out);
+    }
+  }
+
+  @Command(name = "deny", mixinStandardHelpOptions = true,
+      description = "Denies a pending message; its sender is told why.")
+  public static final class Deny extends ClientCommand {
+    @Parameters(paramLabel = "ID", description = "The approval id (see 'ai-intercom approvals').")
+    String id;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Told to the sender.")
+    String reason;
+
+    @Option(names = "--by", paramLabel = "NAME", description = "Who decides, for the record (default: operator).")
+    String by;
+
+    @Override
+    int run(NodeClient node, PrintWriter out) {
+      Map<String, String> body = new LinkedHashMap<>();
+      body.put("reason", reason);
+      body.put("by", by);
+      return printDecision(node.post("/api/approvals/" + idSegment(id) + "/deny", body), out);
+    }
+  }
+
+  static int printDecision(JsonNode decision, PrintWriter out) {
+    out.println(decision.path("approval_id").asText() + ": " + decision.path("sentence").asText());
+    JsonNode also = decision.path("also_released");
+    if (also.size() > 0) {
+      StringBuilder ids = new StringBuilder();
+      also.forEach(id -> ids.append(ids.length() == 0 ? "" : ", ").append(id.asText()));
+      out.println("also released by the same grant: " + ids);
+    }
+    return 0;
+  }
+}

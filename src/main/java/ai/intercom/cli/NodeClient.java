@@ -1,0 +1,124 @@
+package ai.intercom.cli;
+
+import ai.intercom.app.HostPort;
+import ai.intercom.app.Settings;
+import ai.intercom.http.Json;
+import ai.intercom.security.LocalToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The CLI's way into the local node: its HTTP API on loopback, with the local
+ * token from INTERCOM_HOME. Every failure becomes one sentence for the operator.
+ */
+public final class NodeClient {
+
+  /** A request the node could not or would not answer; the message is for the operator. */
+  public static final class NodeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NodeException(String message) {
+      super(message);
+    }
+  }
+
+  private final String baseUrl;
+  private final Path tokenFile;
+  private final int timeoutMillis;
+
+  public NodeClient(Settings settings) {
+    HostPort listen = settings.hub().listen();
+    String host = listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
+    this.baseUrl = "http://" + new HostPort(host, listen.port());
+    this.tokenFile = settings.localTokenFile();
+    this.timeoutMillis = (int) Math.max(1000, settings.askTimeout().toMillis() + 2000);
+  }
+
+  public JsonNode get(String path) {
+    return call("GET", path, null);
+  }
+
+  public JsonNode post(String path, Object body) {
+    return call("POST", path, body);
+  }
+
+  public <T> T get(String path, Class<T> type) {
+    return convert(get(path), type);
+  }
+
+  public <T> T post(String path, Object body, Class<T> type) {
+    return convert(post(path, body), type);
+  }
+
+  private static <T> T convert(JsonNode node, Class<T> type) {
+    try {
+      return Json.MAPPER.treeToValue(node, type);
+    } catch (IOException e) {
+      throw new NodeException("the node answered something unexpected: " + e.getMessage());
+    }
+  }
+
+  private JsonNode call(String method, String path, Object body) {
+    String token = token();
+    HttpURLConnection connection = null;
+    try {
+      connection = (HttpURLConnection) URI.create(baseUrl + path).toURL().openConnection();
+      connection.setRequestMethod(method);
+      connection.setConnectTimeout(timeoutMillis);
+      connection.setReadTimeout(timeoutMillis);
+      connection.setRequestProperty("Authorization", "Bearer " + token);
+      connection.setRequestProperty("Accept", "application/json");
+      if (body != null) {
+        connection.setDoOutput(true);
+        connection.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream out = connection.getOutputStream()) {
+          Json.MAPPER.writeValue(out, body);
+        }
+      }
+      int status = connection.getResponseCode();
+      InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+      String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      JsonNode json = text.isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(text);
+      if (status == 401) {
+        throw new NodeException("the node at " + baseUrl + " refused the local token in " + tokenFile
+            + " (is it another node's home? check INTERCOM_HOME)");
+      }
+      if (status >= 400) {
+        throw new NodeException(json.path("error").asText("the node answered HTTP " + status));
+      }
+      return json;
+    } catch (ConnectException e) {
+      throw notRunning();
+    } catch (SocketTimeoutException e) {
+      throw new NodeException("the node at " + baseUrl + " did not answer in time");
+    } catch (IOException e) {
+      throw new NodeException("cannot talk to the node at " + baseUrl + ": " + e.getMessage());
+    } finally {
+      if (connection != null) {
+        connection.disconnect();
+      }
+    }
+  }
+
+  private String token() {
+    try {
+      return LocalToken.readFrom(tokenFile).orElseThrow(this::notRunning).value();
+    } catch (IOException e) {
+      throw new NodeException("cannot read " + tokenFile + ": " + e.getMessage());
+    }
+  }
+
+  private NodeException notRunning() {
+    return new NodeException(
+        "no node is running at " + baseUrl + " (start one with 'ai-intercom standalone', or set INTERCOM_HOME"
+            + " and INTERCOM_HTTP_PORT to reach another)");
+  }
+}

@@ -1,0 +1,101 @@
+package ai.intercom.http;
+
+import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.GrantLevel;
+import ai.intercom.approval.PolicyView;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Pending approvals and the policy, for operators without Telegram:
+ * {@code GET /api/approvals}, {@code POST /api/approvals/{id}/approve|deny},
+ * {@code GET /api/policy}, {@code POST /api/policy/reload}.
+ */
+public final class ApprovalRoutes extends AllDirectives {
+
+  /** Body of approve (level) and deny (reason); both optional, as is who decides. */
+  public record DecisionBody(String level, String reason, String by) {}
+
+  private final ActorSystem<?> system;
+  private final ActorRef<ApprovalGate.Command> gate;
+  private final Duration timeout;
+
+  public ApprovalRoutes(ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Duration timeout) {
+    this.system = system;
+    this.gate = gate;
+    this.timeout = timeout;
+  }
+
+  public Route route() {
+    return concat(
+        path("approvals", () -> get(() -> onSuccess(pending(), list -> completeOK(list, Json.marshaller())))),
+        pathPrefix("approvals", () -> pathPrefix(PathMatchers.segment(), id -> concat(
+            path("approve", () -> post(() -> decisionBody(body -> decide(id, true, body)))),
+            path("deny", () -> post(() -> decisionBody(body -> decide(id, false, body))))))),
+        path("policy", () -> get(() -> onSuccess(policy(), view -> completeOK(view, Json.marshaller())))),
+        pathPrefix("policy", () -> path("reload", () -> post(() -> onSuccess(reload(), this::completeStatus)))));
+  }
+
+  private Route decisionBody(Function<DecisionBody, Route> inner) {
+    return extractStrictEntity(Duration.ofSeconds(5), entity -> {
+      String text = entity.getData().utf8String();
+      if (text.isBlank()) {
+        return inner.apply(new DecisionBody(null, null, null));
+      }
+      try {
+        return inner.apply(Json.MAPPER.readValue(text, DecisionBody.class));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        return complete(StatusCodes.BAD_REQUEST,
+            new Json.Error("malformed JSON body: " + e.getOriginalMessage()), Json.marshaller());
+      }
+    });
+  }
+
+  private Route decide(String id, boolean approve, DecisionBody body) {
+    GrantLevel grant = null;
+    if (approve && body.level() != null) {
+      try {
+        grant = GrantLevel.parse(body.level());
+      } catch (IllegalArgumentException e) {
+        return complete(StatusCodes.BAD_REQUEST, new Json.Error(e.getMessage()), Json.marshaller());
+      }
+    }
+    String by = body.by() == null || body.by().isBlank() ? "operator" : body.by();
+    GrantLevel level = grant;
+    CompletionStage<StatusReply<ApprovalGate.Decision>> decision =
+        AskPattern.ask(gate, replyTo -> new ApprovalGate.Decide(id, approve, level, by, body.reason(), replyTo),
+            timeout, system.scheduler());
+    return onSuccess(decision, this::completeStatus);
+  }
+
+  private <T> Route completeStatus(StatusReply<T> reply) {
+    if (reply.isSuccess()) {
+      return completeOK(reply.getValue(), Json.marshaller());
+    }
+    String message = reply.getError().getMessage();
+    return complete(message.startsWith("no pending approval") ? StatusCodes.NOT_FOUND : StatusCodes.CONFLICT,
+        new Json.Error(message), Json.marshaller());
+  }
+
+  private CompletionStage<ApprovalGate.PendingList> pending() {
+    return AskPattern.ask(gate, ApprovalGate.ListPending::new, timeout, system.scheduler());
+  }
+
+  private CompletionStage<PolicyView> policy() {
+    return AskPattern.ask(gate, ApprovalGate.ShowPolicy::new, timeout, system.scheduler());
+  }
+
+  private CompletionStage<StatusReply<PolicyView>> reload() {
+    return AskPattern.ask(gate, ApprovalGate.ReloadPolicy::new, timeout, system.scheduler());
+  }
+
+}

@@ -1,0 +1,279 @@
+package ai.intercom.approval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.intercom.app.Node;
+import ai.intercom.mission.Mission;
+import ai.intercom.testing.TestNodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gate as it runs: a cluster singleton on a real node, SQLite journal, missions as sharded entities. */
+class ApprovalGateTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final String STRICT = "defaults: {require_approval: once}\nrules:\n"
+      + "  - {from: '*', to: '*', type: ask, message_pattern: 'status', approval: never, label: 'Read-only queries'}\n";
+
+  @TempDir Path home;
+  private Node node;
+
+  @AfterEach
+  void stopNode() {
+    if (node != null) {
+      TestNodes.stop(node);
+    }
+  }
+
+  private void start(String policy, String timeout) throws Exception {
+    if (policy != null) {
+      Files.writeString(home.resolve("policies.yml"), policy);
+    }
+    node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", timeout));
+  }
+
+  private void restart() {
+    TestNodes.stop(node);
+    node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", "300s"));
+  }
+
+  private <T> T ask(java.util.function.Function<ActorRef<T>, ApprovalGate.Command> command) throws Exception {
+    return AskPattern.<ApprovalGate.Command, T>ask(node.approvalGate(), command::apply, WAIT, node.system().scheduler())
+        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  private String mission(String from, String to, Mission.Kind kind, String prompt) throws Exception {
+    String id = Mission.newId();
+    missionRef(id).<Mission.State>askWithStatus(r -> new Mission.Create(from, to, kind, prompt, r), WAIT)
+        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    return id;
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Mission.Command> missionRef(String id) {
+    return ClusterSharding.get(node.system()).entityRefFor(Mission.ENTITY_KEY, id);
+  }
+
+  private Mission.State missionState(String id) throws Exception {
+    return missionRef(id).<Mission.State>askWithStatus(Mission.Get::new, WAIT)
+        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /** Polls the mission until it reaches {@code status} (the gate settles decisions asynchronously). */
+  private Mission.State awaitMission(String id, Mission.Status status) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Mission.State state = missionState(id);
+    while (state.status() != status && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      state = missionState(id);
+    }
+    assertEquals(status, state.status());
+    return state;
+  }
+
+  private ApprovalGate.Admission submit(String from, String to, Mission.Kind kind, String missionId, String text)
+      throws Exception {
+    return ask(r -> new ApprovalGate.Submit(new ApprovalRequest(from, to, kind, missionId, text), r));
+  }
+
+  private ApprovalGate.PendingApproval held(String from, String to, String text) throws Exception {
+    String missionId = mission(from, to, Mission.Kind.ASK, text);
+    return assertInstanceOf(ApprovalGate.Held.class, submit(from, to, Mission.Kind.ASK, missionId, text)).approval();
+  }
+
+  private StatusReply<ApprovalGate.Decision> decide(String id, boolean approve, GrantLevel grant) throws Exception {
+    return ask(r -> new ApprovalGate.Decide(id, approve, grant, "tester", approve ? null : "not now", r));
+  }
+
+  private TestProbe<ApprovalGate.Notice> subscribe() {
+    TestProbe<ApprovalGate.Notice> probe = TestProbe.create(node.system());
+    ActorRef<Topic.Command<ApprovalGate.Notice>> topic = node.system().systemActorOf(
+        Topic.create(ApprovalGate.Notice.class, ApprovalGate.TOPIC), "test-topic-" + System.nanoTime(), Props.empty());
+    topic.tell(Topic.subscribe(probe.ref()));
+    // the subscription reaches the gate's topic actor through the receptionist
+    probe.awaitAssert(WAIT, () -> {
+      topic.tell(Topic.publish(new ApprovalGate.ApprovalDecided("ping", true, "ping")));
+      probe.expectMessageClass(ApprovalGate.ApprovalDecided.class, Duration.ofMillis(300));
+      return null;
+    });
+    probe.receiveSeveralMessages(0, Duration.ofMillis(300));
+    return probe;
+  }
+
+  @Test
+  void aNeverRuleLetsTheMessageThroughAtOnce() throws Exception {
+    start(STRICT, "300s");
+    ApprovalGate.Admission admission = submit("a/b", "c/d", Mission.Kind.ASK, "m-20261121-000001", "what is the STATUS?");
+    assertEquals(new ApprovalGate.Passed("Read-only queries: no approval needed"), admission);
+    assertEquals(List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
+  }
+
+  @Test
+  void aHeldMessageIsAnnouncedListedAndItsApprovalReachesTheMission() throws Exception {
+    start(STRICT, "300s");
+    TestProbe<ApprovalGate.Notice> notices = subscribe();
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "deploy to production");
+    assertEquals("default (once)", approval.rule());
+    assertEquals(approval, notices.expectMessageClass(ApprovalGate.ApprovalRequested.class, WAIT).approval());
+    assertEquals(List.of(approval), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
+    assertEquals(Mission.Status.PENDING_APPROVAL, missionState(approval.request().missionId()).status());
+
+    ApprovalGate.Decision decision = decide(approval.id(), true, null).getValue();
+    assertEquals("approved by tester", decision.sentence());
+    ApprovalGate.ApprovalDecided announced = notices.expectMessageClass(ApprovalGate.ApprovalDecided.class, WAIT);
+    assertEquals(approval.id(), announced.approvalId());
+    assertTrue(announced.approved());
+    assertEquals("tester", awaitMission(approval.request().missionId(), Mission.Status.APPROVED).decidedBy());
+    assertEquals(List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
+  }
+
+  @Test
+  void theFirstDecisionWinsAndASecondIsToldItCameTooLate() throws Exception {
+    start(null, "300s");
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "rm -rf build");
+    assertTrue(decide(approval.id(), false, null).isSuccess());
+    StatusReply<ApprovalGate.Decision> late = decide(approval.id(), true, null);
+    assertTrue(late.isError());
+    assertEquals("approval " + approval.id() + " was already denied by tester: not now; your decision came too late",
+        late.getError().getMessage());
+    Mission.State denied = awaitMission(approval.request().missionId(), Mission.Status.DENIED);
+    assertEquals("denied by tester: not now", denied.reason());
+    // a denied message is never approved afterwards
+    Thread.sleep(300);
+    assertEquals(Mission.Status.DENIED, missionState(approval.request().missionId()).status());
+  }
+
+  @Test
+  void anUnknownIdIsAClearError() throws Exception {
+    start(null, "300s");
+    assertEquals("no pending approval a-ffffff (see 'ai-intercom approvals')",
+        decide("a-ffffff", true, null).getError().getMessage());
+  }
+
+  @Test
+  void anUndecidedApprovalExpiresAndTheSenderIsToldWhy() throws Exception {
+    start(null, "1s");
+    TestProbe<ApprovalGate.Notice> notices = subscribe();
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "migrate the database");
+    notices.expectMessageClass(ApprovalGate.ApprovalRequested.class, WAIT);
+    ApprovalGate.ApprovalDecided expired = notices.expectMessageClass(ApprovalGate.ApprovalDecided.class, WAIT);
+    assertEquals("expired: no decision within 1 s", expired.sentence());
+    assertEquals("expired: no decision within 1 s",
+        awaitMission(approval.request().missionId(), Mission.Status.DENIED).reason());
+    assertTrue(decide(approval.id(), true, null).getError().getMessage().contains("came too late"));
+  }
+
+  @Test
+  void pendingApprovalsSurviveAHubRestart() throws Exception {
+    start(null, "300s");
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "tag the release");
+    restart();
+    assertEquals(List.of(approval.id()),
+        this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().stream()
+            .map(ApprovalGate.PendingApproval::id).toList());
+    assertTrue(decide(approval.id(), true, null).isSuccess());
+    awaitMission(approval.request().missionId(), Mission.Status.APPROVED);
+  }
+
+  @Test
+  void approvalsThatExpiredWhileTheHubWasDownAreExpiredWithTheSenderTold() throws Exception {
+    start(null, "1s");
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "rotate the keys");
+    TestNodes.stop(node);
+    Thread.sleep(1200);
+    node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", "1s"));
+    assertEquals("expired: no decision within 1 s",
+        awaitMission(approval.request().missionId(), Mission.Status.DENIED).reason());
+  }
+
+  @Test
+  void aMissionGrantLetsTheRestOfThatMissionPass() throws Exception {
+    start(null, "300s");
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "first step");
+    decide(approval.id(), true, GrantLevel.MISSION);
+    String missionId = approval.request().missionId();
+    assertEquals(new ApprovalGate.Passed("mission " + missionId + " was approved for its whole run"),
+        submit("alpha/api", "beta/web", Mission.Kind.CHAT, missionId, "second step"));
+    assertInstanceOf(ApprovalGate.Held.class,
+        submit("alpha/api", "beta/web", Mission.Kind.CHAT, "m-20261121-0000ff", "another mission"));
+    node.approvalGate().tell(new ApprovalGate.EndMission(missionId));
+    assertInstanceOf(ApprovalGate.Held.class,
+        submit("alpha/api", "beta/web", Mission.Kind.CHAT, missionId, "after the end"));
+  }
+
+  @Test
+  void aSessionGrantLastsUntilTheHubRestartsAndReleasesWhatWaits() throws Exception {
+    start(null, "300s");
+    ApprovalGate.PendingApproval first = held("alpha/api", "beta/web", "one");
+    ApprovalGate.PendingApproval second = held("alpha/api", "beta/web", "two");
+    ApprovalGate.PendingApproval other = held("beta/web", "alpha/api", "reverse direction");
+    ApprovalGate.Decision decision = decide(first.id(), true, GrantLevel.SESSION).getValue();
+    assertEquals(List.of(second.id()), decision.alsoReleased());
+    awaitMission(second.request().missionId(), Mission.Status.APPROVED);
+    assertEquals(List.of(other.id()),
+        this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().stream()
+            .map(ApprovalGate.PendingApproval::id).toList());
+    assertInstanceOf(ApprovalGate.Passed.class,
+        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "three"));
+
+    restart();
+    assertInstanceOf(ApprovalGate.Held.class,
+        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abd", "after restart"));
+  }
+
+  @Test
+  void anAlwaysGrantSurvivesRestarts() throws Exception {
+    start(null, "300s");
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "one");
+    decide(approval.id(), true, GrantLevel.ALWAYS);
+    restart();
+    assertEquals(new ApprovalGate.Passed("alpha/api -> beta/web is always allowed"),
+        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "later"));
+    PolicyView view = ask(ApprovalGate.ShowPolicy::new);
+    assertEquals(List.of("alpha/api -> beta/web"), view.alwaysGrants());
+  }
+
+  @Test
+  void reloadingThePolicyKeepsPendingApprovalsAndABrokenFileChangesNothing() throws Exception {
+    start(null, "300s");
+    ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "one");
+    Files.writeString(home.resolve("policies.yml"), "rules:\n  - {from: 'alpha/*', to: '*', approval: never, label: trusted}\n");
+    StatusReply<PolicyView> reloaded = ask(ApprovalGate.ReloadPolicy::new);
+    assertEquals("trusted", reloaded.getValue().rules().get(0).label());
+    assertEquals(List.of(approval.id()),
+        this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().stream()
+            .map(ApprovalGate.PendingApproval::id).toList());
+    assertInstanceOf(ApprovalGate.Passed.class,
+        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "now trusted"));
+
+    Files.writeString(home.resolve("policies.yml"), "rules:\n  - {from: '*', approval: perhaps}\n");
+    StatusReply<PolicyView> broken = ask(ApprovalGate.ReloadPolicy::new);
+    assertTrue(broken.getError().getMessage().endsWith("(the previous policy stays in force)"), broken.getError().getMessage());
+    assertTrue(broken.getError().getMessage().contains("rule 1: approval: unknown approval level 'perhaps'"));
+    assertInstanceOf(ApprovalGate.Passed.class,
+        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abd", "still trusted"));
+  }
+
+  @Test
+  void anInvalidPolicyFileStopsTheStartWithOneLine() throws Exception {
+    Files.writeString(home.resolve("policies.yml"), "rules:\n  - {from: '*', to: '*', message_pattern: '[', approval: once}\n");
+    var e = org.junit.jupiter.api.Assertions.assertThrows(ai.intercom.app.StartupException.class,
+        () -> TestNodes.start(home, "standalone", Map.of()));
+    assertTrue(e.getMessage().startsWith(home.resolve("policies.yml") + ": rule 1: message_pattern '['"), e.getMessage());
+  }
+}
