@@ -23,7 +23,19 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    // A node's start skips building the command-line model: picocli's classes
+    // predate class-data sharing and cost ~150 ms to load and verify.
+    NodeCommand node = NodeCommand.parseExact(args);
+    System.exit(node != null ? runNode(node) : commandLine().execute(args));
+  }
+
+  private static int runNode(NodeCommand node) {
+    try {
+      return node.call();
+    } catch (Exception e) {
+      System.err.println("ai-intercom: error: " + oneLine(e));
+      return 1;
+    }
   }
 
   static CommandLine commandLine() {

@@ -76,8 +76,10 @@ public final class Node {
     NodeRole role = settings.mode();
     IntercomHome.prepare(settings);
     Policy policy = PolicyFile.packagedDefault();
+    // the schema is created on another core while the actor system starts
+    CompletableFuture<Void> schema = CompletableFuture.completedFuture(null);
     if (role.hostsEntities()) {
-      createJournalSchema(settings);
+      schema = CompletableFuture.runAsync(() -> createJournalSchema(settings));
       try {
         policy = PolicyFile.load(settings.policiesFile());
       } catch (PolicyFile.InvalidPolicyException e) {
@@ -98,24 +100,26 @@ public final class Node {
           "cannot write " + settings.localTokenFile() + ": " + IntercomHome.reason(e), e);
     }
 
+
     ActorSystem<Void> system;
     try {
       system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, nodeConfig(settings, config));
     } catch (RuntimeException e) {
       throw new StartupException("cannot start the actor system: " + rootMessage(e), e);
     }
+    try {
+      schema.join();
+    } catch (CompletionException e) {
+      system.terminate();
+      throw e.getCause() instanceof StartupException cause ? cause : new StartupException(rootMessage(e), e);
+    }
 
-    Machine.init(system);
-    Mission.init(system);
-    ChatThread.init(system);
-    Session.init(system);
+
     ActorRef<ApprovalGate.Command> gate =
         ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout());
 
     CompletableFuture<Void> up = new CompletableFuture<>();
-    org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(null));
-    join(system, seeds);
-
+    // binding runs on the system's threads while the main thread starts sharding
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
     HttpServer.start(
             system,
@@ -134,6 +138,13 @@ public final class Node {
                 system.terminate();
               }
             });
+    Machine.init(system);
+    Mission.init(system);
+    ChatThread.init(system);
+    Session.init(system);
+    org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(null));
+    join(system, seeds);
+
     return new Node(settings, system, gate, ready);
   }
 

@@ -1,5 +1,6 @@
 package ai.intercom.app;
 
+import ai.intercom.cli.NodeClient;
 import ai.intercom.cluster.NodeRole;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
@@ -18,11 +19,30 @@ final class NodeCommand implements Callable<Integer> {
 
   @Option(
       names = "--exit-when-ready",
-      description = "Start, wait until the node is up and serving, then shut down (a start-up check).")
+      description = "Start, wait until the node is up, check that its API answers, then shut down"
+          + " (a start-up check; exit code 0 when all is well).")
   boolean exitWhenReady;
 
   NodeCommand(NodeRole role) {
     this.role = role;
+  }
+
+  /**
+   * The command for exactly {@code standalone|hub|daemon [--exit-when-ready]},
+   * else null (then picocli parses, with help and errors).
+   */
+  static NodeCommand parseExact(String[] args) {
+    if (args.length == 0 || args.length > 2 || (args.length == 2 && !args[1].equals("--exit-when-ready"))) {
+      return null;
+    }
+    for (NodeRole role : NodeRole.values()) {
+      if (role.id().equals(args[0])) {
+        NodeCommand command = new NodeCommand(role);
+        command.exitWhenReady = args.length == 2;
+        return command;
+      }
+    }
+    return null;
   }
 
   static String[] describe(NodeRole role) {
@@ -37,6 +57,7 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StartupWarmup.start(role);
     ConfigLoader loader = ConfigLoader.fromEnvironment();
     Config config = loader.load(Map.of("intercom.mode", role.id()));
     Settings settings = Settings.from(config);
@@ -51,6 +72,7 @@ final class NodeCommand implements Callable<Integer> {
       node.system().terminate();
       throw unwrap(e);
     }
+
     System.out.printf(
         "ai-intercom %s: %s node '%s' is up on http://%s:%d (cluster %s, home %s)%n",
         Version.current(),
@@ -62,10 +84,26 @@ final class NodeCommand implements Callable<Integer> {
         settings.home());
     System.out.flush();
     if (exitWhenReady) {
-      node.stop().toCompletableFuture().join();
+      try {
+        checkApi(settings, http.getPort());
+      } finally {
+        node.stop().toCompletableFuture().join();
+      }
     }
     node.system().getWhenTerminated().toCompletableFuture().join();
     return 0;
+  }
+
+  /** The start-up check: the API answers health, and the local token is accepted. */
+  private static void checkApi(Settings settings, int port) {
+    NodeClient client = new NodeClient(settings, port);
+    String status = client.get("/api/health").path("status").asText();
+    if (!status.equals("ok")) {
+      throw new StartupException("the node started but its health says '" + status + "'");
+    }
+    client.get("/api/cluster");
+    client.get("/api/approvals");
+    System.out.println("ai-intercom: start-up check passed (health ok, local token accepted)");
   }
 
   private static Exception unwrap(ExecutionException e) {

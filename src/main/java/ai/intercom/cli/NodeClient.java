@@ -34,10 +34,16 @@ public final class NodeClient {
   private final Path tokenFile;
   private final int timeoutMillis;
 
+  /** The node of these settings, at its configured HTTP address. */
   public NodeClient(Settings settings) {
+    this(settings, settings.hub().listen().port());
+  }
+
+  /** The node of these settings, listening on {@code port} (when it was configured as 0). */
+  public NodeClient(Settings settings, int port) {
     HostPort listen = settings.hub().listen();
     String host = listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
-    this.baseUrl = "http://" + new HostPort(host, listen.port());
+    this.baseUrl = "http://" + new HostPort(host, port);
     this.tokenFile = settings.localTokenFile();
     this.timeoutMillis = (int) Math.max(1000, settings.askTimeout().toMillis() + 2000);
   }

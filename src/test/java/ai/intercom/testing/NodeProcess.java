@@ -14,8 +14,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code ai-intercom} run as a real child process (same classpath as the tests,
- * the product's own logging configuration), with its output collected line by line.
+ * {@code ai-intercom} run as a real child process (same classpath as the tests),
+ * with its output collected line by line.
  */
 public final class NodeProcess implements AutoCloseable {
 
@@ -32,11 +32,9 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public static NodeProcess start(Map<String, String> env, String... args) throws IOException {
-    Path classes = Path.of(classesDir());
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-Dlogback.configurationFile=" + classes.resolve("logback.xml"),
         "-cp", System.getProperty("java.class.path"),
         Main.class.getName()));
     command.addAll(List.of(args));
@@ -44,14 +42,6 @@ public final class NodeProcess implements AutoCloseable {
     builder.environment().keySet().removeIf(k -> k.startsWith("INTERCOM_") || k.startsWith("TELEGRAM_") || k.equals("HUB_URL"));
     builder.environment().putAll(env);
     return new NodeProcess(builder.start());
-  }
-
-  private static String classesDir() {
-    try {
-      return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static Thread pump(BufferedReader reader, java.util.Collection<String> lines) {
