@@ -4,6 +4,8 @@ import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
 import ai.intercom.cluster.NodeRole;
+import ai.intercom.daemon.Inbox;
+import ai.intercom.daemon.SessionDesk;
 import ai.intercom.http.ApiRoutes;
 import ai.intercom.http.HttpServer;
 import ai.intercom.mission.ChatThread;
@@ -22,6 +24,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -118,13 +121,21 @@ public final class Node {
     ActorRef<ApprovalGate.Command> gate =
         ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout());
 
+    Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
+    if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
+      desk = Optional.of(system.systemActorOf(
+          SessionDesk.create(settings.inboxDir(), settings.machine().id(), settings.inbox().compactBytes(),
+              settings.inbox().livenessInterval(), SessionDesk::processAlive),
+          "session-desk", Inbox.DISPATCHER));
+    }
+
     CompletableFuture<Void> up = new CompletableFuture<>();
     // binding runs on the system's threads while the main thread starts sharding
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
     HttpServer.start(
             system,
             settings.hub().listen(),
-            new ApiRoutes(system, settings, token, gate).route())
+            new ApiRoutes(system, settings, token, gate, desk).route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
         .whenComplete(

@@ -23,6 +23,7 @@ public record Settings(
     Duration approvalTimeout,
     long maxMessageBytes,
     Dispatcher dispatcher,
+    Inbox inbox,
     Duration askTimeout) {
 
   public record Machine(String id, String displayName, String description) {}
@@ -55,6 +56,8 @@ public record Settings(
       int maxConcurrent) {}
 
   public record Dispatcher(boolean enabled, String target, String systemPrompt) {}
+
+  public record Inbox(long compactBytes, Duration livenessInterval) {}
 
   /** Reads the {@code intercom} section of a resolved configuration. */
   public static Settings from(Config root) {
@@ -100,6 +103,7 @@ public record Settings(
             c.getBoolean("dispatcher.enabled"),
             c.getString("dispatcher.target"),
             c.getString("dispatcher.system-prompt")),
+        new Inbox(c.getBytes("inbox.compact-bytes"), c.getDuration("inbox.liveness-interval")),
         c.getDuration("ask-timeout"));
   }
 

@@ -2,6 +2,7 @@ package ai.intercom.http;
 
 import ai.intercom.app.Settings;
 import ai.intercom.approval.ApprovalGate;
+import ai.intercom.daemon.SessionDesk;
 import ai.intercom.security.LocalToken;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -12,6 +13,7 @@ import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
@@ -28,13 +30,20 @@ public final class ApiRoutes extends AllDirectives {
   private final HealthRoutes health;
   private final ClusterRoutes cluster;
   private final ApprovalRoutes approvals;
+  private final Optional<SessionRoutes> sessions;
   private final LocalAuth auth;
 
+  /** {@code desk} is empty on nodes without the daemon role. */
   public ApiRoutes(
-      ActorSystem<?> system, Settings settings, LocalToken token, ActorRef<ApprovalGate.Command> gate) {
+      ActorSystem<?> system,
+      Settings settings,
+      LocalToken token,
+      ActorRef<ApprovalGate.Command> gate,
+      Optional<ActorRef<SessionDesk.Command>> desk) {
     this.health = new HealthRoutes(system, settings.machine().id());
     this.cluster = new ClusterRoutes(system);
     this.approvals = new ApprovalRoutes(system, gate, settings.askTimeout());
+    this.sessions = desk.map(d -> new SessionRoutes(system, d, settings.askTimeout()));
     this.auth = new LocalAuth(token);
   }
 
@@ -50,7 +59,18 @@ public final class ApiRoutes extends AllDirectives {
                         () ->
                             concat(
                                 health.route(),
-                                auth.require(() -> concat(cluster.route(), approvals.route()))))));
+                                auth.require(() -> concat(
+                                    cluster.route(),
+                                    approvals.route(),
+                                    sessions.map(SessionRoutes::route).orElseGet(this::noDaemon)))))));
+  }
+
+  private Route noDaemon() {
+    return pathPrefix(PathMatchers.segment(), segment -> segment.equals("sessions") || segment.equals("inbox")
+            ? complete(StatusCodes.NOT_FOUND,
+                new Json.Error("this is a hub node: agent sessions live on daemon or standalone nodes"),
+                Json.marshaller())
+            : reject());
   }
 
   private static RejectionHandler rejections() {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Claude Code hook for PostToolUse, UserPromptSubmit and SessionStart: puts the
+# new messages of this session into the agent's context, as
+#   {"hookSpecificOutput":{"hookEventName":"...","additionalContext":"..."}}
+# Prints nothing (exit 0) when there are none, when the node is down, or when
+# stdin is not a hook event. Finds its session through its ancestor processes
+# (the Claude Code process is also the parent of the session's MCP server), so
+# two sessions of one project never see each other's messages.
+# Fast path (nothing new): bash builtins only, no process started.
+home="${INTERCOM_HOME:-$HOME/.config/ai-intercom}"
+links="$home/inbox/pid"
+
+input=""
+IFS= read -r -d '' -t 2 input
+[[ $input =~ \"hook_event_name\"[[:space:]]*:[[:space:]]*\"(PostToolUse|UserPromptSubmit|SessionStart)\" ]] || exit 0
+event="${BASH_REMATCH[1]}"
+
+session=""
+pid=$PPID
+for _ in {1..32}; do
+  if [[ -r "$links/$pid" ]]; then
+    read -r session < "$links/$pid"
+    break
+  fi
+  read -r stat < "/proc/$pid/stat" 2>/dev/null || exit 0
+  stat="${stat##*) }"
+  read -r _ pid _ <<< "$stat"
+  (( pid > 1 )) || exit 0
+done
+[[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && -e "$home/inbox/$session.pending" ]] || exit 0
+
+read -r token < "$home/local.token" 2>/dev/null || exit 0
+exec curl -sf --max-time 5 -X POST -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/inbox/$session/check?format=hook&event=$event" 2>/dev/null

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Claude Code hook for Stop and SessionStart with "asyncRewake": true: waits for
+# a message to this session; when one arrives, prints it on stderr and exits 2,
+# which wakes the idle agent with the message. Exits 0 when the wait ends
+# (INTERCOM_WAIT_SECONDS, default 3000) or the node is down.
+home="${INTERCOM_HOME:-$HOME/.config/ai-intercom}"
+links="$home/inbox/pid"
+IFS= read -r -d '' -t 2 _input
+
+session=""
+pid=$PPID
+for _ in {1..32}; do
+  if [[ -r "$links/$pid" ]]; then
+    read -r session < "$links/$pid"
+    break
+  fi
+  read -r stat < "/proc/$pid/stat" 2>/dev/null || exit 0
+  stat="${stat##*) }"
+  read -r _ pid _ <<< "$stat"
+  (( pid > 1 )) || exit 0
+done
+[[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || exit 0
+
+url="http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/inbox/$session/wait?format=text&timeout=100"
+deadline=$(( SECONDS + ${INTERCOM_WAIT_SECONDS:-3000} ))
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+while (( SECONDS < deadline )); do
+  read -r token < "$home/local.token" 2>/dev/null || exit 0
+  code=$(curl -s --max-time 120 -o "$out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$url") || exit 0
+  case "$code" in
+    200) cat "$out" >&2; exit 2 ;;
+    204) ;;
+    *) exit 0 ;;
+  esac
+done
+exit 0

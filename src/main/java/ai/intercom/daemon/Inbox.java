@@ -1,0 +1,234 @@
+package ai.intercom.daemon;
+
+import ai.intercom.daemon.InboxFiles.Cursor;
+import ai.intercom.daemon.InboxFiles.Line;
+import ai.intercom.serialization.JsonSerializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One agent session's inbox (or a project's queue while it has no session):
+ * the only writer of its files, the keeper of its delivery cursor and of the
+ * hooks waiting on it. A letter reaches the agent at most once: the cursor is
+ * written before the letters are handed out. Everything undelivered is on disk
+ * and comes back after a restart.
+ *
+ * <p>The actor does file I/O itself, so it runs on the blocking I/O dispatcher
+ * ({@link #DISPATCHER}).
+ */
+public final class Inbox extends AbstractBehavior<Inbox.Command> {
+
+  public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("intercom.blocking-io-dispatcher");
+
+  /** Letter ids remembered to drop a second copy of the same letter. */
+  static final int REMEMBERED_LETTERS = 1000;
+
+  public sealed interface Command extends JsonSerializable {}
+
+  /** Stores a letter; answers once it is on disk. */
+  public record Deliver(Letter letter, ActorRef<Done> replyTo) implements Command {}
+
+  /**
+   * Hands out what is undelivered and marks it delivered. With
+   * {@code maxChars > 0} texts are shortened to fit (a hook's budget) and the
+   * shortened ones stay readable in full through the next full check.
+   */
+  public record Check(int maxChars, ActorRef<Batch> replyTo) implements Command {}
+
+  /** As {@link Check}, but waits up to {@code timeout} for a letter if there is none. */
+  public record Await(Duration timeout, int maxChars, ActorRef<Batch> replyTo) implements Command {}
+
+  /** Hands out what is undelivered without showing it to the agent (its session ended), then stops. */
+  public record Surrender(ActorRef<Handover> replyTo) implements Command {}
+
+  /** What a surrendered inbox still held. */
+  public record Handover(List<Letter> letters) implements JsonSerializable {}
+
+  public record Batch(List<Delivered> letters) implements JsonSerializable {
+    public boolean isEmpty() {
+      return letters.isEmpty();
+    }
+  }
+
+  /** A letter as handed out; {@code cut} when its text was shortened. */
+  public record Delivered(Letter letter, boolean cut) implements JsonSerializable {}
+
+  private record AwaitTimedOut(long waiter) implements Command {}
+
+  private record Waiter(long id, int maxChars, ActorRef<Batch> replyTo) {}
+
+  public static Behavior<Command> create(Path dir, String name, long compactBytes) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new Inbox(context, timers, new InboxFiles(dir, name), compactBytes)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final InboxFiles files;
+  private final long compactBytes;
+  /** Lines on disk not yet delivered, plus delivered ones whose text was cut. */
+  private final List<Line> kept = new ArrayList<>();
+  private final Set<String> recentLetterIds = new LinkedHashSet<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private Cursor cursor;
+  private long lastSeq;
+  private long nextWaiter = 1;
+
+  private Inbox(ActorContext<Command> context, TimerScheduler<Command> timers, InboxFiles files, long compactBytes) {
+    super(context);
+    this.timers = timers;
+    this.files = files;
+    this.compactBytes = compactBytes;
+    InboxFiles.Loaded loaded = files.load();
+    this.cursor = loaded.cursor();
+    this.lastSeq = loaded.lastSeq();
+    for (Line line : loaded.lines()) {
+      remember(line.letter().letterId());
+      if (line.seq() > cursor.delivered() || cursor.cut().contains(line.seq())) {
+        kept.add(line);
+      }
+    }
+    files.markPending(hasUndelivered());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(Check.class, this::onCheck)
+        .onMessage(Await.class, this::onAwait)
+        .onMessage(AwaitTimedOut.class, this::onAwaitTimedOut)
+        .onMessage(Surrender.class, this::onSurrender)
+        .build();
+  }
+
+  private Behavior<Command> onDeliver(Deliver cmd) {
+    if (remember(cmd.letter().letterId())) {
+      Line line = new Line(++lastSeq, cmd.letter());
+      files.append(line);
+      kept.add(line);
+      files.markPending(true);
+      if (!waiters.isEmpty()) {
+        Waiter first = waiters.remove(0);
+        timers.cancel(first.id());
+        first.replyTo().tell(handOut(first.maxChars()));
+      }
+    }
+    cmd.replyTo().tell(Done.getInstance());
+    return this;
+  }
+
+  private Behavior<Command> onCheck(Check cmd) {
+    cmd.replyTo().tell(handOut(cmd.maxChars()));
+    return this;
+  }
+
+  private Behavior<Command> onAwait(Await cmd) {
+    if (hasUndelivered()) {
+      cmd.replyTo().tell(handOut(cmd.maxChars()));
+    } else {
+      Waiter waiter = new Waiter(nextWaiter++, cmd.maxChars(), cmd.replyTo());
+      waiters.add(waiter);
+      timers.startSingleTimer(waiter.id(), new AwaitTimedOut(waiter.id()), cmd.timeout());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAwaitTimedOut(AwaitTimedOut cmd) {
+    waiters.removeIf(waiter -> {
+      if (waiter.id() == cmd.waiter()) {
+        waiter.replyTo().tell(new Batch(List.of()));
+        return true;
+      }
+      return false;
+    });
+    return this;
+  }
+
+  private Behavior<Command> onSurrender(Surrender cmd) {
+    List<Letter> undelivered =
+        kept.stream().filter(line -> line.seq() > cursor.delivered()).map(Line::letter).toList();
+    cursor = new Cursor(lastSeq, Set.of());
+    files.writeCursor(cursor);
+    kept.clear();
+    files.markPending(false);
+    files.compact(List.of());
+    waiters.forEach(waiter -> waiter.replyTo().tell(new Batch(List.of())));
+    cmd.replyTo().tell(new Handover(undelivered));
+    return Behaviors.stopped();
+  }
+
+  /**
+   * Undelivered letters first go out whole or cut to the budget; without a
+   * budget, letters a hook had cut come out again in full. The cursor moves
+   * before anything is handed out.
+   */
+  private Batch handOut(int maxChars) {
+    if (kept.isEmpty()) {
+      return new Batch(List.of());
+    }
+    List<Delivered> out = new ArrayList<>();
+    Set<Long> cut = new HashSet<>();
+    int budget = maxChars;
+    for (Line line : kept) {
+      boolean fresh = line.seq() > cursor.delivered();
+      if (!fresh && maxChars > 0) {
+        cut.add(line.seq());
+        continue;
+      }
+      Letter letter = line.letter();
+      if (maxChars > 0) {
+        int room = Math.max(0, budget);
+        if (letter.text().length() > room) {
+          letter = new Letter(letter.letterId(), letter.threadId(), letter.missionId(), letter.from(),
+              letter.text().substring(0, room), letter.at());
+          cut.add(line.seq());
+          out.add(new Delivered(letter, true));
+        } else {
+          out.add(new Delivered(letter, false));
+        }
+        budget -= letter.text().length();
+      } else {
+        out.add(new Delivered(letter, false));
+      }
+    }
+    cursor = new Cursor(lastSeq, cut);
+    files.writeCursor(cursor);
+    kept.removeIf(line -> !cut.contains(line.seq()));
+    files.markPending(false);
+    if (files.size() > compactBytes) {
+      files.compact(kept);
+    }
+    return new Batch(out);
+  }
+
+  private boolean hasUndelivered() {
+    return kept.stream().anyMatch(line -> line.seq() > cursor.delivered());
+  }
+
+  /** False when the letter was seen already. */
+  private boolean remember(String letterId) {
+    if (!recentLetterIds.add(letterId)) {
+      return false;
+    }
+    if (recentLetterIds.size() > REMEMBERED_LETTERS) {
+      var oldest = recentLetterIds.iterator();
+      oldest.next();
+      oldest.remove();
+    }
+    return true;
+  }
+}

@@ -1,0 +1,310 @@
+package ai.intercom.daemon;
+
+import ai.intercom.registry.AgentId;
+import ai.intercom.registry.Session;
+import ai.intercom.serialization.JsonSerializable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongPredicate;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The agent sessions of this machine: registers them (with their inbox and the
+ * links that let a hook find its session from its ancestor processes), notices
+ * when an agent's process is gone, and puts letters for a project into the
+ * right inbox, or into the project's queue while it has no session.
+ *
+ * <p>Files under {@code inbox/}: {@code SESSION.jsonl|.cursor|.pending} (see
+ * {@link InboxFiles}), {@code queued/PROJECT.*} and {@code pid/PID} (a process
+ * of a session's ancestry, holding the session id).
+ */
+public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
+
+  public record LocalSession(String sessionId, String project, long pid, List<Long> ancestors, Instant registeredAt)
+      implements JsonSerializable {
+    public LocalSession {
+      ancestors = List.copyOf(ancestors);
+    }
+  }
+
+  static final int MAX_ANCESTORS = 32;
+
+  public sealed interface Command extends JsonSerializable {}
+
+  /** An MCP server announces its session; {@code ancestors} are its parent processes, nearest first. */
+  public record Register(
+      String sessionId, String project, long pid, List<Long> ancestors, ActorRef<StatusReply<LocalSession>> replyTo)
+      implements Command {}
+
+  public record Unregister(String sessionId, String reason, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record FindInbox(String sessionId, ActorRef<StatusReply<ActorRef<Inbox.Command>>> replyTo) implements Command {}
+
+  public record ListSessions(ActorRef<List<LocalSession>> replyTo) implements Command {}
+
+  /**
+   * A letter for an agent of this machine: to {@code preferredSession} if it is
+   * live, else to the project's newest session, else into the project's queue.
+   */
+  public record DeliverToProject(
+      String project, Letter letter, String preferredSession, ActorRef<Delivery> replyTo) implements Command {}
+
+  /** {@code status} is {@code delivered} (to {@code sessionId}) or {@code queued}. */
+  public record Delivery(String status, String sessionId) implements JsonSerializable {}
+
+  private enum CheckLiveness implements Command { INSTANCE }
+
+  private record Surrendered(String project, List<Letter> letters) implements Command {}
+
+  private record Handed(String sessionId, ActorRef<Inbox.Command> inbox, List<Letter> letters) implements Command {}
+
+  private record Stored(Delivery delivery, boolean ok, ActorRef<Delivery> replyTo) implements Command {}
+
+  private record Live(LocalSession session, ActorRef<Inbox.Command> inbox) {}
+
+  public static Behavior<Command> create(
+      Path inboxDir, String machineId, long compactBytes, Duration livenessInterval, LongPredicate alive) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(CheckLiveness.INSTANCE, livenessInterval);
+      return new SessionDesk(context, inboxDir, machineId, compactBytes, alive);
+    }));
+  }
+
+  /** Whether a process runs. */
+  public static boolean processAlive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  private final Path inboxDir;
+  private final Path queueDir;
+  private final Path pidDir;
+  private final String machineId;
+  private final long compactBytes;
+  private final LongPredicate alive;
+  private final Map<String, Live> sessions = new HashMap<>();
+  private final Map<String, ActorRef<Inbox.Command>> queues = new HashMap<>();
+
+  private SessionDesk(
+      ActorContext<Command> context, Path inboxDir, String machineId, long compactBytes, LongPredicate alive) {
+    super(context);
+    this.inboxDir = inboxDir;
+    this.queueDir = inboxDir.resolve("queued");
+    this.pidDir = inboxDir.resolve("pid");
+    this.machineId = machineId;
+    this.compactBytes = compactBytes;
+    this.alive = alive;
+    try {
+      Files.createDirectories(queueDir);
+      Files.createDirectories(pidDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(Unregister.class, this::onUnregister)
+        .onMessage(FindInbox.class, this::onFindInbox)
+        .onMessage(ListSessions.class, this::onList)
+        .onMessage(DeliverToProject.class, this::onDeliverToProject)
+        .onMessage(Surrendered.class, this::onSurrendered)
+        .onMessage(Handed.class, this::onHanded)
+        .onMessage(Stored.class, this::onStored)
+        .onMessageEquals(CheckLiveness.INSTANCE, this::onCheckLiveness)
+        .build();
+  }
+
+  private Behavior<Command> onRegister(Register cmd) {
+    if (!Session.isValidId(cmd.sessionId())) {
+      cmd.replyTo().tell(StatusReply.error("session id '" + cmd.sessionId() + "' must be 1-128 letters, digits, '_' or '-'"));
+      return this;
+    }
+    if (!AgentId.isValidPart(cmd.project())) {
+      cmd.replyTo().tell(StatusReply.error("project name '" + cmd.project() + "' must be 1-63 letters, digits, '.', '_' or '-'"));
+      return this;
+    }
+    if (cmd.ancestors().size() > MAX_ANCESTORS || cmd.ancestors().stream().anyMatch(pid -> pid <= 1)) {
+      cmd.replyTo().tell(StatusReply.error("ancestors must be at most " + MAX_ANCESTORS + " process ids above 1"));
+      return this;
+    }
+    if (!alive.test(cmd.pid())) {
+      cmd.replyTo().tell(StatusReply.error("no process " + cmd.pid() + " runs on this machine"));
+      return this;
+    }
+    Live known = sessions.get(cmd.sessionId());
+    ActorRef<Inbox.Command> inbox = known != null ? known.inbox() : spawnInbox(cmd.sessionId());
+    LocalSession session = new LocalSession(cmd.sessionId(), cmd.project(), cmd.pid(), cmd.ancestors(), Instant.now());
+    sessions.put(cmd.sessionId(), new Live(session, inbox));
+    writePidLinks(session);
+    ClusterSharding.get(getContext().getSystem())
+        .entityRefFor(Session.ENTITY_KEY, cmd.sessionId())
+        .tell(new Session.Register(machineId, cmd.project(), cmd.pid(), getContext().getSystem().ignoreRef()));
+    takeOverQueue(session, inbox);
+    getContext().getLog().info("session {} of project {} registered (pid {})", cmd.sessionId(), cmd.project(), cmd.pid());
+    cmd.replyTo().tell(StatusReply.success(session));
+    return this;
+  }
+
+  private Behavior<Command> onUnregister(Unregister cmd) {
+    if (!sessions.containsKey(cmd.sessionId())) {
+      cmd.replyTo().tell(StatusReply.error("no session " + cmd.sessionId() + " on this machine"));
+      return this;
+    }
+    end(cmd.sessionId(), cmd.reason());
+    cmd.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onFindInbox(FindInbox cmd) {
+    Live live = sessions.get(cmd.sessionId());
+    cmd.replyTo().tell(live == null
+        ? StatusReply.error("no session " + cmd.sessionId() + " on this machine (is its MCP server running?)")
+        : StatusReply.success(live.inbox()));
+    return this;
+  }
+
+  private Behavior<Command> onList(ListSessions cmd) {
+    cmd.replyTo().tell(sessions.values().stream()
+        .map(Live::session)
+        .sorted(Comparator.comparing(LocalSession::registeredAt))
+        .toList());
+    return this;
+  }
+
+  private Behavior<Command> onDeliverToProject(DeliverToProject cmd) {
+    if (!AgentId.isValidPart(cmd.project())) {
+      cmd.replyTo().tell(new Delivery("failed", null));
+      return this;
+    }
+    Optional<Live> target = Optional.ofNullable(cmd.preferredSession())
+        .map(sessions::get)
+        .filter(live -> live.session().project().equals(cmd.project()))
+        .or(() -> newestSessionOf(cmd.project()));
+    Delivery delivery = target.map(live -> new Delivery("delivered", live.session().sessionId()))
+        .orElse(new Delivery("queued", null));
+    ActorRef<Inbox.Command> inbox = target.map(Live::inbox).orElseGet(() -> queueOf(cmd.project()));
+    // answered once the letter is on disk
+    getContext().ask(Done.class, inbox, Duration.ofSeconds(10), r -> new Inbox.Deliver(cmd.letter(), r),
+        (done, error) -> new Stored(delivery, error == null, cmd.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onStored(Stored cmd) {
+    cmd.replyTo().tell(cmd.ok() ? cmd.delivery() : new Delivery("failed", null));
+    return this;
+  }
+
+  /** A dead session's undelivered letters go to another session of its project, or to its queue. */
+  private Behavior<Command> onSurrendered(Surrendered cmd) {
+    for (Letter letter : cmd.letters()) {
+      getContext().getSelf().tell(new DeliverToProject(cmd.project(), letter, null, getContext().getSystem().ignoreRef()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onHanded(Handed cmd) {
+    cmd.letters().forEach(letter -> cmd.inbox().tell(new Inbox.Deliver(letter, getContext().getSystem().ignoreRef())));
+    if (!cmd.letters().isEmpty()) {
+      getContext().getLog().info("{} queued letters handed to session {}", cmd.letters().size(), cmd.sessionId());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCheckLiveness() {
+    sessions.values().stream()
+        .map(Live::session)
+        .filter(session -> !alive.test(session.pid()))
+        .toList()
+        .forEach(session -> end(session.sessionId(), "agent process " + session.pid() + " is gone"));
+    return this;
+  }
+
+  private void end(String sessionId, String reason) {
+    Live live = sessions.remove(sessionId);
+    deletePidLinks(live.session());
+    getContext().ask(Inbox.Handover.class, live.inbox(), Duration.ofSeconds(10), Inbox.Surrender::new,
+        (handover, error) -> new Surrendered(live.session().project(), handover == null ? List.of() : handover.letters()));
+    ClusterSharding.get(getContext().getSystem())
+        .entityRefFor(Session.ENTITY_KEY, sessionId)
+        .tell(new Session.Unregister(reason, getContext().getSystem().ignoreRef()));
+    getContext().getLog().info("session {} ended: {}", sessionId, reason);
+  }
+
+  private void takeOverQueue(LocalSession session, ActorRef<Inbox.Command> inbox) {
+    String project = session.project();
+    if (!queues.containsKey(project) && !hasQueuedFile(project)) {
+      return;
+    }
+    ActorRef<Inbox.Command> queue = queueOf(project);
+    queues.remove(project);
+    getContext().ask(Inbox.Handover.class, queue, Duration.ofSeconds(10), Inbox.Surrender::new,
+        (handover, error) -> new Handed(session.sessionId(), inbox, handover == null ? List.of() : handover.letters()));
+  }
+
+  private boolean hasQueuedFile(String project) {
+    try {
+      Path file = queueDir.resolve(project + ".jsonl");
+      return Files.exists(file) && Files.size(file) > 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private Optional<Live> newestSessionOf(String project) {
+    return sessions.values().stream()
+        .filter(live -> live.session().project().equals(project))
+        .max(Comparator.comparing(live -> live.session().registeredAt()));
+  }
+
+  private ActorRef<Inbox.Command> spawnInbox(String sessionId) {
+    return getContext().spawn(Inbox.create(inboxDir, sessionId, compactBytes), "inbox-" + sessionId, Inbox.DISPATCHER);
+  }
+
+  private ActorRef<Inbox.Command> queueOf(String project) {
+    return queues.computeIfAbsent(project, p ->
+        getContext().spawnAnonymous(Inbox.create(queueDir, p, compactBytes), Inbox.DISPATCHER));
+  }
+
+  private void writePidLinks(LocalSession session) {
+    try {
+      for (long pid : session.ancestors()) {
+        Files.writeString(pidDir.resolve(Long.toString(pid)), session.sessionId(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      getContext().getLog().warn("cannot link session {} to its processes: {}", session.sessionId(), e.getMessage());
+    }
+  }
+
+  private void deletePidLinks(LocalSession session) {
+    for (long pid : session.ancestors()) {
+      Path link = pidDir.resolve(Long.toString(pid));
+      try {
+        if (Files.exists(link) && Files.readString(link, StandardCharsets.UTF_8).equals(session.sessionId())) {
+          Files.delete(link);
+        }
+      } catch (IOException e) {
+        getContext().getLog().debug("cannot remove {}: {}", link, e.getMessage());
+      }
+    }
+  }
+}
