@@ -29,6 +29,7 @@ for _ in {1..32}; do
 done
 [[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && -e "$home/inbox/$session.pending" ]] || exit 0
 
-read -r token < "$home/local.token" 2>/dev/null || exit 0
-exec curl -sf --max-time 5 -X POST -H "Authorization: Bearer $token" \
+{ read -r token < "$home/local.token" || [[ -n $token ]]; } 2>/dev/null || exit 0
+curl -sf --max-time 5 -X POST -H "Authorization: Bearer $token" \
   "http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/inbox/$session/check?format=hook&event=$event" 2>/dev/null
+exit 0

@@ -26,7 +26,7 @@ deadline=$(( SECONDS + ${INTERCOM_WAIT_SECONDS:-3000} ))
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 while (( SECONDS < deadline )); do
-  read -r token < "$home/local.token" 2>/dev/null || exit 0
+  { read -r token < "$home/local.token" || [[ -n $token ]]; } 2>/dev/null || exit 0
   code=$(curl -s --max-time 120 -o "$out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$url") || exit 0
   case "$code" in
     200) cat "$out" >&2; exit 2 ;;

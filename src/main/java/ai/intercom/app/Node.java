@@ -56,16 +56,19 @@ public final class Node {
   private final Settings settings;
   private final ActorSystem<Void> system;
   private final ActorRef<ApprovalGate.Command> approvalGate;
+  private final Optional<ActorRef<SessionDesk.Command>> sessionDesk;
   private final CompletableFuture<InetSocketAddress> ready;
 
   private Node(
       Settings settings,
       ActorSystem<Void> system,
       ActorRef<ApprovalGate.Command> approvalGate,
+      Optional<ActorRef<SessionDesk.Command>> sessionDesk,
       CompletableFuture<InetSocketAddress> ready) {
     this.settings = settings;
     this.system = system;
     this.approvalGate = approvalGate;
+    this.sessionDesk = sessionDesk;
     this.ready = ready;
   }
 
@@ -156,7 +159,7 @@ public final class Node {
     org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(null));
     join(system, seeds);
 
-    return new Node(settings, system, gate, ready);
+    return new Node(settings, system, gate, desk, ready);
   }
 
   /** The bound HTTP address, once the node is Up and serving. */
@@ -170,6 +173,11 @@ public final class Node {
 
   public Settings settings() {
     return settings;
+  }
+
+  /** This machine's agent sessions; empty on hub-only nodes. */
+  public Optional<ActorRef<SessionDesk.Command>> sessionDesk() {
+    return sessionDesk;
   }
 
   /** The approval gate singleton (a proxy on daemon nodes). */

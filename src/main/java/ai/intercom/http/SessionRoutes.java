@@ -3,6 +3,7 @@ package ai.intercom.http;
 import ai.intercom.daemon.HookText;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.SessionDesk;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +43,8 @@ public final class SessionRoutes extends AllDirectives {
 
   public record Messages(String status, int count, List<Message> messages) {}
 
-  public record HookOutput(Map<String, String> hookSpecificOutput) {}
+  /** Claude Code's hook output; its names are camelCase, unlike the rest of the API. */
+  public record HookOutput(@JsonProperty("hookSpecificOutput") Map<String, String> hookSpecificOutput) {}
 
   private final ActorSystem<?> system;
   private final ActorRef<SessionDesk.Command> desk;
