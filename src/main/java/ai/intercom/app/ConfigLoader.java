@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Builds the node's configuration from its layers, highest first: system
- * properties, the environment variables of the contract, the operator's
+ * Builds the node's configuration from its layers, highest first: the
+ * environment variables of the contract, system properties, the operator's
  * {@code $INTERCOM_HOME/intercom.conf}, the packaged {@code application.conf}
  * and {@code reference.conf}.
  */
@@ -60,8 +60,8 @@ public final class ConfigLoader {
       top.put("intercom.home", home.toString());
       Config layered =
           ConfigFactory.parseMap(top, "command line")
-              .withFallback(ConfigFactory.systemProperties())
               .withFallback(environmentLayer())
+              .withFallback(ConfigFactory.systemProperties())
               .withFallback(operatorFile(home))
               .withFallback(ConfigFactory.defaultApplication())
               .withFallback(ConfigFactory.defaultReference())

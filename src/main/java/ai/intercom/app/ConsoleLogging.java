@@ -36,6 +36,8 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
     context.getLogger("org.apache.pekko").setLevel(Level.WARN);
     context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
     context.getLogger("slick").setLevel(Level.WARN);
+    // failures already told to the operator in one line: their stack traces go to the log file only
+    context.getLogger(Main.FAILURES).setAdditive(false);
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.INFO);
     root.addAppender(console);

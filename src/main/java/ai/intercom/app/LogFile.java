@@ -43,5 +43,6 @@ final class LogFile {
     appender.start();
 
     context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
+    context.getLogger(Main.FAILURES).addAppender(appender);
   }
 }

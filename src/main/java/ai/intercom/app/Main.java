@@ -4,6 +4,7 @@ import ai.intercom.cli.ApprovalCommands;
 import ai.intercom.cli.PolicyCommand;
 import ai.intercom.cluster.NodeRole;
 import java.io.PrintWriter;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +21,9 @@ import picocli.CommandLine.Command;
         "Run 'ai-intercom COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
 
+  /** Logger of failures told to the operator in one line; it writes only to the log file. */
+  static final String FAILURES = "ai.intercom.failure";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -33,6 +37,7 @@ public final class Main implements Runnable {
     try {
       return node.call();
     } catch (Exception e) {
+      LoggerFactory.getLogger(FAILURES).error("the node failed", e);
       System.err.println("ai-intercom: error: " + oneLine(e));
       return 1;
     }
@@ -60,8 +65,9 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
   }
 
-  /** Failures of a command: one line on stderr, exit 1. Stack traces go to the log file. */
+  /** Failures of a command: one line on stderr, exit 1; a node's log file also gets the stack trace. */
   private static int onFailure(Exception e, CommandLine line, CommandLine.ParseResult parsed) {
+    LoggerFactory.getLogger(FAILURES).error("{} failed", line.getCommandSpec().qualifiedName(), e);
     line.getErr().println("ai-intercom: error: " + oneLine(e));
     return 1;
   }

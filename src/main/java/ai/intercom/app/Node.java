@@ -1,8 +1,10 @@
 package ai.intercom.app;
 
 import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.MissionEnds;
 import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
+import ai.intercom.cluster.HubWatch;
 import ai.intercom.cluster.NodeRole;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.SessionDesk;
@@ -34,6 +36,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -79,18 +82,24 @@ public final class Node {
    * @throws StartupException when the home, the journal, a port or the config is unusable
    */
   public static Node start(Settings settings, Config config) {
-    NodeRole role = settings.mode();
     IntercomHome.prepare(settings);
+    IntercomHome.HomeLock lock = IntercomHome.lock(settings);
+    try {
+      return start(settings, config, lock);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static Node start(Settings settings, Config config, IntercomHome.HomeLock lock) {
+    NodeRole role = settings.mode();
     Policy policy = PolicyFile.packagedDefault();
     // the schema is created on another core while the actor system starts
     CompletableFuture<Void> schema = CompletableFuture.completedFuture(null);
     if (role.hostsEntities()) {
       schema = CompletableFuture.runAsync(() -> createJournalSchema(settings));
-      try {
-        policy = PolicyFile.load(settings.policiesFile());
-      } catch (PolicyFile.InvalidPolicyException e) {
-        throw new StartupException(e.getMessage(), e);
-      }
+      policy = loadPolicy(settings);
     }
     requireFree(settings.hub().listen(), "HTTP", "INTERCOM_HTTP_PORT or intercom.hub.listen");
     requireFree(
@@ -98,14 +107,7 @@ public final class Node {
         "cluster",
         "INTERCOM_CLUSTER_PORT or intercom.cluster.port");
     List<Address> seeds = seedNodes(settings);
-    LocalToken token = LocalToken.generate();
-    try {
-      token.writeTo(settings.localTokenFile());
-    } catch (IOException e) {
-      throw new StartupException(
-          "cannot write " + settings.localTokenFile() + ": " + IntercomHome.reason(e), e);
-    }
-
+    LocalToken token = writeToken(settings);
 
     ActorSystem<Void> system;
     try {
@@ -113,6 +115,11 @@ public final class Node {
     } catch (RuntimeException e) {
       throw new StartupException("cannot start the actor system: " + rootMessage(e), e);
     }
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "release-home",
+        () -> {
+          lock.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     try {
       schema.join();
     } catch (CompletionException e) {
@@ -120,10 +127,12 @@ public final class Node {
       throw e.getCause() instanceof StartupException cause ? cause : new StartupException(rootMessage(e), e);
     }
 
-
     ActorRef<ApprovalGate.Command> gate =
-        ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout());
-
+        ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout(),
+            settings.askTimeout());
+    if (role.hostsEntities()) {
+      MissionEnds.follow(system, gate);
+    }
     Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
     if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
       desk = Optional.of(system.systemActorOf(
@@ -132,13 +141,14 @@ public final class Node {
           "session-desk", Inbox.DISPATCHER));
     }
 
+    if (role == NodeRole.DAEMON) {
+      system.systemActorOf(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch", Props.empty());
+    }
+
     CompletableFuture<Void> up = new CompletableFuture<>();
-    // binding runs on the system's threads while the main thread starts sharding
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
-    HttpServer.start(
-            system,
-            settings.hub().listen(),
-            new ApiRoutes(system, settings, token, gate, desk).route())
+    // binding runs on the system's threads while the main thread starts sharding
+    HttpServer.start(system, settings.hub().listen(), new ApiRoutes(system, settings, token, gate, desk).route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
         .whenComplete(
@@ -152,6 +162,8 @@ public final class Node {
                 system.terminate();
               }
             });
+    system.getWhenTerminated().thenRun(() ->
+        ready.completeExceptionally(new StartupException("the node stopped before it was up (see logs/intercom.log)")));
     Machine.init(system);
     Mission.init(system);
     ChatThread.init(system);
@@ -160,6 +172,24 @@ public final class Node {
     join(system, seeds);
 
     return new Node(settings, system, gate, desk, ready);
+  }
+
+  private static Policy loadPolicy(Settings settings) {
+    try {
+      return PolicyFile.load(settings.policiesFile());
+    } catch (PolicyFile.InvalidPolicyException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+  }
+
+  private static LocalToken writeToken(Settings settings) {
+    LocalToken token = LocalToken.generate();
+    try {
+      token.writeTo(settings.localTokenFile());
+      return token;
+    } catch (IOException e) {
+      throw new StartupException("cannot write " + settings.localTokenFile() + ": " + IntercomHome.reason(e), e);
+    }
   }
 
   /** The bound HTTP address, once the node is Up and serving. */
@@ -207,6 +237,11 @@ public final class Node {
       socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress(address.host(), address.port()));
     } catch (BindException e) {
+      if (String.valueOf(e.getMessage()).contains("assign requested address")) {
+        throw new StartupException(what + " address " + address + " is not an address of this machine"
+            + " (check " + (what.equals("HTTP") ? "intercom.hub.listen" : "intercom.cluster.host")
+            + "; is Tailscale up?)", e);
+      }
       throw new StartupException(
           what + " address " + address + " is already in use (another node running? change " + setting + ")", e);
     } catch (IOException e) {
@@ -245,7 +280,7 @@ public final class Node {
     if (host == null) {
       throw new StartupException("HUB_URL '" + hubUrl + "' is not a URL like http://100.64.0.1:7700");
     }
-    return List.of(address(new HostPort(host, settings.cluster().port())));
+    return List.of(address(new HostPort(host, settings.hub().clusterPort())));
   }
 
   private static Address address(HostPort hostPort) {

@@ -1,19 +1,31 @@
 package ai.intercom.app;
 
 import ai.intercom.cli.NodeClient;
+import ai.intercom.cluster.HubWatch;
 import ai.intercom.cluster.NodeRole;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ai-intercom standalone|hub|daemon}: runs a node in the foreground until Ctrl-C or SIGTERM. */
 @Command(mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class)
 final class NodeCommand implements Callable<Integer> {
+
+  /** Not a static field: logging is set up on the warm-up thread, in parallel with the start. */
+  private static Logger log() {
+    return LoggerFactory.getLogger(NodeCommand.class);
+  }
+
+  static final int RESTART_ATTEMPTS = 30;
 
   private final NodeRole role;
 
@@ -64,34 +76,86 @@ final class NodeCommand implements Callable<Integer> {
     IntercomHome.prepare(settings);
     LogFile.attach(settings.logsDir());
 
-    Node node = Node.start(settings, config);
-    InetSocketAddress http;
-    try {
-      http = node.ready().toCompletableFuture().get();
-    } catch (ExecutionException e) {
-      node.system().terminate();
-      throw unwrap(e);
-    }
-
-    System.out.printf(
-        "ai-intercom %s: %s node '%s' is up on http://%s:%d (cluster %s, home %s)%n",
-        Version.current(),
-        role.id(),
-        settings.machine().id(),
-        http.getHostString(),
-        http.getPort(),
-        node.system().address().hostPort(),
-        settings.home());
-    System.out.flush();
-    if (exitWhenReady) {
+    boolean first = true;
+    while (true) {
+      Node node = first ? Node.start(settings, config) : restart(settings, config);
+      InetSocketAddress http;
       try {
-        checkApi(settings, http.getPort());
-      } finally {
-        node.stop().toCompletableFuture().join();
+        http = node.ready().toCompletableFuture().get();
+      } catch (ExecutionException e) {
+        node.system().terminate();
+        node.system().getWhenTerminated().toCompletableFuture().join();
+        if (stoppedBySignal(node)) {
+          return 0;
+        }
+        if (role == NodeRole.DAEMON && cutOff(node)) {
+          log().warn("cut off from the hub before joining it; starting again");
+          first = false;
+          continue;
+        }
+        throw unwrap(e);
+      }
+      if (first) {
+        System.out.printf(
+            "ai-intercom %s: %s node '%s' is up on http://%s:%d (cluster %s, home %s)%n",
+            Version.current(),
+            role.id(),
+            settings.machine().id(),
+            http.getHostString(),
+            http.getPort(),
+            node.system().address().hostPort(),
+            settings.home());
+        System.out.flush();
+      } else {
+        log().info("joined the cluster again");
+      }
+      first = false;
+      if (exitWhenReady) {
+        try {
+          checkApi(settings, http.getPort());
+        } finally {
+          node.stop().toCompletableFuture().join();
+        }
+        return 0;
+      }
+      node.system().getWhenTerminated().toCompletableFuture().join();
+      if (!cutOff(node)) {
+        return 0;
+      }
+      Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(node.system()).getShutdownReason();
+      if (role != NodeRole.DAEMON) {
+        throw new StartupException("the cluster removed this node (" + reason.orElseThrow() + "); start it again");
+      }
+      log().warn("cut off from the hub ({}); starting again to join it", reason.orElseThrow());
+    }
+  }
+
+  /** Whether the node stopped because the hub was lost or the cluster downed it. */
+  private static boolean cutOff(Node node) {
+    return CoordinatedShutdown.get(node.system()).getShutdownReason()
+        .filter(r -> r == HubWatch.HUB_LOST || r == CoordinatedShutdown.clusterDowningReason())
+        .isPresent();
+  }
+
+  /** Starts the node again; the ports and the home of the previous run may take a moment to be free. */
+  private static Node restart(Settings settings, Config config) throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return Node.start(settings, config);
+      } catch (StartupException e) {
+        if (attempt >= RESTART_ATTEMPTS) {
+          throw e;
+        }
+        log().warn("cannot start again yet ({}); retrying", e.getMessage());
+        Thread.sleep(1000);
       }
     }
-    node.system().getWhenTerminated().toCompletableFuture().join();
-    return 0;
+  }
+
+  private static boolean stoppedBySignal(Node node) {
+    return CoordinatedShutdown.get(node.system()).getShutdownReason()
+        .filter(r -> r == CoordinatedShutdown.jvmExitReason())
+        .isPresent();
   }
 
   /** The start-up check: the API answers health, and the local token is accepted. */

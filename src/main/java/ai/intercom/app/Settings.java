@@ -28,9 +28,9 @@ public record Settings(
 
   public record Machine(String id, String displayName, String description) {}
 
-  public record Hub(String url, HostPort listen) {}
+  public record Hub(String url, HostPort listen, int clusterPort) {}
 
-  public record Cluster(String host, int port, List<HostPort> seedNodes) {}
+  public record Cluster(String host, int port, List<HostPort> seedNodes, Duration hubLostAfter) {}
 
   public record Telegram(
       String botToken,
@@ -73,11 +73,12 @@ public record Settings(
             machineId,
             orDefault(c.getString("machine.display-name"), machineId),
             c.getString("machine.description")),
-        new Hub(c.getString("hub.url"), HostPort.parse(c.getString("hub.listen"))),
+        new Hub(c.getString("hub.url"), HostPort.parse(c.getString("hub.listen")), c.getInt("hub.cluster-port")),
         new Cluster(
             c.getString("cluster.host"),
             c.getInt("cluster.port"),
-            c.getStringList("cluster.seed-nodes").stream().map(HostPort::parse).toList()),
+            c.getStringList("cluster.seed-nodes").stream().map(HostPort::parse).toList(),
+            c.getDuration("cluster.hub-lost-after")),
         c.getString("auth.token"),
         new Telegram(
             tg.getString("bot-token"),

@@ -61,6 +61,8 @@ public final class ApprovalGate
   static final String EXPIRY = "expiry";
   static final int REMEMBERED_DECISIONS = 500;
   static final Duration RELEASE_RETRY = Duration.ofSeconds(5);
+  /** A decision waits this many retries for a mission that does not exist (yet). */
+  static final int MISSING_MISSION_TRIES = 12;
 
   public record PendingApproval(
       String id, ApprovalRequest request, String rule, ApprovalLevel level, Instant createdAt, Instant expiresAt)
@@ -186,11 +188,12 @@ public final class ApprovalGate
 
   private record Expire(String approvalId) implements Command {}
 
-  private record Settle(Release release) implements Command {}
+  /** {@code attempt} counts the tries that found no mission yet (it may still be on its way). */
+  private record Settle(Release release, int attempt) implements Command {}
 
   private record Settled(String approvalId) implements Command {}
 
-  private record SettleFailed(Release release, String error) implements Command {}
+  private record SettleFailed(Release release, int attempt, String error) implements Command {}
 
   private record PolicyRead(Policy policy, String error, ActorRef<StatusReply<PolicyView>> replyTo) implements Command {}
 
@@ -226,16 +229,27 @@ public final class ApprovalGate
 
   /** Starts the gate on hub nodes and returns a reference to it (a proxy elsewhere). */
   public static ActorRef<Command> init(
-      ActorSystem<?> system, AtomicReference<Policy> policy, Path policyFile, Duration expiry) {
+      ActorSystem<?> system, AtomicReference<Policy> policy, Path policyFile, Duration expiry, Duration askTimeout) {
     return ClusterSingleton.get(system)
         .init(
-            SingletonActor.of(create(policy, policyFile, expiry), "approval-gate")
+            SingletonActor.of(create(policy, policyFile, expiry, askTimeout), "approval-gate")
                 .withSettings(ClusterSingletonSettings.create(system).withRole(NodeRole.HUB_ROLE)));
   }
 
-  public static Behavior<Command> create(AtomicReference<Policy> policy, Path policyFile, Duration expiry) {
-    return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new ApprovalGate(context, timers, policy, policyFile, expiry)));
+  /**
+   * The gate, restarted on any failure. The announcement topic and the session
+   * grants live outside the restarted part: a restart loses neither.
+   */
+  public static Behavior<Command> create(
+      AtomicReference<Policy> policy, Path policyFile, Duration expiry, Duration askTimeout) {
+    return Behaviors.setup(outer -> {
+      ActorRef<Topic.Command<Notice>> notices = outer.spawn(Topic.create(Notice.class, TOPIC), "notices");
+      Set<Pair> sessionPairs = new HashSet<>();
+      return Behaviors.supervise(
+              Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> new ApprovalGate(
+                  context, timers, policy, policyFile, expiry, askTimeout, notices, sessionPairs))))
+          .onFailure(SupervisorStrategy.restart().withStopChildren(false));
+    });
   }
 
   private final ActorContext<Command> context;
@@ -243,25 +257,32 @@ public final class ApprovalGate
   private final AtomicReference<Policy> policy;
   private final Path policyFile;
   private final Duration expiry;
+  private final Duration askTimeout;
   private final ActorRef<Topic.Command<Notice>> notices;
   /** Session grants last for this run of the hub only, so they are never persisted. */
-  private final Set<Pair> sessionPairs = new HashSet<>();
+  private final Set<Pair> sessionPairs;
 
   private ApprovalGate(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       AtomicReference<Policy> policy,
       Path policyFile,
-      Duration expiry) {
+      Duration expiry,
+      Duration askTimeout,
+      ActorRef<Topic.Command<Notice>> notices,
+      Set<Pair> sessionPairs) {
     super(
         PersistenceId.ofUniqueId("ApprovalGate"),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1)
+            .withStopChildren(false));
     this.context = context;
     this.timers = timers;
     this.policy = policy;
     this.policyFile = policyFile;
     this.expiry = expiry;
-    this.notices = context.spawn(Topic.create(Notice.class, TOPIC), "notices");
+    this.askTimeout = askTimeout;
+    this.notices = notices;
+    this.sessionPairs = sessionPairs;
   }
 
   private Logger log() {
@@ -290,7 +311,7 @@ public final class ApprovalGate
       Duration left = Duration.between(now, approval.expiresAt());
       timers.startSingleTimer(approval.id(), new Expire(approval.id()), left.isNegative() ? Duration.ZERO : left);
     }
-    state.releasing().values().forEach(release -> context.getSelf().tell(new Settle(release)));
+    state.releasing().values().forEach(release -> context.getSelf().tell(new Settle(release, 0)));
     if (!state.pending().isEmpty()) {
       log().info("{} approvals still pending after restart", state.pending().size());
     }
@@ -316,6 +337,9 @@ public final class ApprovalGate
 
   private ReplyEffect<Event, State> onSubmit(State state, Submit cmd) {
     ApprovalRequest request = cmd.request();
+    if (request == null || request.from() == null || request.to() == null || request.type() == null) {
+      return Effect().reply(cmd.replyTo(), new Refused("a message needs its sender, receiver and type to pass the gate"));
+    }
     if (request.missionId() == null || request.missionId().isBlank()) {
       return Effect().reply(cmd.replyTo(), new Refused("a message needs its mission id to pass the gate"));
     }
@@ -402,7 +426,7 @@ public final class ApprovalGate
     notices.tell(Topic.publish(new ApprovalDecided(decided.approvalId(), decided.approved(), decided.sentence())));
     Release release = state.releasing().get(decided.approvalId());
     if (release != null) {
-      context.getSelf().tell(new Settle(release));
+      context.getSelf().tell(new Settle(release, 0));
     }
   }
 
@@ -416,25 +440,29 @@ public final class ApprovalGate
     context.askWithStatus(
         Mission.State.class,
         mission,
-        RELEASE_RETRY,
+        askTimeout,
         replyTo -> release.approved() ? new Mission.Approve(release.by(), replyTo) : new Mission.Deny(release.by(), release.reason(), replyTo),
         (ok, error) -> {
-          if (error == null || error instanceof StatusReply.ErrorMessage) {
-            if (error != null) {
-              log().info("approval {}: mission {} did not take it: {}", release.approvalId(), release.missionId(), error.getMessage());
-            }
+          if (error == null) {
             return new Settled(release.approvalId());
           }
-          return new SettleFailed(release, error instanceof TimeoutException ? "timeout" : error.getMessage());
+          boolean missing = error instanceof StatusReply.ErrorMessage && error.getMessage().startsWith("no mission");
+          if (error instanceof StatusReply.ErrorMessage && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
+            log().warn("approval {}: mission {} did not take the decision ({}): {}", release.approvalId(),
+                release.missionId(), release.approved() ? "approved" : "denied", error.getMessage());
+            return new Settled(release.approvalId());
+          }
+          return new SettleFailed(release, missing ? cmd.attempt() + 1 : cmd.attempt(),
+              error instanceof TimeoutException ? "timeout" : error.getMessage());
         });
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onSettleFailed(State state, SettleFailed cmd) {
     Release release = cmd.release();
-    log().warn("approval {}: mission {} unreachable ({}), trying again in {}", release.approvalId(),
+    log().warn("approval {}: mission {} not reached ({}), trying again in {}", release.approvalId(),
         release.missionId(), cmd.error(), RELEASE_RETRY);
-    timers.startSingleTimer("settle-" + release.approvalId(), new Settle(release), RELEASE_RETRY);
+    timers.startSingleTimer("settle-" + release.approvalId(), new Settle(release, cmd.attempt()), RELEASE_RETRY);
     return Effect().noReply();
   }
 

@@ -88,6 +88,10 @@ public final class ApiRoutes extends AllDirectives {
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
+        .match(java.util.concurrent.TimeoutException.class, e -> complete(
+            StatusCodes.SERVICE_UNAVAILABLE,
+            new Json.Error("no answer in time from the cluster (is the hub running and reachable?)"),
+            Json.marshaller()))
         .matchAny(
             e -> {
               log.error("request failed", e);

@@ -86,6 +86,14 @@ class NodeProcessTest {
   }
 
   @Test
+  void anAddressThatIsNotThisMachinesIsOneClearLine() throws Exception {
+    Files.writeString(home.resolve("intercom.conf"), "intercom.cluster.host = \"192.0.2.7\"\n");
+    String line = failsWithOneLine(env(), "standalone");
+    assertTrue(line.contains("cluster address 192.0.2.7:"), line);
+    assertTrue(line.contains("is not an address of this machine (check intercom.cluster.host; is Tailscale up?)"), line);
+  }
+
+  @Test
   void unwritableHomeIsOneClearLine() throws Exception {
     Path file = Files.writeString(home.resolve("not-a-dir"), "x");
     String line = failsWithOneLine(env("INTERCOM_HOME", file.resolve("home").toString()), "standalone");

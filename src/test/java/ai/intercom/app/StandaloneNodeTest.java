@@ -95,6 +95,20 @@ class StandaloneNodeTest {
   }
 
   @Test
+  void aSecondNodeOnTheSameHomeIsRefused() {
+    Node first = TestNodes.start(home, "standalone", Map.of());
+    try {
+      StartupException refused = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+          () -> TestNodes.start(home, "hub", Map.of()));
+      assertEquals("another node is running on INTERCOM_HOME " + home + " (pid " + ProcessHandle.current().pid()
+          + "); stop it or use another INTERCOM_HOME", refused.getMessage());
+    } finally {
+      TestNodes.stop(first);
+    }
+    TestNodes.stop(TestNodes.start(home, "standalone", Map.of()));
+  }
+
+  @Test
   void entitiesWrittenBeforeARestartAreReadBackAfterIt() throws Exception {
     String missionId = Mission.newId();
     String threadId = ChatThread.newId();

@@ -42,8 +42,10 @@ class HubAndDaemonTest {
         Map.of("INTERCOM_MACHINE_ID", "hub-box", "INTERCOM_CLUSTER_PORT", String.valueOf(hubClusterPort)));
     Node daemon = null;
     try {
-      daemon = TestNodes.start(daemonHome, "daemon", Map.of("INTERCOM_MACHINE_ID", "laptop"),
-          Map.of("intercom.cluster.seed-nodes", List.of("127.0.0.1:" + hubClusterPort)));
+      // found through HUB_URL, as an operator sets it up
+      daemon = TestNodes.start(daemonHome, "daemon",
+          Map.of("INTERCOM_MACHINE_ID", "laptop", "HUB_URL", "http://127.0.0.1:" + TestNodes.http(hub).getPort()),
+          Map.of("intercom.hub.cluster-port", hubClusterPort));
 
       // the daemon was Up when it reported ready; the hub's view follows by gossip
       Node hubNode = hub;
