@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,7 @@ import org.slf4j.LoggerFactory;
 public final class Node {
 
   public static final String SYSTEM_NAME = "ai-intercom";
+  static final Duration MISSION_ENDS_DELAY = Duration.ofSeconds(3);
 
   private static final Logger log = LoggerFactory.getLogger(Node.class);
 
@@ -130,9 +132,6 @@ public final class Node {
     ActorRef<ApprovalGate.Command> gate =
         ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout(),
             settings.askTimeout());
-    if (role.hostsEntities()) {
-      MissionEnds.follow(system, gate);
-    }
     Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
     if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
       desk = Optional.of(system.systemActorOf(
@@ -162,6 +161,11 @@ public final class Node {
                 system.terminate();
               }
             });
+    if (role.hostsEntities()) {
+      // reading the journal is not needed to serve: it waits until the start is over
+      ready.thenRun(() -> system.scheduler().scheduleOnce(MISSION_ENDS_DELAY,
+          () -> MissionEnds.follow(system, gate), system.executionContext()));
+    }
     system.getWhenTerminated().thenRun(() ->
         ready.completeExceptionally(new StartupException("the node stopped before it was up (see logs/intercom.log)")));
     Machine.init(system);
