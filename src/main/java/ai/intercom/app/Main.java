@@ -1,6 +1,7 @@
 package ai.intercom.app;
 
 import ai.intercom.cli.ApprovalCommands;
+import ai.intercom.cli.InboxCommands;
 import ai.intercom.cli.PolicyCommand;
 import ai.intercom.cluster.NodeRole;
 import java.io.PrintWriter;
@@ -54,6 +55,8 @@ public final class Main implements Runnable {
     line.addSubcommand(new ApprovalCommands.Approve());
     line.addSubcommand(new ApprovalCommands.Deny());
     line.addSubcommand(new PolicyCommand());
+    line.addSubcommand(new InboxCommands.Check());
+    line.addSubcommand(new InboxCommands.Wait());
     line.setExecutionExceptionHandler(Main::onFailure);
     line.setParameterExceptionHandler(Main::onBadArguments);
     return line;

@@ -41,11 +41,16 @@ public final class NodeClient {
 
   /** The node of these settings, listening on {@code port} (when it was configured as 0). */
   public NodeClient(Settings settings, int port) {
+    this(settings, port, settings.askTimeout().plusSeconds(2));
+  }
+
+  /** As above, waiting up to {@code timeout} for an answer (long waits for messages). */
+  public NodeClient(Settings settings, int port, java.time.Duration timeout) {
     HostPort listen = settings.hub().listen();
     String host = listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
     this.baseUrl = "http://" + new HostPort(host, port);
     this.tokenFile = settings.localTokenFile();
-    this.timeoutMillis = (int) Math.max(1000, settings.askTimeout().toMillis() + 2000);
+    this.timeoutMillis = (int) Math.max(1000, timeout.toMillis());
   }
 
   public JsonNode get(String path) {

@@ -205,6 +205,41 @@ class SessionInboxTest {
   }
 
   @Test
+  void theInboxCommandsFindTheirSessionThroughTheirAncestors() throws Exception {
+    register("s-cli", "web", SELF, List.of(SELF));
+    Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(port));
+    try (var quiet = ai.intercom.testing.NodeProcess.start(env, "check-inbox", "--format", "hook")) {
+      assertEquals(0, quiet.awaitExit(30));
+      assertEquals(List.of(), quiet.stdout());
+    }
+    try (var timeout = ai.intercom.testing.NodeProcess.start(env, "wait-inbox", "--timeout", "1")) {
+      assertEquals(0, timeout.awaitExit(30), timeout.stderr().toString());
+    }
+    deliver("web", "t:1", "first", null);
+    try (var hook = ai.intercom.testing.NodeProcess.start(env, "check-inbox", "--format", "hook", "--event", "SessionStart")) {
+      assertEquals(0, hook.awaitExit(30), hook.stderr().toString());
+      JsonNode output = Json.MAPPER.readTree(hook.stdout().get(0)).get("hookSpecificOutput");
+      assertEquals("SessionStart", output.get("hookEventName").asText());
+      assertTrue(output.get("additionalContext").asText().contains("first"));
+    }
+    deliver("web", "t:2", "second", null);
+    try (var waiting = ai.intercom.testing.NodeProcess.start(env, "wait-inbox", "--timeout", "20")) {
+      assertEquals(2, waiting.awaitExit(30));
+      assertTrue(String.join("\n", waiting.stderr()).contains("second"), waiting.stderr().toString());
+    }
+    deliver("web", "t:3", "third", null);
+    try (var json = ai.intercom.testing.NodeProcess.start(env, "check-inbox", "--session", "s-cli")) {
+      assertEquals(0, json.awaitExit(30), json.stderr().toString());
+      JsonNode body = Json.MAPPER.readTree(json.stdout().get(0));
+      assertEquals(1, body.get("count").asInt());
+      assertEquals("third", body.get("messages").get(0).get("message").asText());
+    }
+    try (var stranger = ai.intercom.testing.NodeProcess.start(env, "check-inbox", "--session", "../../x")) {
+      assertEquals(2, stranger.awaitExit(30));
+    }
+  }
+
+  @Test
   void badRegistrationsAndUnknownSessionsAreRefused() throws Exception {
     assertRefused(register("../etc", "web", SELF, List.of()), 400, "session id '../etc'");
     assertRefused(register("s-1", "a/b", SELF, List.of()), 400, "project name 'a/b'");
