@@ -12,11 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -54,7 +52,7 @@ import org.slf4j.Logger;
  * so that the CLI and the Telegram bridge decide through the same command.
  */
 public final class ApprovalGate
-    extends EventSourcedBehaviorWithEnforcedReplies<ApprovalGate.Command, ApprovalGate.Event, ApprovalGate.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<ApprovalGate.Command, ApprovalGate.Event, GateState> {
 
   public static final String TOPIC = "approvals";
   /** Who decides when nobody did in time. */
@@ -74,79 +72,6 @@ public final class ApprovalGate
 
   /** How an approval ended, kept for a while to answer late deciders. */
   public record Outcome(String approvalId, String sentence) implements JsonSerializable {}
-
-  public record State(
-      Map<String, PendingApproval> pending,
-      Map<String, Release> releasing,
-      Set<String> missionGrants,
-      Set<Pair> alwaysPairs,
-      List<Outcome> recentOutcomes)
-      implements JsonSerializable {
-
-    public State {
-      pending = Map.copyOf(pending);
-      releasing = Map.copyOf(releasing);
-      missionGrants = Set.copyOf(missionGrants);
-      alwaysPairs = Set.copyOf(alwaysPairs);
-      recentOutcomes = List.copyOf(recentOutcomes);
-    }
-
-    static State empty() {
-      return new State(Map.of(), Map.of(), Set.of(), Set.of(), List.of());
-    }
-
-    Grants grants(Set<Pair> sessionPairs) {
-      return new Grants(missionGrants, sessionPairs, alwaysPairs);
-    }
-
-    State held(PendingApproval approval) {
-      Map<String, PendingApproval> all = new HashMap<>(pending);
-      all.put(approval.id(), approval);
-      return new State(all, releasing, missionGrants, alwaysPairs, recentOutcomes);
-    }
-
-    State decided(Decided e) {
-      PendingApproval approval = pending.get(e.approvalId());
-      if (approval == null) {
-        return this;
-      }
-      Map<String, PendingApproval> stillPending = new HashMap<>(pending);
-      stillPending.remove(e.approvalId());
-      Map<String, Release> toRelease = new HashMap<>(releasing);
-      toRelease.put(e.approvalId(),
-          new Release(e.approvalId(), approval.request().missionId(), e.approved(), e.by(), e.sentence()));
-      Set<String> missions = new HashSet<>(missionGrants);
-      Set<Pair> always = new HashSet<>(alwaysPairs);
-      if (e.approved() && e.grant() == GrantLevel.MISSION) {
-        missions.add(approval.request().missionId());
-      }
-      if (e.approved() && e.grant() == GrantLevel.ALWAYS) {
-        always.add(new Pair(approval.request().from(), approval.request().to()));
-      }
-      List<Outcome> outcomes = new ArrayList<>(recentOutcomes);
-      outcomes.add(new Outcome(e.approvalId(), e.sentence()));
-      if (outcomes.size() > REMEMBERED_DECISIONS) {
-        outcomes = outcomes.subList(outcomes.size() - REMEMBERED_DECISIONS, outcomes.size());
-      }
-      return new State(stillPending, toRelease, missions, always, outcomes);
-    }
-
-    State released(String approvalId) {
-      Map<String, Release> rest = new HashMap<>(releasing);
-      rest.remove(approvalId);
-      return new State(pending, rest, missionGrants, alwaysPairs, recentOutcomes);
-    }
-
-    State missionEnded(String missionId) {
-      Set<String> missions = new HashSet<>(missionGrants);
-      missions.remove(missionId);
-      return new State(pending, releasing, missions, alwaysPairs, recentOutcomes);
-    }
-
-    java.util.Optional<Outcome> outcomeOf(String approvalId) {
-      return recentOutcomes.stream().filter(o -> o.approvalId().equals(approvalId)).findFirst();
-    }
-  }
 
   public sealed interface Command extends JsonSerializable {}
 
@@ -290,8 +215,8 @@ public final class ApprovalGate
   }
 
   @Override
-  public State emptyState() {
-    return State.empty();
+  public GateState emptyState() {
+    return GateState.empty();
   }
 
   @Override
@@ -300,12 +225,12 @@ public final class ApprovalGate
   }
 
   @Override
-  public SignalHandler<State> signalHandler() {
+  public SignalHandler<GateState> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
   }
 
   /** Restarts the expiry clocks and re-sends decisions their missions have not confirmed. */
-  private void onRecovered(State state) {
+  private void onRecovered(GateState state) {
     Instant now = Instant.now();
     for (PendingApproval approval : state.pending().values()) {
       Duration left = Duration.between(now, approval.expiresAt());
@@ -318,7 +243,7 @@ public final class ApprovalGate
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  public CommandHandlerWithReply<Command, Event, GateState> commandHandler() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Submit.class, this::onSubmit)
@@ -335,7 +260,7 @@ public final class ApprovalGate
         .build();
   }
 
-  private ReplyEffect<Event, State> onSubmit(State state, Submit cmd) {
+  private ReplyEffect<Event, GateState> onSubmit(GateState state, Submit cmd) {
     ApprovalRequest request = cmd.request();
     if (request == null || request.from() == null || request.to() == null || request.type() == null) {
       return Effect().reply(cmd.replyTo(), new Refused("a message needs its sender, receiver and type to pass the gate"));
@@ -360,7 +285,7 @@ public final class ApprovalGate
         .thenReply(cmd.replyTo(), s -> new Held(approval));
   }
 
-  private ReplyEffect<Event, State> onDecide(State state, Decide cmd) {
+  private ReplyEffect<Event, GateState> onDecide(GateState state, Decide cmd) {
     PendingApproval approval = state.pending().get(cmd.approvalId());
     if (approval == null) {
       String why =
@@ -396,7 +321,7 @@ public final class ApprovalGate
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new Decision(approval.id(), decided.sentence(), alsoReleased)));
   }
 
-  private Grants grantsAfter(State state, PendingApproval approval, GrantLevel grant, Pair pair) {
+  private Grants grantsAfter(GateState state, PendingApproval approval, GrantLevel grant, Pair pair) {
     Grants grants = state.grants(sessionPairs);
     if (grant == GrantLevel.MISSION) {
       return grants.withMission(approval.request().missionId());
@@ -410,7 +335,7 @@ public final class ApprovalGate
     return grants;
   }
 
-  private ReplyEffect<Event, State> onExpire(State state, Expire cmd) {
+  private ReplyEffect<Event, GateState> onExpire(GateState state, Expire cmd) {
     PendingApproval approval = state.pending().get(cmd.approvalId());
     if (approval == null) {
       return Effect().noReply();
@@ -421,7 +346,7 @@ public final class ApprovalGate
     return Effect().persist(expired).thenRun(s -> announceAndSettle(expired, s)).thenNoReply();
   }
 
-  private void announceAndSettle(Decided decided, State state) {
+  private void announceAndSettle(Decided decided, GateState state) {
     timers.cancel(decided.approvalId());
     notices.tell(Topic.publish(new ApprovalDecided(decided.approvalId(), decided.approved(), decided.sentence())));
     Release release = state.releasing().get(decided.approvalId());
@@ -431,7 +356,7 @@ public final class ApprovalGate
   }
 
   /** Tells the mission how its approval ended; retried until the mission answers. */
-  private ReplyEffect<Event, State> onSettle(State state, Settle cmd) {
+  private ReplyEffect<Event, GateState> onSettle(GateState state, Settle cmd) {
     Release release = cmd.release();
     if (!state.releasing().containsKey(release.approvalId())) {
       return Effect().noReply();
@@ -458,7 +383,7 @@ public final class ApprovalGate
     return Effect().noReply();
   }
 
-  private ReplyEffect<Event, State> onSettleFailed(State state, SettleFailed cmd) {
+  private ReplyEffect<Event, GateState> onSettleFailed(GateState state, SettleFailed cmd) {
     Release release = cmd.release();
     log().warn("approval {}: mission {} not reached ({}), trying again in {}", release.approvalId(),
         release.missionId(), cmd.error(), RELEASE_RETRY);
@@ -466,21 +391,21 @@ public final class ApprovalGate
     return Effect().noReply();
   }
 
-  private ReplyEffect<Event, State> onSettled(State state, Settled cmd) {
+  private ReplyEffect<Event, GateState> onSettled(GateState state, Settled cmd) {
     if (!state.releasing().containsKey(cmd.approvalId())) {
       return Effect().noReply();
     }
     return Effect().persist(new ReleaseConfirmed(cmd.approvalId())).thenNoReply();
   }
 
-  private ReplyEffect<Event, State> onList(State state, ListPending cmd) {
+  private ReplyEffect<Event, GateState> onList(GateState state, ListPending cmd) {
     List<PendingApproval> approvals =
         state.pending().values().stream().sorted(Comparator.comparing(PendingApproval::createdAt)).toList();
     return Effect().reply(cmd.replyTo(), new PendingList(approvals));
   }
 
   /** Reads the file off the actor's thread; the gate keeps its old policy if the new one is broken. */
-  private ReplyEffect<Event, State> onReload(State state, ReloadPolicy cmd) {
+  private ReplyEffect<Event, GateState> onReload(GateState state, ReloadPolicy cmd) {
     var blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> {
@@ -494,7 +419,7 @@ public final class ApprovalGate
     return Effect().noReply();
   }
 
-  private ReplyEffect<Event, State> onPolicyRead(State state, PolicyRead cmd) {
+  private ReplyEffect<Event, GateState> onPolicyRead(GateState state, PolicyRead cmd) {
     if (cmd.error() != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(cmd.error() + " (the previous policy stays in force)"));
     }
@@ -504,18 +429,18 @@ public final class ApprovalGate
     return Effect().reply(cmd.replyTo(), StatusReply.success(view(cmd.policy(), state)));
   }
 
-  private ReplyEffect<Event, State> onEndMission(State state, EndMission cmd) {
+  private ReplyEffect<Event, GateState> onEndMission(GateState state, EndMission cmd) {
     if (!state.missionGrants().contains(cmd.missionId())) {
       return Effect().noReply();
     }
     return Effect().persist(new MissionGrantEnded(cmd.missionId())).thenNoReply();
   }
 
-  private PolicyView view(Policy current, State state) {
+  private PolicyView view(Policy current, GateState state) {
     return PolicyView.of(current, state.grants(sessionPairs));
   }
 
-  private static String newId(State state) {
+  private static String newId(GateState state) {
     byte[] bytes = new byte[3];
     String id;
     do {
@@ -534,11 +459,11 @@ public final class ApprovalGate
   }
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
+  public EventHandler<GateState, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(ApprovalHeld.class, (state, e) -> state.held(e.approval()))
-        .onEvent(Decided.class, State::decided)
+        .onEvent(Decided.class, GateState::decided)
         .onEvent(ReleaseConfirmed.class, (state, e) -> state.released(e.approvalId()))
         .onEvent(MissionGrantEnded.class, (state, e) -> state.missionEnded(e.missionId()))
         .build();

@@ -14,6 +14,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -71,9 +72,11 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
 
   private record Waiter(long id, int maxChars, ActorRef<Batch> replyTo) {}
 
+  /** Restarted after a failure (a full disk, say): it reads its files again and goes on. */
   public static Behavior<Command> create(Path dir, String name, long compactBytes) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new Inbox(context, timers, new InboxFiles(dir, name), compactBytes)));
+    return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
+            new Inbox(context, timers, new InboxFiles(dir, name), compactBytes))))
+        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(10), 0.2));
   }
 
   private final TimerScheduler<Command> timers;
