@@ -6,7 +6,8 @@
 # stdin is not a hook event. Finds its session through its ancestor processes
 # (the Claude Code process is also the parent of the session's MCP server), so
 # two sessions of one project never see each other's messages.
-# Fast path (nothing new): bash builtins only, no process started.
+# Fast path (nothing new): bash builtins only, no process started. The script
+# stands alone (no sourced helper), so it can be copied or linked anywhere.
 home="${INTERCOM_HOME:-$HOME/.config/ai-intercom}"
 links="$home/inbox/pid"
 

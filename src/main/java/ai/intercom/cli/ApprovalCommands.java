@@ -48,47 +48,45 @@ public final class ApprovalCommands {
     }
   }
 
-  @Command(name = "approve", mixinStandardHelpOptions = true,
-      description = "Approves a pending message; --level also lets similar ones through from then on.")
-  public static final class Approve extends ClientCommand {
+  /** The id and the decider shared by approve and deny. */
+  abstract static class Decision extends ClientCommand {
     @Parameters(paramLabel = "ID", description = "The approval id (see 'ai-intercom approvals').")
     String id;
 
+    @Option(names = "--by", paramLabel = "NAME", description = "Who decides, for the record (default: operator).")
+    String by;
+
+    int decide(NodeClient node, PrintWriter out, String verb, String key, String value) {
+      Map<String, String> body = new LinkedHashMap<>();
+      body.put(key, value);
+      body.put("by", by);
+      return printDecision(node.post("/api/approvals/" + idSegment(id) + "/" + verb, body), out);
+    }
+  }
+
+  @Command(name = "approve", mixinStandardHelpOptions = true,
+      description = "Approves a pending message; --level also lets similar ones through from then on.")
+  public static final class Approve extends Decision {
     @Option(names = "--level", paramLabel = "LEVEL",
         description = "once (this message), mission (the rest of its mission), session (this agent pair until"
             + " the hub restarts) or always (this agent pair for good). Default: what the matching rule asks.")
     String level;
 
-    @Option(names = "--by", paramLabel = "NAME", description = "Who decides, for the record (default: operator).")
-    String by;
-
     @Override
     int run(NodeClient node, PrintWriter out) {
-      Map<String, String> body = new LinkedHashMap<>();
-      body.put("level", level);
-      body.put("by", by);
-      return printDecision(node.post("/api/approvals/" + idSegment(id) + "/approve", body), out);
+      return decide(node, out, "approve", "level", level);
     }
   }
 
   @Command(name = "deny", mixinStandardHelpOptions = true,
       description = "Denies a pending message; its sender is told why.")
-  public static final class Deny extends ClientCommand {
-    @Parameters(paramLabel = "ID", description = "The approval id (see 'ai-intercom approvals').")
-    String id;
-
+  public static final class Deny extends Decision {
     @Option(names = "--reason", paramLabel = "TEXT", description = "Told to the sender.")
     String reason;
 
-    @Option(names = "--by", paramLabel = "NAME", description = "Who decides, for the record (default: operator).")
-    String by;
-
     @Override
     int run(NodeClient node, PrintWriter out) {
-      Map<String, String> body = new LinkedHashMap<>();
-      body.put("reason", reason);
-      body.put("by", by);
-      return printDecision(node.post("/api/approvals/" + idSegment(id) + "/deny", body), out);
+      return decide(node, out, "deny", "reason", reason);
     }
   }
 
