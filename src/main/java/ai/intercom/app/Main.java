@@ -4,6 +4,7 @@ import ai.intercom.cli.ApprovalCommands;
 import ai.intercom.cli.InboxCommands;
 import ai.intercom.cli.PolicyCommand;
 import ai.intercom.cluster.NodeRole;
+import ai.intercom.mcp.McpServerCommand;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -55,6 +56,7 @@ public final class Main implements Runnable {
     line.addSubcommand(new ApprovalCommands.Approve());
     line.addSubcommand(new ApprovalCommands.Deny());
     line.addSubcommand(new PolicyCommand());
+    line.addSubcommand(new McpServerCommand());
     line.addSubcommand(new InboxCommands.Check());
     line.addSubcommand(new InboxCommands.Wait());
     line.setExecutionExceptionHandler(Main::onFailure);

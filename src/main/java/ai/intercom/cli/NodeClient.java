@@ -61,6 +61,10 @@ public final class NodeClient {
     return call("POST", path, body);
   }
 
+  public JsonNode delete(String path) {
+    return call("DELETE", path, null);
+  }
+
   public <T> T get(String path, Class<T> type) {
     return convert(get(path), type);
   }

@@ -76,6 +76,17 @@ public final class NodeProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Writes one line to the process's stdin. */
+  public void send(String line) throws IOException {
+    process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().flush();
+  }
+
+  /** Ends the process's stdin, as an agent that quits. */
+  public void closeStdin() throws IOException {
+    process.getOutputStream().close();
+  }
+
   /** Sends SIGTERM. */
   public void terminate() {
     process.destroy();

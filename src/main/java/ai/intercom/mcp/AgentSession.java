@@ -1,0 +1,93 @@
+package ai.intercom.mcp;
+
+import ai.intercom.cli.NodeClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The agent session this MCP server speaks for: its id, project and agent
+ * process, registered with the local node (again after the node restarts).
+ */
+final class AgentSession {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final NodeClient node;
+  private final String id;
+  private final String project;
+  private final long agentPid;
+  private final List<Long> ancestors;
+  private volatile boolean registered;
+
+  AgentSession(NodeClient node, String project) {
+    this.node = node;
+    this.project = project;
+    byte[] bytes = new byte[8];
+    RANDOM.nextBytes(bytes);
+    this.id = "s-" + HexFormat.of().formatHex(bytes);
+    this.ancestors = ancestors();
+    this.agentPid = ancestors.isEmpty() ? ProcessHandle.current().pid() : ancestors.get(0);
+  }
+
+  String id() {
+    return id;
+  }
+
+  String project() {
+    return project;
+  }
+
+  /** Registers if not yet done; the node may have been started after the agent. */
+  void ensureRegistered() {
+    if (!registered) {
+      register();
+    }
+  }
+
+  void register() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("session_id", id);
+    body.put("project", project);
+    body.put("pid", agentPid);
+    body.put("ancestors", ancestors);
+    node.post("/api/sessions", body);
+    registered = true;
+  }
+
+  void unregister() {
+    if (registered) {
+      node.delete("/api/sessions/" + id + "?reason=the%20agent%27s%20MCP%20server%20stopped");
+    }
+  }
+
+  /** Calls the node for this session; registers again when the node forgot it (a restart). */
+  JsonNode post(String path) {
+    ensureRegistered();
+    try {
+      return node.post(path, null);
+    } catch (NodeClient.NodeException e) {
+      if (!String.valueOf(e.getMessage()).startsWith("no session " + id)) {
+        throw e;
+      }
+      register();
+      return node.post(path, null);
+    }
+  }
+
+  /** The processes above this one, nearest first: the agent and its parents. */
+  private static List<Long> ancestors() {
+    List<Long> chain = new ArrayList<>();
+    Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+    while (parent.isPresent() && parent.get().pid() > 1 && chain.size() < 32) {
+      chain.add(parent.get().pid());
+      parent = parent.get().parent();
+    }
+    return chain;
+  }
+}

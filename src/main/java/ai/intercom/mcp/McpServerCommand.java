@@ -1,0 +1,74 @@
+package ai.intercom.mcp;
+
+import ai.intercom.app.ConfigLoader;
+import ai.intercom.app.Settings;
+import ai.intercom.app.Version;
+import ai.intercom.cli.NodeClient;
+import ai.intercom.registry.AgentId;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ai-intercom mcp-server}: the stdio MCP server an agent starts, one per
+ * agent session, a thin client of this machine's node. stdout carries only
+ * JSON-RPC; logs go to stderr.
+ */
+@Command(name = "mcp-server", mixinStandardHelpOptions = true,
+    description = {"Runs the stdio MCP server of one agent session (started by the agent, e.g. in .mcp.json).",
+        "It registers the session with the local node and speaks JSON-RPC on stdin/stdout."})
+public final class McpServerCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--project", paramLabel = "NAME",
+      description = "The project this agent works on (default: the name of the current directory).")
+  String project;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Settings settings = Settings.from(ConfigLoader.fromEnvironment().load());
+    String name = project != null ? project : Path.of("").toAbsolutePath().getFileName().toString();
+    if (!AgentId.isValidPart(name)) {
+      throw new ParameterException(spec.commandLine(),
+          "project name '" + name + "' must be 1-63 letters, digits, '.', '_' or '-' (use --project)");
+    }
+    AgentSession session = new AgentSession(new NodeClient(settings), name);
+    try {
+      session.register();
+    } catch (NodeClient.NodeException e) {
+      // the tools say so, and register once the node is there
+      LoggerFactory.getLogger(McpServerCommand.class).warn("not registered yet: {}", e.getMessage());
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        session.unregister();
+      } catch (RuntimeException e) {
+        // the node is gone too; it notices the dead agent by itself
+      }
+    }, "mcp-unregister"));
+
+    McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
+    InboxTools inbox = new InboxTools(session, mapper);
+    McpServer.sync(new StdioServerTransportProvider(mapper, new GuardedStdin(System.in, () -> System.exit(0)), System.out))
+        .serverInfo("ai-intercom", Version.current())
+        .capabilities(ServerCapabilities.builder().tools(false).build())
+        .tools(inbox.checkInbox())
+        .build();
+    // serves until stdin ends (then GuardedStdin ends the process) or a signal comes
+    new CountDownLatch(1).await();
+    return 0;
+  }
+}

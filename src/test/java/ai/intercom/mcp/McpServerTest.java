@@ -1,0 +1,121 @@
+package ai.intercom.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.intercom.app.Node;
+import ai.intercom.daemon.Letter;
+import ai.intercom.daemon.SessionDesk;
+import ai.intercom.http.Json;
+import ai.intercom.testing.NodeProcess;
+import ai.intercom.testing.TestNodes;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The MCP server as an agent starts it: a child process speaking JSON-RPC on its stdin and stdout. */
+class McpServerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+      + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}";
+  private static final String INITIALIZED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+
+  @TempDir Path home;
+
+  private static String call(int id, String tool) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
+        + "\",\"arguments\":{}}}";
+  }
+
+  private static JsonNode reply(NodeProcess mcp) throws Exception {
+    String line = mcp.nextLine(30);
+    assertNotNull(line, "no reply; stderr: " + mcp.stderr());
+    return Json.MAPPER.readTree(line);
+  }
+
+  private List<SessionDesk.LocalSession> sessions(Node node) throws Exception {
+    return AskPattern.<SessionDesk.Command, List<SessionDesk.LocalSession>>ask(node.sessionDesk().orElseThrow(),
+            SessionDesk.ListSessions::new, WAIT, node.system().scheduler())
+        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anAgentsMcpServerRegistersItsSessionAndReadsItsInbox() throws Exception {
+    Node node = TestNodes.start(home, "standalone", Map.of());
+    try {
+      Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(),
+          "INTERCOM_HTTP_PORT", String.valueOf(TestNodes.http(node).getPort()));
+      try (NodeProcess mcp = NodeProcess.start(env, "mcp-server", "--project", "web")) {
+        mcp.send(INITIALIZE);
+        JsonNode init = reply(mcp);
+        assertEquals("ai-intercom", init.at("/result/serverInfo/name").asText());
+        mcp.send(INITIALIZED);
+        mcp.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+        JsonNode tools = reply(mcp).at("/result/tools");
+        assertEquals("intercom_check_inbox", tools.get(0).get("name").asText());
+
+        List<SessionDesk.LocalSession> registered = sessions(node);
+        assertEquals(1, registered.size());
+        assertEquals("web", registered.get(0).project());
+        assertEquals(ProcessHandle.current().pid(), registered.get(0).pid(), "the agent is the server's parent");
+
+        Letter letter = new Letter("t:1", "t-0a1b2c3d", "m-20261121-abc123", "alpha/api", "ping from alpha", Instant.now());
+        AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(node.sessionDesk().orElseThrow(),
+                r -> new SessionDesk.DeliverToProject("web", letter, null, r), WAIT, node.system().scheduler())
+            .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        mcp.send(call(3, "intercom_check_inbox"));
+        JsonNode result = reply(mcp).get("result");
+        assertFalse(result.get("isError").asBoolean());
+        JsonNode inbox = Json.MAPPER.readTree(result.at("/content/0/text").asText());
+        assertEquals(1, inbox.get("count").asInt());
+        assertEquals("ping from alpha", inbox.at("/messages/0/message").asText());
+
+        // garbage and blank lines do not stop the server
+        mcp.send("this is not json");
+        mcp.send("");
+        mcp.send("{\"foo\": 1}");
+        mcp.send(call(4, "intercom_check_inbox"));
+        JsonNode again = reply(mcp);
+        assertEquals(4, again.get("id").asInt());
+        assertEquals(0, Json.MAPPER.readTree(again.at("/result/content/0/text").asText()).get("count").asInt());
+
+        // the agent quits: the server ends and its session with it
+        mcp.closeStdin();
+        assertNotEquals(-1, mcp.awaitExit(10), "still running after stdin closed");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!sessions(node).isEmpty()) {
+          assertTrue(System.nanoTime() < deadline, "the session outlived its MCP server");
+          Thread.sleep(100);
+        }
+      }
+    } finally {
+      TestNodes.stop(node);
+    }
+  }
+
+  @Test
+  void withoutANodeEveryToolSaysHowToStartOneAndNothingHangs() throws Exception {
+    Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(),
+        "INTERCOM_HTTP_PORT", String.valueOf(TestNodes.freePort()));
+    try (NodeProcess mcp = NodeProcess.start(env, "mcp-server", "--project", "web")) {
+      mcp.send(INITIALIZE);
+      reply(mcp);
+      mcp.send(INITIALIZED);
+      mcp.send(call(2, "intercom_check_inbox"));
+      JsonNode result = reply(mcp).get("result");
+      assertTrue(result.get("isError").asBoolean());
+      assertTrue(result.at("/content/0/text").asText().contains("ai-intercom standalone"), result.toString());
+    }
+  }
+}
