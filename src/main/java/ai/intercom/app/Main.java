@@ -6,6 +6,7 @@ import ai.intercom.cli.PolicyCommand;
 import ai.intercom.cluster.NodeRole;
 import ai.intercom.mcp.McpServerCommand;
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,15 +32,19 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     // A node's start skips building the command-line model: picocli's classes
     // predate class-data sharing and cost ~150 ms to load and verify.
-    NodeCommand node = NodeCommand.parseExact(args);
-    System.exit(node != null ? runNode(node) : commandLine().execute(args));
+    // So does the MCP server, which an agent waits for.
+    Callable<Integer> fast = NodeCommand.parseExact(args);
+    if (fast == null) {
+      fast = McpServerCommand.parseExact(args);
+    }
+    System.exit(fast != null ? runDirectly(fast) : commandLine().execute(args));
   }
 
-  private static int runNode(NodeCommand node) {
+  private static int runDirectly(Callable<Integer> command) {
     try {
-      return node.call();
+      return command.call();
     } catch (Exception e) {
-      LoggerFactory.getLogger(FAILURES).error("the node failed", e);
+      LoggerFactory.getLogger(FAILURES).error("the command failed", e);
       System.err.println("ai-intercom: error: " + oneLine(e));
       return 1;
     }

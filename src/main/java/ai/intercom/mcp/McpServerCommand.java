@@ -16,10 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ai-intercom mcp-server}: the stdio MCP server an agent starts, one per
@@ -31,27 +28,53 @@ import picocli.CommandLine.Spec;
         "It registers the session with the local node and speaks JSON-RPC on stdin/stdout."})
 public final class McpServerCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
-
   @Option(names = "--project", paramLabel = "NAME",
       description = "The project this agent works on (default: the name of the current directory).")
   String project;
+
+  /**
+   * The command for exactly {@code mcp-server [--project NAME]}, else null (then
+   * picocli parses, with help and errors).
+   */
+  public static McpServerCommand parseExact(String[] args) {
+    if (args.length == 0 || !args[0].equals("mcp-server")) {
+      return null;
+    }
+    McpServerCommand command = new McpServerCommand();
+    if (args.length == 1) {
+      return command;
+    }
+    if (args.length == 2 && args[1].startsWith("--project=")) {
+      command.project = args[1].substring("--project=".length());
+      return command;
+    }
+    if (args.length == 3 && args[1].equals("--project")) {
+      command.project = args[2];
+      return command;
+    }
+    return null;
+  }
 
   @Override
   public Integer call() throws InterruptedException {
     Settings settings = Settings.from(ConfigLoader.fromEnvironment().load());
     String name = project != null ? project : Path.of("").toAbsolutePath().getFileName().toString();
     if (!AgentId.isValidPart(name)) {
-      throw new ParameterException(spec.commandLine(),
+      throw new IllegalArgumentException(
           "project name '" + name + "' must be 1-63 letters, digits, '.', '_' or '-' (use --project)");
     }
     AgentSession session = new AgentSession(new NodeClient(settings), name);
-    try {
-      session.register();
-    } catch (NodeClient.NodeException e) {
-      // the tools say so, and register once the node is there
-      LoggerFactory.getLogger(McpServerCommand.class).warn("not registered yet: {}", e.getMessage());
-    }
+    // registered beside the MCP handshake, which the agent waits for
+    Thread registration = new Thread(() -> {
+      try {
+        session.ensureRegistered();
+      } catch (NodeClient.NodeException e) {
+        // the tools say so, and register once the node is there
+        LoggerFactory.getLogger(McpServerCommand.class).warn("not registered yet: {}", e.getMessage());
+      }
+    }, "mcp-register");
+    registration.setDaemon(true);
+    registration.start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         session.unregister();

@@ -65,6 +65,11 @@ class McpServerTest {
         JsonNode tools = reply(mcp).at("/result/tools");
         assertEquals("intercom_check_inbox", tools.get(0).get("name").asText());
 
+        long registering = System.nanoTime() + WAIT.toNanos();
+        while (sessions(node).isEmpty()) {
+          assertTrue(System.nanoTime() < registering, "the MCP server never registered its session");
+          Thread.sleep(50);
+        }
         List<SessionDesk.LocalSession> registered = sessions(node);
         assertEquals(1, registered.size());
         assertEquals("web", registered.get(0).project());
