@@ -303,7 +303,7 @@ public final class Node {
 
   private static String rootMessage(Throwable error) {
     Throwable cause = error;
-    while ((cause instanceof CompletionException || cause.getCause() != null) && cause.getCause() != null) {
+    while (cause.getCause() != null) {
       cause = cause.getCause();
     }
     return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();

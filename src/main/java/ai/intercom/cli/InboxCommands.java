@@ -3,6 +3,7 @@ package ai.intercom.cli;
 import ai.intercom.app.ConfigLoader;
 import ai.intercom.app.Settings;
 import ai.intercom.http.Json;
+import ai.intercom.registry.Session;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class InboxCommands {
     Optional<String> session(Settings settings) {
       String named = session != null ? session : System.getenv("INTERCOM_SESSION_ID");
       if (named != null) {
-        if (!named.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,127}")) {
+        if (!Session.isValidId(named)) {
           throw new ParameterException(spec.commandLine(), "'" + named + "' is not a session id");
         }
         return Optional.of(named);

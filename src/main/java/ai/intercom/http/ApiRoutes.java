@@ -11,7 +11,6 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
@@ -23,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The node's HTTP API under {@code /api}: health without a token, everything
  * else behind the local token. Every error is a JSON object {@code {"error": "..."}}.
  */
-public final class ApiRoutes extends AllDirectives {
+public final class ApiRoutes extends JsonRoutes {
 
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
 
@@ -67,9 +66,7 @@ public final class ApiRoutes extends AllDirectives {
 
   private Route noDaemon() {
     return pathPrefix(PathMatchers.segment(), segment -> segment.equals("sessions") || segment.equals("inbox")
-            ? complete(StatusCodes.NOT_FOUND,
-                new Json.Error("this is a hub node: agent sessions live on daemon or standalone nodes"),
-                Json.marshaller())
+            ? error(StatusCodes.NOT_FOUND, "this is a hub node: agent sessions live on daemon or standalone nodes")
             : reject());
   }
 
@@ -88,17 +85,13 @@ public final class ApiRoutes extends AllDirectives {
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .match(java.util.concurrent.TimeoutException.class, e -> complete(
-            StatusCodes.SERVICE_UNAVAILABLE,
-            new Json.Error("no answer in time from the cluster (is the hub running and reachable?)"),
-            Json.marshaller()))
+        .match(java.util.concurrent.TimeoutException.class, e -> error(
+            StatusCodes.SERVICE_UNAVAILABLE, "no answer in time from the cluster (is the hub running and reachable?)"))
         .matchAny(
             e -> {
               log.error("request failed", e);
-              return complete(
-                  StatusCodes.INTERNAL_SERVER_ERROR,
-                  new Json.Error("internal error: " + Optional.ofNullable(e.getMessage()).orElse(e.toString())),
-                  Json.marshaller());
+              return error(StatusCodes.INTERNAL_SERVER_ERROR,
+                  "internal error: " + Optional.ofNullable(e.getMessage()).orElse(e.toString()));
             })
         .build();
   }

@@ -5,12 +5,10 @@ import ai.intercom.approval.GrantLevel;
 import ai.intercom.approval.PolicyView;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
@@ -20,10 +18,12 @@ import org.apache.pekko.pattern.StatusReply;
  * {@code GET /api/approvals}, {@code POST /api/approvals/{id}/approve|deny},
  * {@code GET /api/policy}, {@code POST /api/policy/reload}.
  */
-public final class ApprovalRoutes extends AllDirectives {
+public final class ApprovalRoutes extends JsonRoutes {
 
   /** Body of approve (level) and deny (reason); both optional, as is who decides. */
   public record DecisionBody(String level, String reason, String by) {}
+
+  private static final DecisionBody NO_DECISION_BODY = new DecisionBody(null, null, null);
 
   private final ActorSystem<?> system;
   private final ActorRef<ApprovalGate.Command> gate;
@@ -39,25 +39,10 @@ public final class ApprovalRoutes extends AllDirectives {
     return concat(
         path("approvals", () -> get(() -> onSuccess(pending(), list -> completeOK(list, Json.marshaller())))),
         pathPrefix("approvals", () -> pathPrefix(PathMatchers.segment(), id -> concat(
-            path("approve", () -> post(() -> decisionBody(body -> decide(id, true, body)))),
-            path("deny", () -> post(() -> decisionBody(body -> decide(id, false, body))))))),
+            path("approve", () -> post(() -> body(DecisionBody.class, NO_DECISION_BODY, body -> decide(id, true, body)))),
+            path("deny", () -> post(() -> body(DecisionBody.class, NO_DECISION_BODY, body -> decide(id, false, body))))))),
         path("policy", () -> get(() -> onSuccess(policy(), view -> completeOK(view, Json.marshaller())))),
         pathPrefix("policy", () -> path("reload", () -> post(() -> onSuccess(reload(), this::completeStatus)))));
-  }
-
-  private Route decisionBody(Function<DecisionBody, Route> inner) {
-    return extractStrictEntity(Duration.ofSeconds(5), entity -> {
-      String text = entity.getData().utf8String();
-      if (text.isBlank()) {
-        return inner.apply(new DecisionBody(null, null, null));
-      }
-      try {
-        return inner.apply(Json.MAPPER.readValue(text, DecisionBody.class));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        return complete(StatusCodes.BAD_REQUEST,
-            new Json.Error("malformed JSON body: " + e.getOriginalMessage()), Json.marshaller());
-      }
-    });
   }
 
   private Route decide(String id, boolean approve, DecisionBody body) {
@@ -66,7 +51,7 @@ public final class ApprovalRoutes extends AllDirectives {
       try {
         grant = GrantLevel.parse(body.level());
       } catch (IllegalArgumentException e) {
-        return complete(StatusCodes.BAD_REQUEST, new Json.Error(e.getMessage()), Json.marshaller());
+        return badRequest(e.getMessage());
       }
     }
     String by = body.by() == null || body.by().isBlank() ? "operator" : body.by();
@@ -82,8 +67,7 @@ public final class ApprovalRoutes extends AllDirectives {
       return completeOK(reply.getValue(), Json.marshaller());
     }
     String message = reply.getError().getMessage();
-    return complete(message.startsWith("no pending approval") ? StatusCodes.NOT_FOUND : StatusCodes.CONFLICT,
-        new Json.Error(message), Json.marshaller());
+    return error(message.startsWith("no pending approval") ? StatusCodes.NOT_FOUND : StatusCodes.CONFLICT, message);
   }
 
   private CompletionStage<ApprovalGate.PendingList> pending() {

@@ -4,7 +4,6 @@ import ai.intercom.daemon.HookText;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.SessionDesk;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,7 +18,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
@@ -30,7 +28,7 @@ import org.apache.pekko.pattern.StatusReply;
  * {@code POST /api/inbox/{id}/check?format=hook|json&event=...},
  * {@code POST /api/inbox/{id}/wait?timeout=SECONDS}.
  */
-public final class SessionRoutes extends AllDirectives {
+public final class SessionRoutes extends JsonRoutes {
 
   /** One HTTP wait at most; longer waits are several requests (the server's idle timeout is 120 s). */
   public static final Duration MAX_WAIT = Duration.ofSeconds(100);
@@ -60,7 +58,7 @@ public final class SessionRoutes extends AllDirectives {
     return concat(
         path("sessions", () -> concat(
             get(() -> onSuccess(sessions(), list -> completeOK(Map.of("sessions", list), Json.marshaller()))),
-            post(() -> body(Registration.class, this::register)))),
+            post(() -> body(Registration.class, null, this::register)))),
         pathPrefix("sessions", () -> pathPrefix(PathMatchers.segment(), id -> pathEnd(() ->
             delete(() -> parameterOptional("reason", reason -> unregister(id, reason)))))),
         pathPrefix("inbox", () -> pathPrefix(PathMatchers.segment(), id -> concat(
@@ -161,7 +159,7 @@ public final class SessionRoutes extends AllDirectives {
         AskPattern.ask(desk, r -> new SessionDesk.FindInbox(sessionId, r), timeout, system.scheduler());
     return onSuccess(found, reply -> reply.isSuccess()
         ? inner.apply(reply.getValue())
-        : complete(StatusCodes.NOT_FOUND, new Json.Error(reply.getError().getMessage()), Json.marshaller()));
+        : error(StatusCodes.NOT_FOUND, reply.getError().getMessage()));
   }
 
   private static Messages messages(Inbox.Batch batch) {
@@ -176,19 +174,5 @@ public final class SessionRoutes extends AllDirectives {
     return reply.isSuccess()
         ? completeOK(body.apply(reply.getValue()), Json.marshaller())
         : badRequest(reply.getError().getMessage());
-  }
-
-  private <T> Route body(Class<T> type, Function<T, Route> inner) {
-    return extractStrictEntity(Duration.ofSeconds(5), entity -> {
-      try {
-        return inner.apply(Json.MAPPER.readValue(entity.getData().utf8String(), type));
-      } catch (JsonProcessingException e) {
-        return badRequest("malformed JSON body: " + e.getOriginalMessage());
-      }
-    });
-  }
-
-  private Route badRequest(String message) {
-    return complete(StatusCodes.BAD_REQUEST, new Json.Error(message), Json.marshaller());
   }
 }

@@ -5,31 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.mission.ChatThread.Message;
 import ai.intercom.mission.ChatThread.State;
-import ai.intercom.testing.EntityTestKits;
+import ai.intercom.testing.EntityTestBase;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ChatThreadTest {
+class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event, State> {
 
-  private static final ActorTestKit testKit = EntityTestKits.create();
   private static final String ID = "t-0a1b2c3d";
 
-  private final EventSourcedBehaviorTestKit<ChatThread.Command, ChatThread.Event, State> kit =
-      EventSourcedBehaviorTestKit.create(testKit.system(), ChatThread.create(ID));
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
-  @BeforeEach
-  void clear() {
-    kit.clear();
+  ChatThreadTest() {
+    super(ChatThread.create(ID));
   }
 
   private void create() {

@@ -7,32 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.mission.Mission.Kind;
 import ai.intercom.mission.Mission.State;
+import ai.intercom.testing.EntityTestBase;
 import ai.intercom.mission.Mission.Status;
-import ai.intercom.testing.EntityTestKits;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class MissionTest {
+class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> {
 
-  private static final ActorTestKit testKit = EntityTestKits.create();
   private static final String ID = "m-20261121-abc123";
 
-  private final EventSourcedBehaviorTestKit<Mission.Command, Mission.Event, State> kit =
-      EventSourcedBehaviorTestKit.create(testKit.system(), Mission.create(ID));
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
-  @BeforeEach
-  void clear() {
-    kit.clear();
+  MissionTest() {
+    super(Mission.create(ID));
   }
 
   private State create() {

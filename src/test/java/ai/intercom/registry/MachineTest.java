@@ -6,30 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.registry.Machine.JoinStatus;
 import ai.intercom.registry.Machine.State;
-import ai.intercom.testing.EntityTestKits;
+import ai.intercom.testing.EntityTestBase;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class MachineTest {
+class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> {
 
-  private static final ActorTestKit testKit = EntityTestKits.create();
-
-  private final EventSourcedBehaviorTestKit<Machine.Command, Machine.Event, State> kit =
-      EventSourcedBehaviorTestKit.create(testKit.system(), Machine.create("alpha"));
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
-  @BeforeEach
-  void clear() {
-    kit.clear();
+  MachineTest() {
+    super(Machine.create("alpha"));
   }
 
   private static Project project(String name, String path) {

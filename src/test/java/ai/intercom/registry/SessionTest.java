@@ -6,31 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.registry.Session.State;
 import ai.intercom.registry.Session.Status;
-import ai.intercom.testing.EntityTestKits;
+import ai.intercom.testing.EntityTestBase;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class SessionTest {
+class SessionTest extends EntityTestBase<Session.Command, Session.Event, State> {
 
-  private static final ActorTestKit testKit = EntityTestKits.create();
   private static final String ID = "5f0c2a9e-1111-4a2b-9c3d-0123456789ab";
 
-  private final EventSourcedBehaviorTestKit<Session.Command, Session.Event, State> kit =
-      EventSourcedBehaviorTestKit.create(testKit.system(), Session.create(ID));
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
-  @BeforeEach
-  void clear() {
-    kit.clear();
+  SessionTest() {
+    super(Session.create(ID));
   }
 
   private StatusReply<State> register(String machine, long pid) {
