@@ -6,14 +6,19 @@ import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
 import ai.intercom.cluster.HubWatch;
 import ai.intercom.cluster.NodeRole;
+import ai.intercom.daemon.Discovery;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.SessionDesk;
+import ai.intercom.directory.Directory;
 import ai.intercom.http.ApiRoutes;
 import ai.intercom.http.HttpServer;
 import ai.intercom.mission.ChatThread;
+import ai.intercom.mission.Courier;
 import ai.intercom.mission.Mission;
+import ai.intercom.mission.Router;
 import ai.intercom.persistence.SqliteJournalSchema;
 import ai.intercom.registry.Machine;
+import ai.intercom.registry.MachineIndex;
 import ai.intercom.registry.Session;
 import ai.intercom.security.LocalToken;
 import com.typesafe.config.Config;
@@ -129,15 +134,20 @@ public final class Node {
       throw e.getCause() instanceof StartupException cause ? cause : new StartupException(rootMessage(e), e);
     }
 
+    Courier courier = new Courier(system, settings.askTimeout());
     ActorRef<ApprovalGate.Command> gate =
         ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout(),
-            settings.askTimeout());
+            courier);
+    Router router = new Router(system, gate, courier, settings.maxMessageBytes(), settings.askTimeout());
     Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
     if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
-      desk = Optional.of(system.systemActorOf(
+      ActorRef<SessionDesk.Command> sessions = system.systemActorOf(
           SessionDesk.create(settings.inboxDir(), settings.machine().id(), settings.inbox().compactBytes(),
               settings.inbox().livenessInterval(), SessionDesk::processAlive),
-          "session-desk", Inbox.DISPATCHER));
+          "session-desk", Inbox.DISPATCHER);
+      system.systemActorOf(Discovery.create(settings.machine(), settings.discovery(), sessions, settings.askTimeout()),
+          "discovery", Inbox.DISPATCHER);
+      desk = Optional.of(sessions);
     }
 
     if (role == NodeRole.DAEMON) {
@@ -147,7 +157,8 @@ public final class Node {
     CompletableFuture<Void> up = new CompletableFuture<>();
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
     // binding runs on the system's threads while the main thread starts sharding
-    HttpServer.start(system, settings.hub().listen(), new ApiRoutes(system, settings, token, gate, desk).route())
+    HttpServer.start(system, settings.hub().listen(), new ApiRoutes(system, settings, token, gate, desk, router,
+        new Directory(system, settings.askTimeout())).route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
         .whenComplete(
@@ -169,6 +180,7 @@ public final class Node {
     system.getWhenTerminated().thenRun(() ->
         ready.completeExceptionally(new StartupException("the node stopped before it was up (see logs/intercom.log)")));
     Machine.init(system);
+    MachineIndex.init(system);
     Mission.init(system);
     ChatThread.init(system);
     Session.init(system);

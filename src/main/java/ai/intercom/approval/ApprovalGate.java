@@ -4,7 +4,6 @@ import static ai.intercom.persistence.Refusals.refuse;
 
 import ai.intercom.approval.Grants.Pair;
 import ai.intercom.cluster.NodeRole;
-import ai.intercom.mission.Mission;
 import ai.intercom.serialization.JsonSerializable;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -17,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -28,7 +28,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
@@ -47,7 +46,7 @@ import org.slf4j.Logger;
  * The one gate every inter-agent message passes (a cluster singleton on hub
  * nodes). It applies runtime grants, then the first matching rule of the
  * policy; what needs the operator waits here, persisted, until someone decides
- * or it expires. A decision is settled on the message's mission (approved or
+ * or it expires. A decision is carried out by the {@link Settlement} (approved or
  * denied), and announced on the {@value #TOPIC} topic with every new request,
  * so that the CLI and the Telegram bridge decide through the same command.
  */
@@ -66,9 +65,13 @@ public final class ApprovalGate
       String id, ApprovalRequest request, String rule, ApprovalLevel level, Instant createdAt, Instant expiresAt)
       implements JsonSerializable {}
 
-  /** A decision that its mission has not yet confirmed; sent again after a crash. */
-  public record Release(String approvalId, String missionId, boolean approved, String by, String reason)
-      implements JsonSerializable {}
+  /** A decision not yet settled (see {@link Settlement}); settled again after a crash. */
+  public record Release(String approvalId, ApprovalRequest request, boolean approved, String by, String reason)
+      implements JsonSerializable {
+    public String missionId() {
+      return request.missionId();
+    }
+  }
 
   /** How an approval ended, kept for a while to answer late deciders. */
   public record Outcome(String approvalId, String sentence) implements JsonSerializable {}
@@ -154,10 +157,10 @@ public final class ApprovalGate
 
   /** Starts the gate on hub nodes and returns a reference to it (a proxy elsewhere). */
   public static ActorRef<Command> init(
-      ActorSystem<?> system, AtomicReference<Policy> policy, Path policyFile, Duration expiry, Duration askTimeout) {
+      ActorSystem<?> system, AtomicReference<Policy> policy, Path policyFile, Duration expiry, Settlement settlement) {
     return ClusterSingleton.get(system)
         .init(
-            SingletonActor.of(create(policy, policyFile, expiry, askTimeout), "approval-gate")
+            SingletonActor.of(create(policy, policyFile, expiry, settlement), "approval-gate")
                 .withSettings(ClusterSingletonSettings.create(system).withRole(NodeRole.HUB_ROLE)));
   }
 
@@ -166,13 +169,13 @@ public final class ApprovalGate
    * grants live outside the restarted part: a restart loses neither.
    */
   public static Behavior<Command> create(
-      AtomicReference<Policy> policy, Path policyFile, Duration expiry, Duration askTimeout) {
+      AtomicReference<Policy> policy, Path policyFile, Duration expiry, Settlement settlement) {
     return Behaviors.setup(outer -> {
       ActorRef<Topic.Command<Notice>> notices = outer.spawn(Topic.create(Notice.class, TOPIC), "notices");
       Set<Pair> sessionPairs = new HashSet<>();
       return Behaviors.supervise(
               Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> new ApprovalGate(
-                  context, timers, policy, policyFile, expiry, askTimeout, notices, sessionPairs))))
+                  context, timers, policy, policyFile, expiry, settlement, notices, sessionPairs))))
           .onFailure(SupervisorStrategy.restart().withStopChildren(false));
     });
   }
@@ -182,7 +185,7 @@ public final class ApprovalGate
   private final AtomicReference<Policy> policy;
   private final Path policyFile;
   private final Duration expiry;
-  private final Duration askTimeout;
+  private final Settlement settlement;
   private final ActorRef<Topic.Command<Notice>> notices;
   /** Session grants last for this run of the hub only, so they are never persisted. */
   private final Set<Pair> sessionPairs;
@@ -193,7 +196,7 @@ public final class ApprovalGate
       AtomicReference<Policy> policy,
       Path policyFile,
       Duration expiry,
-      Duration askTimeout,
+      Settlement settlement,
       ActorRef<Topic.Command<Notice>> notices,
       Set<Pair> sessionPairs) {
     super(
@@ -205,7 +208,7 @@ public final class ApprovalGate
     this.policy = policy;
     this.policyFile = policyFile;
     this.expiry = expiry;
-    this.askTimeout = askTimeout;
+    this.settlement = settlement;
     this.notices = notices;
     this.sessionPairs = sessionPairs;
   }
@@ -355,37 +358,32 @@ public final class ApprovalGate
     }
   }
 
-  /** Tells the mission how its approval ended; retried until the mission answers. */
+  /** Carries a decision out (see {@link Settlement}); retried until it is done. */
   private ReplyEffect<Event, GateState> onSettle(GateState state, Settle cmd) {
     Release release = cmd.release();
     if (!state.releasing().containsKey(release.approvalId())) {
       return Effect().noReply();
     }
-    var mission = ClusterSharding.get(context.getSystem()).entityRefFor(Mission.ENTITY_KEY, release.missionId());
-    context.askWithStatus(
-        Mission.State.class,
-        mission,
-        askTimeout,
-        replyTo -> release.approved() ? new Mission.Approve(release.by(), replyTo) : new Mission.Deny(release.by(), release.reason(), replyTo),
-        (ok, error) -> {
-          if (error == null) {
-            return new Settled(release.approvalId());
-          }
-          boolean missing = error instanceof StatusReply.ErrorMessage && error.getMessage().startsWith("no mission");
-          if (error instanceof StatusReply.ErrorMessage && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
-            log().warn("approval {}: mission {} did not take the decision ({}): {}", release.approvalId(),
-                release.missionId(), release.approved() ? "approved" : "denied", error.getMessage());
-            return new Settled(release.approvalId());
-          }
-          return new SettleFailed(release, missing ? cmd.attempt() + 1 : cmd.attempt(),
-              error instanceof TimeoutException ? "timeout" : error.getMessage());
-        });
+    context.pipeToSelf(settlement.settle(release), (ok, error) -> {
+      if (error == null) {
+        return new Settled(release.approvalId());
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      boolean missing = cause instanceof StatusReply.ErrorMessage && Settlement.isMissing(cause.getMessage());
+      if (cause instanceof StatusReply.ErrorMessage && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
+        log().warn("approval {} ({}): not carried out on mission {}: {}", release.approvalId(),
+            release.approved() ? "approved" : "denied", release.missionId(), cause.getMessage());
+        return new Settled(release.approvalId());
+      }
+      return new SettleFailed(release, missing ? cmd.attempt() + 1 : cmd.attempt(),
+          cause instanceof TimeoutException ? "timeout" : cause.getMessage());
+    });
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, GateState> onSettleFailed(GateState state, SettleFailed cmd) {
     Release release = cmd.release();
-    log().warn("approval {}: mission {} not reached ({}), trying again in {}", release.approvalId(),
+    log().warn("approval {}: mission {} not settled yet ({}), trying again in {}", release.approvalId(),
         release.missionId(), cmd.error(), RELEASE_RETRY);
     timers.startSingleTimer("settle-" + release.approvalId(), new Settle(release, cmd.attempt()), RELEASE_RETRY);
     return Effect().noReply();

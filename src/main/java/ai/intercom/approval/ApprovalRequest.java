@@ -5,15 +5,23 @@ import ai.intercom.serialization.JsonSerializable;
 
 /**
  * A message that wants to go from one agent to another, as the gate sees it.
- * The gate releases it by approving its mission (or refuses it by denying it).
+ * A mission's opening request ({@code threadId} null) is released by approving
+ * its mission; a chat message is the message {@code seq} of its thread, and is
+ * released by delivering it (see {@link Settlement}).
  */
-public record ApprovalRequest(String from, String to, Mission.Kind type, String missionId, String message)
+public record ApprovalRequest(
+    String from, String to, Mission.Kind type, String missionId, String message, String threadId, Long seq)
     implements JsonSerializable {
 
   static final int PREVIEW_CHARS = 200;
 
   public ApprovalRequest {
     message = message == null ? "" : message;
+  }
+
+  /** A mission's opening request, with no thread. */
+  public ApprovalRequest(String from, String to, Mission.Kind type, String missionId, String message) {
+    this(from, to, type, missionId, message, null, null);
   }
 
   /** The first characters of the message, on one line. */

@@ -54,7 +54,7 @@ record GateState(
     stillPending.remove(e.approvalId());
     Map<String, ApprovalGate.Release> toRelease = new HashMap<>(releasing);
     toRelease.put(e.approvalId(),
-        new ApprovalGate.Release(e.approvalId(), approval.request().missionId(), e.approved(), e.by(), e.sentence()));
+        new ApprovalGate.Release(e.approvalId(), approval.request(), e.approved(), e.by(), e.sentence()));
     Set<String> missions = new HashSet<>(missionGrants);
     Set<Pair> always = new HashSet<>(alwaysPairs);
     if (e.approved() && e.grant() == GrantLevel.MISSION) {

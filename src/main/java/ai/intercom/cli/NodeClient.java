@@ -25,7 +25,7 @@ public final class NodeClient {
   public static final class NodeException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    NodeException(String message) {
+    public NodeException(String message) {
       super(message);
     }
   }

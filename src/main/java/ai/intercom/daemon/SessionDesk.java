@@ -1,6 +1,7 @@
 package ai.intercom.daemon;
 
 import ai.intercom.registry.AgentId;
+import ai.intercom.registry.Machine;
 import ai.intercom.registry.Session;
 import ai.intercom.serialization.JsonSerializable;
 import java.io.IOException;
@@ -10,11 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.LongPredicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,6 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -60,6 +66,30 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   public record ListSessions(ActorRef<List<LocalSession>> replyTo) implements Command {}
 
+  /** The live session with this id, for the node to know who is writing. */
+  public record FindSession(String sessionId, ActorRef<StatusReply<LocalSession>> replyTo) implements Command {}
+
+  /** Succeeds when letters for {@code project} can be kept here (a known project of this machine). */
+  public record Accepts(String project, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** What this machine offers: its projects and live sessions. */
+  public record GetRoster(ActorRef<Roster> replyTo) implements Command {}
+
+  public record Roster(String machineId, List<String> projects, List<LocalSession> sessions)
+      implements JsonSerializable {
+    public Roster {
+      projects = List.copyOf(projects);
+      sessions = List.copyOf(sessions);
+    }
+  }
+
+  /** The projects of this machine as the registry holds them (discovered and registered). */
+  public record KnowProjects(Collection<String> projects) implements Command {
+    public KnowProjects {
+      projects = List.copyOf(projects);
+    }
+  }
+
   /**
    * A letter for an agent of this machine: to {@code preferredSession} if it is
    * live, else to the project's newest session, else into the project's queue.
@@ -80,10 +110,20 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private record Live(LocalSession session, ActorRef<Inbox.Command> inbox) {}
 
+  /** Every machine's desk, for the directory. */
+  public static final ServiceKey<Command> ALL = ServiceKey.create(Command.class, "session-desks");
+
+  /** The desk of one machine, for delivery. */
+  public static ServiceKey<Command> keyFor(String machineId) {
+    return ServiceKey.create(Command.class, "session-desk-" + machineId);
+  }
+
   public static Behavior<Command> create(
       Path inboxDir, String machineId, long compactBytes, Duration livenessInterval, LongPredicate alive) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(CheckLiveness.INSTANCE, livenessInterval);
+      context.getSystem().receptionist().tell(Receptionist.register(ALL, context.getSelf()));
+      context.getSystem().receptionist().tell(Receptionist.register(keyFor(machineId), context.getSelf()));
       return new SessionDesk(context, inboxDir, machineId, compactBytes, alive);
     }));
   }
@@ -101,6 +141,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private final LongPredicate alive;
   private final Map<String, Live> sessions = new HashMap<>();
   private final Map<String, ActorRef<Inbox.Command>> queues = new HashMap<>();
+  private final Set<String> knownProjects = new TreeSet<>();
 
   private SessionDesk(
       ActorContext<Command> context, Path inboxDir, String machineId, long compactBytes, LongPredicate alive) {
@@ -126,6 +167,10 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
         .onMessage(Unregister.class, this::onUnregister)
         .onMessage(FindInbox.class, this::onFindInbox)
         .onMessage(ListSessions.class, this::onList)
+        .onMessage(FindSession.class, this::onFindSession)
+        .onMessage(Accepts.class, this::onAccepts)
+        .onMessage(GetRoster.class, this::onGetRoster)
+        .onMessage(KnowProjects.class, this::onKnowProjects)
         .onMessage(DeliverToProject.class, this::onDeliverToProject)
         .onMessage(Surrendered.class, this::onSurrendered)
         .onMessage(Handed.class, this::onHanded)
@@ -156,9 +201,14 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     LocalSession session = new LocalSession(cmd.sessionId(), cmd.project(), cmd.pid(), cmd.ancestors(), Instant.now());
     sessions.put(cmd.sessionId(), new Live(session, inbox));
     writePidLinks(session);
-    ClusterSharding.get(getContext().getSystem())
-        .entityRefFor(Session.ENTITY_KEY, cmd.sessionId())
+    ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
+    sharding.entityRefFor(Session.ENTITY_KEY, cmd.sessionId())
         .tell(new Session.Register(machineId, cmd.project(), cmd.pid(), getContext().getSystem().ignoreRef()));
+    if (knownProjects.add(cmd.project())) {
+      // a project outside the scan paths becomes known to the directory through its first session
+      sharding.entityRefFor(Machine.ENTITY_KEY, machineId)
+          .tell(new Machine.UpdateProject(cmd.project(), null, null, null, getContext().getSystem().ignoreRef()));
+    }
     takeOverQueue(session, inbox);
     getContext().getLog().info("session {} of project {} registered (pid {})", cmd.sessionId(), cmd.project(), cmd.pid());
     cmd.replyTo().tell(StatusReply.success(session));
@@ -188,6 +238,38 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
         .map(Live::session)
         .sorted(Comparator.comparing(LocalSession::registeredAt))
         .toList());
+    return this;
+  }
+
+  private Behavior<Command> onFindSession(FindSession cmd) {
+    Live live = sessions.get(cmd.sessionId());
+    cmd.replyTo().tell(live == null
+        ? StatusReply.error("no session " + cmd.sessionId() + " on this machine (is its MCP server running?)")
+        : StatusReply.success(live.session()));
+    return this;
+  }
+
+  private Behavior<Command> onAccepts(Accepts cmd) {
+    if (knownProjects.contains(cmd.project())) {
+      cmd.replyTo().tell(StatusReply.ack());
+    } else {
+      cmd.replyTo().tell(StatusReply.error("machine " + machineId + " has no project '" + cmd.project() + "'"
+          + (knownProjects.isEmpty() ? "" : " (it has " + String.join(", ", knownProjects) + ")")));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetRoster(GetRoster cmd) {
+    List<LocalSession> live = sessions.values().stream()
+        .map(Live::session)
+        .sorted(Comparator.comparing(LocalSession::registeredAt))
+        .toList();
+    cmd.replyTo().tell(new Roster(machineId, List.copyOf(knownProjects), live));
+    return this;
+  }
+
+  private Behavior<Command> onKnowProjects(KnowProjects cmd) {
+    knownProjects.addAll(cmd.projects());
     return this;
   }
 

@@ -3,6 +3,8 @@ package ai.intercom.http;
 import ai.intercom.app.Settings;
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.daemon.SessionDesk;
+import ai.intercom.directory.Directory;
+import ai.intercom.mission.Router;
 import ai.intercom.security.LocalToken;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -26,10 +28,17 @@ public final class ApiRoutes extends JsonRoutes {
 
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
 
+  /** What only a node with agent sessions serves. */
+  private static final java.util.Set<String> DAEMON_ONLY =
+      java.util.Set.of("sessions", "inbox", "chat", "send", "reply", "register", "feedback");
+
   private final HealthRoutes health;
   private final ClusterRoutes cluster;
   private final ApprovalRoutes approvals;
   private final Optional<SessionRoutes> sessions;
+  private final Optional<MessageRoutes> messages;
+  private final DirectoryRoutes directory;
+  private final MissionRoutes missions;
   private final LocalAuth auth;
 
   /** {@code desk} is empty on nodes without the daemon role. */
@@ -38,11 +47,17 @@ public final class ApiRoutes extends JsonRoutes {
       Settings settings,
       LocalToken token,
       ActorRef<ApprovalGate.Command> gate,
-      Optional<ActorRef<SessionDesk.Command>> desk) {
+      Optional<ActorRef<SessionDesk.Command>> desk,
+      Router router,
+      Directory directory) {
     this.health = new HealthRoutes(system, settings.machine().id());
     this.cluster = new ClusterRoutes(system);
     this.approvals = new ApprovalRoutes(system, gate, settings.askTimeout());
     this.sessions = desk.map(d -> new SessionRoutes(system, d, settings.askTimeout()));
+    this.messages = desk.map(d ->
+        new MessageRoutes(system, d, router, directory, settings.machine().id(), settings.askTimeout()));
+    this.directory = new DirectoryRoutes(directory);
+    this.missions = new MissionRoutes(system, settings.askTimeout());
     this.auth = new LocalAuth(token);
   }
 
@@ -61,11 +76,14 @@ public final class ApiRoutes extends JsonRoutes {
                                 auth.require(() -> concat(
                                     cluster.route(),
                                     approvals.route(),
-                                    sessions.map(SessionRoutes::route).orElseGet(this::noDaemon)))))));
+                                    directory.route(),
+                                    missions.route(),
+                                    sessions.map(SessionRoutes::route).orElseGet(this::noDaemon),
+                                    messages.map(MessageRoutes::route).orElseGet(this::noDaemon)))))));
   }
 
   private Route noDaemon() {
-    return pathPrefix(PathMatchers.segment(), segment -> segment.equals("sessions") || segment.equals("inbox")
+    return pathPrefix(PathMatchers.segment(), segment -> DAEMON_ONLY.contains(segment)
             ? error(StatusCodes.NOT_FOUND, "this is a hub node: agent sessions live on daemon or standalone nodes")
             : reject());
   }

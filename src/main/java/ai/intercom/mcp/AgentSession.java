@@ -68,15 +68,31 @@ final class AgentSession {
 
   /** Calls the node for this session; registers again when the node forgot it (a restart). */
   JsonNode post(String path) {
+    return again(() -> node.post(path, null));
+  }
+
+  /** Posts {@code fields} with this session's id. */
+  JsonNode post(String path, Map<String, Object> fields) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("session_id", id);
+    body.putAll(fields);
+    return again(() -> node.post(path, body));
+  }
+
+  JsonNode get(String path) {
+    return again(() -> node.get(path));
+  }
+
+  private JsonNode again(java.util.function.Supplier<JsonNode> call) {
     ensureRegistered();
     try {
-      return node.post(path, null);
+      return call.get();
     } catch (NodeClient.NodeException e) {
       if (!String.valueOf(e.getMessage()).startsWith("no session " + id)) {
         throw e;
       }
       register();
-      return node.post(path, null);
+      return call.get();
     }
   }
 

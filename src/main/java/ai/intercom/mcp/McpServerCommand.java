@@ -84,11 +84,11 @@ public final class McpServerCommand implements Callable<Integer> {
     }, "mcp-unregister"));
 
     McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
-    InboxTools inbox = new InboxTools(session, mapper);
+    Tools tools = new Tools(session, mapper);
     McpServer.sync(new StdioServerTransportProvider(mapper, new GuardedStdin(System.in, () -> System.exit(0)), System.out))
         .serverInfo("ai-intercom", Version.current())
         .capabilities(ServerCapabilities.builder().tools(false).build())
-        .tools(inbox.checkInbox())
+        .tools(tools.all())
         .build();
     // serves until stdin ends (then GuardedStdin ends the process) or a signal comes
     new CountDownLatch(1).await();

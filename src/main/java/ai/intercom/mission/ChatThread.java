@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -38,8 +39,28 @@ public final class ChatThread
     extends EventSourcedBehaviorWithEnforcedReplies<
         ChatThread.Command, ChatThread.Event, ChatThread.State> {
 
-  /** A chat message; {@code seq} counts from 1 within the thread. */
-  public record Message(long seq, String from, String text, Instant at) implements JsonSerializable {}
+  /**
+   * A chat message; {@code seq} counts from 1 within the thread. {@code session}
+   * is the agent session that wrote it (answers go back to it); {@code denied}
+   * says why the operator stopped it, null while it was not.
+   */
+  public record Message(long seq, String from, String session, String text, Instant at, String denied)
+      implements JsonSerializable {
+    Message denied(String why) {
+      return new Message(seq, from, session, text, at, why);
+    }
+  }
+
+  /** Who a message goes to: an agent, at the session it last wrote from (null: any session of it). */
+  public record Recipient(String agent, String session) implements JsonSerializable {}
+
+  /** A message with where it goes: what a thread answers to posting or releasing it. */
+  public record Posted(String threadId, String missionId, Message message, List<Recipient> recipients)
+      implements JsonSerializable {
+    public Posted {
+      recipients = List.copyOf(recipients);
+    }
+  }
 
   public record State(
       String threadId, String missionId, List<String> participants, List<Message> messages, Instant createdAt)
@@ -67,6 +88,28 @@ public final class ChatThread
       return participants.stream().filter(p -> !p.equals(agent)).toList();
     }
 
+    /** Where a message from {@code agent} goes: each other participant, at its latest session. */
+    List<Recipient> recipientsOf(String agent) {
+      return othersThan(agent).stream().map(other -> new Recipient(other, latestSessionOf(other))).toList();
+    }
+
+    private String latestSessionOf(String agent) {
+      for (int i = messages.size() - 1; i >= 0; i--) {
+        if (messages.get(i).from().equals(agent)) {
+          return messages.get(i).session();
+        }
+      }
+      return null;
+    }
+
+    public Optional<Message> message(long seq) {
+      return seq >= 1 && seq <= messages.size() ? Optional.of(messages.get((int) seq - 1)) : Optional.empty();
+    }
+
+    Posted posted(Message message) {
+      return new Posted(threadId, missionId, message, recipientsOf(message.from()));
+    }
+
     State created(Created e) {
       return new State(threadId, e.missionId(), e.participants(), List.of(), e.at());
     }
@@ -82,6 +125,12 @@ public final class ChatThread
       all.add(e.message());
       return new State(threadId, missionId, participants, all, createdAt);
     }
+
+    State messageDenied(MessageDenied e) {
+      List<Message> all = new ArrayList<>(messages);
+      all.set((int) e.seq() - 1, all.get((int) e.seq() - 1).denied(e.reason()));
+      return new State(threadId, missionId, participants, all, createdAt);
+    }
   }
 
   public sealed interface Command extends JsonSerializable {
@@ -91,11 +140,23 @@ public final class ChatThread
   public record Create(String missionId, List<String> participants, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
+  /** Creates the thread of a new chat between {@code from} and {@code to} with its first message. */
+  public record Open(
+      String missionId, String from, String session, String to, String text, ActorRef<StatusReply<Posted>> replyTo)
+      implements Command {}
+
   public record AddParticipant(String participant, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
-  /** Appends a message from a participant; answers the stored message with its sequence number. */
-  public record Append(String from, String text, ActorRef<StatusReply<Message>> replyTo)
+  /** Appends a message from a participant; answers it with its sequence number and recipients. */
+  public record Append(String from, String session, String text, ActorRef<StatusReply<Posted>> replyTo)
+      implements Command {}
+
+  /**
+   * The gate's decision on a held message: answers the message and its recipients
+   * when approved; records the denial otherwise. Asking again answers the same.
+   */
+  public record Release(long seq, boolean approved, String by, String reason, ActorRef<StatusReply<Posted>> replyTo)
       implements Command {}
 
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
@@ -107,6 +168,8 @@ public final class ChatThread
   public record ParticipantAdded(String participant, Instant at) implements Event {}
 
   public record MessageAppended(Message message) implements Event {}
+
+  public record MessageDenied(long seq, String reason, Instant at) implements Event {}
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Thread");
 
@@ -162,11 +225,14 @@ public final class ChatThread
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
-    builder.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
+    builder.forState(s -> !s.exists())
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(Open.class, this::onOpen);
     builder
         .forState(State::exists)
         .onCommand(AddParticipant.class, this::onAddParticipant)
         .onCommand(Append.class, this::onAppend)
+        .onCommand(Release.class, this::onRelease)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
     builder.forAnyState().onAnyCommand(this::onRefused);
     return builder.build();
@@ -180,6 +246,17 @@ public final class ChatThread
     return Effect()
         .persist(new Created(cmd.missionId(), participants, Instant.now()))
         .thenReply(cmd.replyTo(), StatusReply::success);
+  }
+
+  private ReplyEffect<Event, State> onOpen(State state, Open cmd) {
+    if (cmd.from().equals(cmd.to())) {
+      return refuse(Effect(), cmd.replyTo(), "a thread needs two different participants");
+    }
+    Instant now = Instant.now();
+    Message first = new Message(1, cmd.from(), cmd.session(), cmd.text(), now, null);
+    return Effect()
+        .persist(List.of(new Created(cmd.missionId(), List.of(cmd.from(), cmd.to()), now), new MessageAppended(first)))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(first)));
   }
 
   private ReplyEffect<Event, State> onAddParticipant(State state, AddParticipant cmd) {
@@ -196,10 +273,26 @@ public final class ChatThread
       return refuse(
           Effect(), cmd.replyTo(), cmd.from() + " is not a participant of thread " + threadId);
     }
-    Message message = new Message(state.messages().size() + 1L, cmd.from(), cmd.text(), Instant.now());
+    Message message =
+        new Message(state.messages().size() + 1L, cmd.from(), cmd.session(), cmd.text(), Instant.now(), null);
     return Effect()
         .persist(new MessageAppended(message))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(message));
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(message)));
+  }
+
+  private ReplyEffect<Event, State> onRelease(State state, Release cmd) {
+    var found = state.message(cmd.seq());
+    if (found.isEmpty()) {
+      return refuse(Effect(), cmd.replyTo(), "thread " + threadId + " has no message " + cmd.seq());
+    }
+    Message message = found.get();
+    if (cmd.approved() || message.denied() != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(state.posted(message)));
+    }
+    String why = cmd.reason() == null || cmd.reason().isBlank() ? "denied by " + cmd.by() : cmd.reason();
+    return Effect()
+        .persist(new MessageDenied(cmd.seq(), why, Instant.now()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(s.messages().get((int) cmd.seq() - 1))));
   }
 
   private ReplyEffect<Event, State> onRefused(State state, Command cmd) {
@@ -217,6 +310,7 @@ public final class ChatThread
         .onEvent(Created.class, State::created)
         .onEvent(ParticipantAdded.class, State::joined)
         .onEvent(MessageAppended.class, State::appended)
+        .onEvent(MessageDenied.class, State::messageDenied)
         .build();
   }
 }

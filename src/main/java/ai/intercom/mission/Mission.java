@@ -74,6 +74,7 @@ public final class Mission
       String to,
       Kind kind,
       String prompt,
+      String threadId,
       Status status,
       Instant createdAt,
       Instant updatedAt,
@@ -94,7 +95,7 @@ public final class Mission
 
     static State empty(String missionId) {
       return new State(
-          missionId, null, null, null, null, null, null, null, null, null, null, null, null, null,
+          missionId, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
           List.of(), List.of());
     }
 
@@ -109,19 +110,19 @@ public final class Mission
 
     State created(Created e) {
       return new State(
-          missionId, e.from(), e.to(), e.kind(), e.prompt(), Status.PENDING_APPROVAL, e.at(), e.at(),
+          missionId, e.from(), e.to(), e.kind(), e.prompt(), e.threadId(), Status.PENDING_APPROVAL, e.at(), e.at(),
           null, null, null, null, null, null, List.of(), List.of(new Entry(e.at(), e.from(), e.prompt())));
     }
 
     State decided(Status newStatus, String by, String why, Instant at) {
       return new State(
-          missionId, from, to, kind, prompt, newStatus, createdAt, at, by, why, agentSessionId, result,
+          missionId, from, to, kind, prompt, threadId, newStatus, createdAt, at, by, why, agentSessionId, result,
           costUsd, durationMs, progress, transcript);
     }
 
     State started(Instant at) {
       return new State(
-          missionId, from, to, kind, prompt, Status.RUNNING, createdAt, at, decidedBy, null,
+          missionId, from, to, kind, prompt, threadId, Status.RUNNING, createdAt, at, decidedBy, null,
           agentSessionId, null, null, null, List.of(), transcript);
     }
 
@@ -132,27 +133,27 @@ public final class Mission
         lines = lines.subList(lines.size() - RECENT_PROGRESS, lines.size());
       }
       return new State(
-          missionId, from, to, kind, prompt, status, createdAt, e.at(), decidedBy, reason,
+          missionId, from, to, kind, prompt, threadId, status, createdAt, e.at(), decidedBy, reason,
           e.agentSessionId() == null ? agentSessionId : e.agentSessionId(), result, costUsd,
           durationMs, lines, transcript);
     }
 
     State completed(Completed e) {
       return new State(
-          missionId, from, to, kind, prompt, Status.COMPLETED, createdAt, e.at(), decidedBy, null,
+          missionId, from, to, kind, prompt, threadId, Status.COMPLETED, createdAt, e.at(), decidedBy, null,
           e.agentSessionId() == null ? agentSessionId : e.agentSessionId(), e.result(), e.costUsd(),
           e.durationMs(), progress, append(new Entry(e.at(), to, e.result())));
     }
 
     State ended(Status newStatus, String author, String why, Instant at) {
       return new State(
-          missionId, from, to, kind, prompt, newStatus, createdAt, at, decidedBy, why, agentSessionId,
+          missionId, from, to, kind, prompt, threadId, newStatus, createdAt, at, decidedBy, why, agentSessionId,
           result, costUsd, durationMs, progress, append(new Entry(at, author, why)));
     }
 
     State messageAdded(MessageAdded e) {
       return new State(
-          missionId, from, to, kind, prompt, status, createdAt, e.at(), decidedBy, reason,
+          missionId, from, to, kind, prompt, threadId, status, createdAt, e.at(), decidedBy, reason,
           agentSessionId, result, costUsd, durationMs, progress,
           append(new Entry(e.at(), e.author(), e.text())));
     }
@@ -169,9 +170,18 @@ public final class Mission
     ActorRef<StatusReply<State>> replyTo();
   }
 
+  /**
+   * A new mission. With {@code passedBy} (the gate let it through: which rule or
+   * grant) it starts running at once; without, it waits for approval.
+   */
   public record Create(
-      String from, String to, Kind kind, String prompt, ActorRef<StatusReply<State>> replyTo)
-      implements Command {}
+      String from, String to, Kind kind, String prompt, String threadId, String passedBy,
+      ActorRef<StatusReply<State>> replyTo)
+      implements Command {
+    public Create(String from, String to, Kind kind, String prompt, ActorRef<StatusReply<State>> replyTo) {
+      this(from, to, kind, prompt, null, null, replyTo);
+    }
+  }
 
   public record Approve(String by, ActorRef<StatusReply<State>> replyTo) implements Command {}
 
@@ -206,7 +216,9 @@ public final class Mission
     Instant at();
   }
 
-  public record Created(String from, String to, Kind kind, String prompt, Instant at) implements Event {}
+  /** {@code threadId}: the conversation of a chat or notice, null for other kinds. */
+  public record Created(String from, String to, Kind kind, String prompt, String threadId, Instant at)
+      implements Event {}
 
   public record Approved(String by, Instant at) implements Event {}
 
@@ -313,7 +325,14 @@ public final class Mission
   }
 
   private ReplyEffect<Event, State> onCreate(State state, Create cmd) {
-    return persistAndReply(new Created(cmd.from(), cmd.to(), cmd.kind(), cmd.prompt(), Instant.now()), cmd);
+    Instant now = Instant.now();
+    Created created = new Created(cmd.from(), cmd.to(), cmd.kind(), cmd.prompt(), cmd.threadId(), now);
+    if (cmd.passedBy() == null) {
+      return persistAndReply(created, cmd);
+    }
+    return Effect()
+        .persist(List.of(created, new Approved(cmd.passedBy(), now), new Started(now)))
+        .thenReply(cmd.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onApprove(State state, Approve cmd) {

@@ -35,6 +35,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 public final class Machine
     extends EventSourcedBehaviorWithEnforcedReplies<Machine.Command, Machine.Event, Machine.State> {
 
+  /** Feedback kept per machine, newest last. */
+  static final int KEPT_FEEDBACK = 200;
+
   /** Last-seen is persisted at most this often; heartbeats in between only answer. */
   static final Duration SEEN_RESOLUTION = Duration.ofSeconds(30);
 
@@ -54,15 +57,31 @@ public final class Machine
       String description,
       Map<String, Project> projects,
       Instant lastSeen,
-      String reason)
+      String reason,
+      List<Feedback> feedback)
       implements JsonSerializable {
 
     public State {
       projects = Map.copyOf(projects);
+      feedback = feedback == null ? List.of() : List.copyOf(feedback);
+    }
+
+    State(String machineId, JoinStatus joinStatus, String tokenHash, String displayName, String description,
+        Map<String, Project> projects, Instant lastSeen, String reason) {
+      this(machineId, joinStatus, tokenHash, displayName, description, projects, lastSeen, reason, List.of());
     }
 
     static State empty(String machineId) {
       return new State(machineId, JoinStatus.UNKNOWN, null, machineId, "", Map.of(), null, null);
+    }
+
+    State feedbackReported(FeedbackReported e) {
+      List<Feedback> all = new java.util.ArrayList<>(feedback);
+      all.add(e.feedback());
+      if (all.size() > KEPT_FEEDBACK) {
+        all = all.subList(all.size() - KEPT_FEEDBACK, all.size());
+      }
+      return new State(machineId, joinStatus, tokenHash, displayName, description, projects, lastSeen, reason, all);
     }
 
     public boolean isMember() {
@@ -71,11 +90,11 @@ public final class Machine
 
     State joinRequested(JoinRequested e) {
       return new State(machineId, JoinStatus.PENDING, null, e.displayName(), e.description(), projects,
-          e.at(), null);
+          e.at(), null, feedback);
     }
 
     State joinDecided(JoinStatus status, String hash, String why, Instant at) {
-      return new State(machineId, status, hash, displayName, description, projects, lastSeen, why);
+      return new State(machineId, status, hash, displayName, description, projects, lastSeen, why, feedback);
     }
 
     /**
@@ -92,17 +111,17 @@ public final class Machine
         merged.put(found.name(), known == null ? found : mergeProfile(found, known));
       }
       return new State(machineId, JoinStatus.APPROVED, tokenHash, e.displayName(), e.description(),
-          merged, e.at(), reason);
+          merged, e.at(), reason, feedback);
     }
 
     State projectUpdated(ProjectUpdated e) {
       Map<String, Project> all = new TreeMap<>(projects);
       all.put(e.project().name(), e.project());
-      return new State(machineId, joinStatus, tokenHash, displayName, description, all, lastSeen, reason);
+      return new State(machineId, joinStatus, tokenHash, displayName, description, all, lastSeen, reason, feedback);
     }
 
     State seen(Seen e) {
-      return new State(machineId, joinStatus, tokenHash, displayName, description, projects, e.at(), reason);
+      return new State(machineId, joinStatus, tokenHash, displayName, description, projects, e.at(), reason, feedback);
     }
 
     private static Project mergeProfile(Project found, Project known) {
@@ -145,6 +164,9 @@ public final class Machine
       ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
+  /** An agent of this machine reports what worked or did not (intercom_report_feedback). */
+  public record ReportFeedback(Feedback feedback, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
   /** Heartbeat. */
   public record Touch(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
@@ -166,6 +188,8 @@ public final class Machine
   public record ProjectUpdated(Project project, Instant at) implements Event {}
 
   public record Seen(Instant at) implements Event {}
+
+  public record FeedbackReported(Feedback feedback) implements Event {}
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Machine");
 
@@ -221,6 +245,7 @@ public final class Machine
         .forState(State::isMember)
         .onCommand(Revoke.class, this::onRevoke)
         .onCommand(UpdateProject.class, this::onUpdateProject)
+        .onCommand(ReportFeedback.class, (state, cmd) -> persistAndReply(new FeedbackReported(cmd.feedback()), cmd))
         .onCommand(Touch.class, this::onTouch);
     builder
         .forState(s -> s.joinStatus() != JoinStatus.UNKNOWN)
@@ -292,6 +317,7 @@ public final class Machine
         .onEvent(Registered.class, State::registered)
         .onEvent(ProjectUpdated.class, State::projectUpdated)
         .onEvent(Seen.class, State::seen)
+        .onEvent(FeedbackReported.class, State::feedbackReported)
         .build();
   }
 }

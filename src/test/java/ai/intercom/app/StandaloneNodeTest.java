@@ -129,10 +129,12 @@ class StandaloneNodeTest {
       mission = ask(first, Mission.ENTITY_KEY, missionId, r -> new Mission.Approve("human", r));
       ChatThread.State opened = ask(first, ChatThread.ENTITY_KEY, threadId,
           r -> new ChatThread.Create(missionId, List.of("alpha/api", "beta/web"), r));
-      ChatThread.Message hello =
-          ask(first, ChatThread.ENTITY_KEY, threadId, r -> new ChatThread.Append("alpha/api", "hello", r));
-      ChatThread.Message hiBack =
-          ask(first, ChatThread.ENTITY_KEY, threadId, r -> new ChatThread.Append("beta/web", "hi back", r));
+      ChatThread.Message hello = ask(first, ChatThread.ENTITY_KEY, threadId,
+          (ActorRef<StatusReply<ChatThread.Posted>> r) -> new ChatThread.Append("alpha/api", "s-a", "hello", r))
+          .message();
+      ChatThread.Message hiBack = ask(first, ChatThread.ENTITY_KEY, threadId,
+          (ActorRef<StatusReply<ChatThread.Posted>> r) -> new ChatThread.Append("beta/web", "s-b", "hi back", r))
+          .message();
       assertEquals(List.of(1L, 2L), List.of(hello.seq(), hiBack.seq()));
       assertEquals(Mission.Status.PENDING_APPROVAL, created.status());
       assertEquals(2, opened.participants().size());

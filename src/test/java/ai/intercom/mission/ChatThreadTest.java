@@ -24,7 +24,9 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
   }
 
   private StatusReply<Message> append(String from, String text) {
-    return kit.<StatusReply<Message>>runCommand(r -> new ChatThread.Append(from, text, r)).reply();
+    StatusReply<ChatThread.Posted> posted = kit.<StatusReply<ChatThread.Posted>>runCommand(
+        r -> new ChatThread.Append(from, "s-" + from.replace('/', '-'), text, r)).reply();
+    return posted.isError() ? StatusReply.error(posted.getError()) : StatusReply.success(posted.getValue().message());
   }
 
   @Test
@@ -44,7 +46,7 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
   @Test
   void aStrangerCannotWriteIntoTheThread() {
     create();
-    var result = kit.<StatusReply<Message>>runCommand(r -> new ChatThread.Append("gamma/ops", "hi", r));
+    var result = kit.<StatusReply<ChatThread.Posted>>runCommand(r -> new ChatThread.Append("gamma/ops", "s", "hi", r));
     assertTrue(result.reply().isError());
     assertEquals("gamma/ops is not a participant of thread " + ID, result.reply().getError().getMessage());
     assertTrue(result.hasNoEvents());
@@ -73,7 +75,7 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
 
   @Test
   void unknownThreadRefusesAppends() {
-    var result = kit.<StatusReply<Message>>runCommand(r -> new ChatThread.Append("alpha/api", "hi", r));
+    var result = kit.<StatusReply<ChatThread.Posted>>runCommand(r -> new ChatThread.Append("alpha/api", "s", "hi", r));
     assertEquals("no thread " + ID, result.reply().getError().getMessage());
   }
 
@@ -85,6 +87,40 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
     State after = kit.restart().state();
     assertEquals(2, after.messages().size());
     assertEquals(3, append("alpha/api", "three").getValue().seq());
+  }
+
+  @Test
+  void openingAThreadStoresItsFirstMessageAndAnswersGoBackToTheWritingSession() {
+    var opened = kit.<StatusReply<ChatThread.Posted>>runCommand(
+        r -> new ChatThread.Open("m-20261121-abc123", "alpha/api", "s-one", "beta/web", "ping", r));
+    assertEquals(2, opened.events().size());
+    ChatThread.Posted first = opened.reply().getValue();
+    assertEquals(1, first.message().seq());
+    assertEquals(List.of(new ChatThread.Recipient("beta/web", null)), first.recipients());
+
+    var answer = kit.<StatusReply<ChatThread.Posted>>runCommand(
+        r -> new ChatThread.Append("beta/web", "s-two", "pong", r)).reply().getValue();
+    assertEquals(List.of(new ChatThread.Recipient("alpha/api", "s-one")), answer.recipients());
+    var next = kit.<StatusReply<ChatThread.Posted>>runCommand(
+        r -> new ChatThread.Append("alpha/api", "s-one", "thanks", r)).reply().getValue();
+    assertEquals(List.of(new ChatThread.Recipient("beta/web", "s-two")), next.recipients());
+  }
+
+  @Test
+  void aDeniedMessageIsMarkedOnceAndNeverReleasedAfterwards() {
+    kit.<StatusReply<ChatThread.Posted>>runCommand(
+        r -> new ChatThread.Open("m-20261121-abc123", "alpha/api", "s-one", "beta/web", "ping", r));
+    var denied = kit.<StatusReply<ChatThread.Posted>>runCommand(
+        r -> new ChatThread.Release(1, false, "alice", "not now", r));
+    assertEquals("not now", denied.reply().getValue().message().denied());
+    assertEquals(1, denied.events().size());
+    var again = kit.<StatusReply<ChatThread.Posted>>runCommand(
+        r -> new ChatThread.Release(1, true, "bob", null, r));
+    assertTrue(again.hasNoEvents());
+    assertEquals("not now", again.reply().getValue().message().denied());
+    assertEquals("not now", kit.restart().state().messages().get(0).denied());
+    var missing = kit.<StatusReply<ChatThread.Posted>>runCommand(r -> new ChatThread.Release(7, true, "bob", null, r));
+    assertEquals("thread " + ID + " has no message 7", missing.reply().getError().getMessage());
   }
 
   @Test

@@ -1,0 +1,96 @@
+package ai.intercom.daemon;
+
+import ai.intercom.app.Settings;
+import ai.intercom.registry.Machine;
+import ai.intercom.registry.MachineIndex;
+import ai.intercom.registry.Project;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The project scanner of a machine: finds its projects under the scan paths (off
+ * the actor's thread), registers the machine and its projects with the registry
+ * (again until the hub answers), and tells the session desk which projects exist.
+ */
+public final class Discovery {
+
+  static final Duration RETRY = Duration.ofSeconds(3);
+
+  public sealed interface Command {}
+
+  private record Scanned(List<Project> projects) implements Command {}
+
+  private enum Register implements Command { INSTANCE }
+
+  private record Registered(Machine.State state, Throwable error) implements Command {}
+
+  public static Behavior<Command> create(
+      Settings.Machine machine, Settings.Discovery settings, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      if (settings.enabled()) {
+        ProjectScanner scanner = ProjectScanner.of(settings);
+        context.pipeToSelf(
+            CompletableFuture.supplyAsync(() -> scanner.scan(settings.scanPaths()),
+                context.getExecutionContext()),
+            (result, error) -> {
+              if (error != null) {
+                context.getLog().warn("project discovery failed: {}", error.getMessage());
+                return new Scanned(List.of());
+              }
+              result.notes().forEach(note -> context.getLog().info("discovery: {}", note));
+              return new Scanned(result.projects());
+            });
+      } else {
+        context.getSelf().tell(new Scanned(List.of()));
+      }
+      return scanning(context, timers, machine, desk, timeout);
+    }));
+  }
+
+  private static Behavior<Command> scanning(ActorContext<Command> context, TimerScheduler<Command> timers,
+      Settings.Machine machine, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Scanned.class, scanned -> {
+          context.getLog().info("{} projects found under the scan paths", scanned.projects().size());
+          desk.tell(new SessionDesk.KnowProjects(scanned.projects().stream().map(Project::name).toList()));
+          context.getSelf().tell(Register.INSTANCE);
+          return registering(context, timers, machine, scanned.projects(), desk, timeout);
+        })
+        .build();
+  }
+
+  private static Behavior<Command> registering(ActorContext<Command> context, TimerScheduler<Command> timers,
+      Settings.Machine machine, List<Project> projects, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+    ClusterSharding sharding = ClusterSharding.get(context.getSystem());
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(Register.INSTANCE, () -> {
+          sharding.entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
+              .tell(new MachineIndex.Add(machine.id(), context.getSystem().ignoreRef()));
+          context.pipeToSelf(
+              sharding.entityRefFor(Machine.ENTITY_KEY, machine.id()).askWithStatus(
+                  r -> new Machine.Register(machine.displayName(), machine.description(), projects, r), timeout),
+              Registered::new);
+          return Behaviors.same();
+        })
+        .onMessage(Registered.class, registered -> {
+          if (registered.error() != null) {
+            context.getLog().info("machine {} not registered yet ({}); again in {}", machine.id(),
+                registered.error().getMessage(), RETRY);
+            timers.startSingleTimer(Register.INSTANCE, RETRY);
+            return Behaviors.same();
+          }
+          desk.tell(new SessionDesk.KnowProjects(registered.state().projects().keySet()));
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Discovery() {}
+}

@@ -1,0 +1,126 @@
+package ai.intercom.http;
+
+import ai.intercom.mission.ChatThread;
+import ai.intercom.mission.Mission;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * One mission, for {@code intercom_status} and {@code intercom_history}:
+ * {@code GET /api/missions/{id}} (state and latest progress) and
+ * {@code GET /api/missions/{id}/history?limit=50} (its transcript with its thread's messages).
+ */
+public final class MissionRoutes extends JsonRoutes {
+
+  public static final int MAX_HISTORY = 1000;
+
+  public record Line(Instant at, String from, String text, String note) {}
+
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  public MissionRoutes(ActorSystem<?> system, Duration timeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+  }
+
+  public Route route() {
+    return get(() -> pathPrefix("missions", () -> pathPrefix(PathMatchers.segment(), id -> concat(
+        pathEnd(() -> withMission(id, (mission, thread) -> completeOK(status(mission, thread), Json.marshaller()))),
+        path("history", () -> parameterOptional("limit", limit -> history(id, limit)))))));
+  }
+
+  private Route history(String id, Optional<String> limitText) {
+    int limit;
+    try {
+      limit = limitText.map(Integer::parseInt).orElse(50);
+    } catch (NumberFormatException e) {
+      return badRequest("limit must be a number");
+    }
+    if (limit < 1 || limit > MAX_HISTORY) {
+      return badRequest("limit must be 1-" + MAX_HISTORY);
+    }
+    int last = limit;
+    return withMission(id, (mission, thread) -> {
+      List<Line> lines = new ArrayList<>();
+      if (thread.isPresent()) {
+        thread.get().messages().forEach(m -> lines.add(
+            new Line(m.at(), m.from(), m.text(), m.denied() == null ? null : "not delivered: " + m.denied())));
+      } else {
+        mission.transcript().forEach(e -> lines.add(new Line(e.at(), e.author(), e.text(), null)));
+      }
+      lines.sort(Comparator.comparing(Line::at));
+      List<Line> tail = lines.subList(Math.max(0, lines.size() - last), lines.size());
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("status", "ok");
+      body.put("mission_id", mission.missionId());
+      body.put("thread_id", mission.threadId());
+      body.put("total", lines.size());
+      body.put("messages", tail);
+      return completeOK(body, Json.marshaller());
+    });
+  }
+
+  private static Map<String, Object> status(Mission.State mission, Optional<ChatThread.State> thread) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", mission.status().name().toLowerCase());
+    body.put("mission_id", mission.missionId());
+    body.put("kind", mission.kind().name().toLowerCase());
+    body.put("from", mission.from());
+    body.put("to", mission.to());
+    body.put("created_at", mission.createdAt());
+    body.put("updated_at", mission.updatedAt());
+    if (mission.threadId() != null) {
+      body.put("thread_id", mission.threadId());
+    }
+    thread.ifPresent(t -> body.put("messages", t.messages().size()));
+    if (!mission.latestProgress().isEmpty()) {
+      body.put("latest_progress", mission.latestProgress());
+    }
+    if (mission.result() != null) {
+      body.put("result", mission.result());
+    }
+    if (mission.reason() != null) {
+      body.put("reason", mission.reason());
+    }
+    return body;
+  }
+
+  private interface MissionView {
+    Route apply(Mission.State mission, Optional<ChatThread.State> thread);
+  }
+
+  private Route withMission(String id, MissionView inner) {
+    if (!Mission.isValidId(id)) {
+      return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
+    }
+    CompletionStage<StatusReply<Mission.State>> mission = sharding.entityRefFor(Mission.ENTITY_KEY, id)
+        .ask(Mission.Get::new, timeout);
+    CompletionStage<Optional<ChatThread.State>> both = mission.thenCompose(reply -> {
+      if (reply.isError() || reply.getValue().threadId() == null) {
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+      return sharding.entityRefFor(ChatThread.ENTITY_KEY, reply.getValue().threadId())
+          .<ChatThread.State>askWithStatus(ChatThread.Get::new, timeout)
+          .thenApply(Optional::of)
+          .exceptionally(error -> Optional.empty());
+    });
+    return onSuccess(mission, reply -> reply.isError()
+        ? error(StatusCodes.NOT_FOUND, reply.getError().getMessage() + " (check the id given when it was created)")
+        : onSuccess(both, thread -> inner.apply(reply.getValue(), thread)));
+  }
+}

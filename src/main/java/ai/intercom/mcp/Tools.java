@@ -1,0 +1,231 @@
+package ai.intercom.mcp;
+
+import ai.intercom.cli.NodeClient;
+import ai.intercom.http.Json;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The eleven intercom tools an agent sees. Each is a thin call to this
+ * machine's node; a refusal or an unreachable node becomes a tool result with
+ * {@code isError} and a sentence saying what to do.
+ */
+final class Tools {
+
+  private static final String AGENT_ID = "Agent id machine/project, as listed by intercom_list_agents.";
+
+  private final AgentSession session;
+  private final McpJsonMapper mapper;
+
+  Tools(AgentSession session, McpJsonMapper mapper) {
+    this.session = session;
+    this.mapper = mapper;
+  }
+
+  List<SyncToolSpecification> all() {
+    return List.of(listAgents(), chat(), reply(), checkInbox(), send(), ask(), startAgent(), status(), history(),
+        register(), reportFeedback());
+  }
+
+  private SyncToolSpecification listAgents() {
+    return tool("intercom_list_agents",
+        "Lists the agents of the network: every machine/project, whether its machine is online, and its running"
+            + " sessions (an agent you can chat with right now has a session). Call it first to find whom to"
+            + " address and the exact agent id.",
+        """
+        {"type":"object","properties":{"filter":{"type":"string","default":"all",
+         "description":"all (default), online (machines that are up), or machine:<id> (one machine)"}},
+         "additionalProperties":false}""",
+        args -> session.get("/api/agents?filter=" + encode(text(args, "filter", "all"))));
+  }
+
+  private SyncToolSpecification chat() {
+    return tool("intercom_chat",
+        "Starts a conversation with an agent that is running now in another session (on this machine or another):"
+            + " the message appears in that agent's context between its tool calls, and its answer comes back to"
+            + " you the same way, with a thread id. Use it to ask a working colleague a question or to coordinate."
+            + " If the agent has no running session the message is queued (status queued) until one starts; to"
+            + " have work done by a new agent, use intercom_ask or intercom_start_agent instead.",
+        """
+        {"type":"object","properties":{
+         "to":{"type":"string","description":"%s"},
+         "message":{"type":"string","description":"What you want to say; plain text, up to 64 KiB."}},
+         "required":["to","message"],"additionalProperties":false}""".formatted(AGENT_ID),
+        args -> session.post("/api/chat", fields("to", args.get("to"), "message", args.get("message"))));
+  }
+
+  private SyncToolSpecification reply() {
+    return tool("intercom_reply",
+        "Answers a message you received from another agent, in its conversation thread: give the thread_id shown"
+            + " with the message (t-xxxxxxxx). The answer goes to the other participant's session.",
+        """
+        {"type":"object","properties":{
+         "thread_id":{"type":"string","description":"The thread id of the message you answer, like t-0a1b2c3d."},
+         "message":{"type":"string","description":"Your answer; plain text, up to 64 KiB."}},
+         "required":["thread_id","message"],"additionalProperties":false}""",
+        args -> session.post("/api/reply", fields("thread_id", args.get("thread_id"), "message", args.get("message"))));
+  }
+
+  private SyncToolSpecification checkInbox() {
+    return tool("intercom_check_inbox",
+        "Returns the messages other agents sent to this session that you have not seen yet, in full, and marks"
+            + " them read. Messages normally reach you on their own between tool calls; call this when asked to"
+            + " check your messages, or when a notice said a message was cut. Answer one with intercom_reply.",
+        "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
+        args -> session.post("/api/inbox/" + session.id() + "/check"));
+  }
+
+  private SyncToolSpecification send() {
+    return tool("intercom_send",
+        "Sends a one-way notice to an agent (for example 'the API changed, rebuild'): delivered into its running"
+            + " session, or kept until one starts. No answer is expected; use intercom_chat for a conversation.",
+        """
+        {"type":"object","properties":{
+         "to":{"type":"string","description":"%s"},
+         "message":{"type":"string","description":"The notice; plain text, up to 64 KiB."}},
+         "required":["to","message"],"additionalProperties":false}""".formatted(AGENT_ID),
+        args -> session.post("/api/send", fields("to", args.get("to"), "message", args.get("message"))));
+  }
+
+  private SyncToolSpecification ask() {
+    return tool("intercom_ask",
+        "Delegates a task to an agent and waits for its answer: a new agent is started in that project (after the"
+            + " operator's approval when the policy asks for it) and its result is returned. Past the timeout you"
+            + " get status running and a mission id to poll with intercom_status.",
+        """
+        {"type":"object","properties":{
+         "to":{"type":"string","description":"%s"},
+         "message":{"type":"string","description":"The task, with everything the agent needs to know."},
+         "timeout":{"type":"integer","default":300,"minimum":1,"maximum":3600,
+          "description":"Seconds to wait for the result (default 300)."}},
+         "required":["to","message"],"additionalProperties":false}""".formatted(AGENT_ID),
+        args -> launcherMissing());
+  }
+
+  private SyncToolSpecification startAgent() {
+    return tool("intercom_start_agent",
+        "Starts an agent on a machine, in one of its projects, with a mission to carry out, and returns at once"
+            + " with the mission id (follow it with intercom_status and intercom_history).",
+        """
+        {"type":"object","properties":{
+         "machine":{"type":"string","description":"Machine id, as listed by intercom_list_agents."},
+         "project":{"type":"string","description":"Project name on that machine."},
+         "mission":{"type":"string","description":"What the agent must do."},
+         "agent_command":{"type":"string","description":"Optional agent command instead of the configured one."}},
+         "required":["machine","project","mission"],"additionalProperties":false}""",
+        args -> launcherMissing());
+  }
+
+  private SyncToolSpecification status() {
+    return tool("intercom_status",
+        "Shows a mission's state (pending_approval, running, completed, failed, ...), its latest progress and its"
+            + " result. Give the mission id returned by intercom_chat, intercom_send, intercom_ask or"
+            + " intercom_start_agent.",
+        """
+        {"type":"object","properties":{
+         "mission_id":{"type":"string","description":"Mission id, like m-20260101-0a1b2c."}},
+         "required":["mission_id"],"additionalProperties":false}""",
+        args -> session.get("/api/missions/" + encode(text(args, "mission_id", ""))));
+  }
+
+  private SyncToolSpecification history() {
+    return tool("intercom_history",
+        "Shows the conversation of a mission: its messages (a chat thread) or its transcript, oldest first.",
+        """
+        {"type":"object","properties":{
+         "mission_id":{"type":"string","description":"Mission id, like m-20260101-0a1b2c."},
+         "limit":{"type":"integer","default":50,"minimum":1,"maximum":1000,
+          "description":"How many of the latest entries (default 50)."}},
+         "required":["mission_id"],"additionalProperties":false}""",
+        args -> session.get("/api/missions/" + encode(text(args, "mission_id", "")) + "/history?limit="
+            + (args.get("limit") instanceof Number n ? n.intValue() : 50)));
+  }
+
+  private SyncToolSpecification register() {
+    return tool("intercom_register",
+        "Describes this agent's project to the others (what it is, what it can do), as shown by"
+            + " intercom_list_agents. Fields left out stay as they were.",
+        """
+        {"type":"object","properties":{
+         "description":{"type":"string","description":"One or two sentences on the project."},
+         "capabilities":{"type":"array","items":{"type":"string"},"description":"What you can do for others."},
+         "tags":{"type":"array","items":{"type":"string"},"description":"Keywords: languages, domains."}},
+         "additionalProperties":false}""",
+        args -> session.post("/api/register", fields("description", args.get("description"),
+            "capabilities", args.get("capabilities"), "tags", args.get("tags"))));
+  }
+
+  private SyncToolSpecification reportFeedback() {
+    return tool("intercom_report_feedback",
+        "Tells the human operator about a problem with the intercom or the network, a suggestion, or a question"
+            + " (stored and listed by 'ai-intercom feedback').",
+        """
+        {"type":"object","properties":{
+         "feedback_type":{"type":"string","enum":["bug","suggestion","question"]},
+         "description":{"type":"string","description":"What happened or what you propose."},
+         "context":{"type":"string","description":"Optional: what you were doing, ids involved."}},
+         "required":["feedback_type","description"],"additionalProperties":false}""",
+        args -> session.post("/api/feedback", fields("feedback_type", args.get("feedback_type"),
+            "description", args.get("description"), "context", args.get("context"))));
+  }
+
+  private static JsonNode launcherMissing() {
+    throw new NodeClient.NodeException("this node cannot launch agents yet (the agent launcher is not part of"
+        + " this version): reach a running session with intercom_chat, or leave a notice with intercom_send");
+  }
+
+  private SyncToolSpecification tool(
+      String name, String description, String schema, Function<Map<String, Object>, JsonNode> call) {
+    Tool tool = Tool.builder().name(name).description(description).inputSchema(mapper, schema).build();
+    return SyncToolSpecification.builder()
+        .tool(tool)
+        .callHandler((exchange, request) -> result(() -> call.apply(
+            request.arguments() == null ? Map.of() : request.arguments())))
+        .build();
+  }
+
+  private static Map<String, Object> fields(Object... pairs) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      if (pairs[i + 1] != null) {
+        fields.put((String) pairs[i], pairs[i + 1]);
+      }
+    }
+    return fields;
+  }
+
+  private static String text(Map<String, Object> args, String name, String otherwise) {
+    Object value = args.get(name);
+    return value == null ? otherwise : value.toString();
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+
+  interface NodeCall {
+    JsonNode run();
+  }
+
+  /** A node answer as the tool's JSON result; a failure as a sentence with isError. */
+  static CallToolResult result(NodeCall call) {
+    try {
+      return CallToolResult.builder().addTextContent(Json.MAPPER.writeValueAsString(call.run())).isError(false).build();
+    } catch (NodeClient.NodeException e) {
+      return CallToolResult.builder().addTextContent(e.getMessage()).isError(true).build();
+    } catch (JsonProcessingException e) {
+      return CallToolResult.builder().addTextContent("unreadable answer from the node: " + e.getMessage())
+          .isError(true).build();
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package ai.intercom.mission;
+
+import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.Settlement;
+import ai.intercom.daemon.Letter;
+import ai.intercom.daemon.SessionDesk;
+import ai.intercom.registry.AgentId;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Carries chat messages to the machines of their recipients (their session
+ * desks, found through the receptionist), and carries out the gate's decisions
+ * on held messages: deliver them, or tell their sender they were denied.
+ */
+public final class Courier implements Settlement {
+
+  /** The author of notes about one's own messages. */
+  static final String INTERCOM = "intercom";
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+  private final Settlement missions;
+
+  public Courier(ActorSystem<?> system, Duration timeout) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+    this.missions = Settlement.onMissions(system, timeout);
+  }
+
+  /** The session desk of a machine, if its node is in the cluster. */
+  CompletionStage<Optional<ActorRef<SessionDesk.Command>>> deskOf(String machineId) {
+    ServiceKey<SessionDesk.Command> key = SessionDesk.keyFor(machineId);
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler())
+        .thenApply(listing -> listing.getServiceInstances(key).stream().findFirst());
+  }
+
+  /**
+   * Puts the message into the inbox of each recipient (or its project's queue);
+   * answers how it went for the first one. Fails when a recipient's machine is
+   * not in the cluster.
+   */
+  CompletionStage<SessionDesk.Delivery> deliver(ChatThread.Posted posted) {
+    ChatThread.Message message = posted.message();
+    Letter letter = new Letter(posted.threadId() + ":" + message.seq(), posted.threadId(), posted.missionId(),
+        message.from(), message.text(), message.at());
+    List<CompletableFuture<SessionDesk.Delivery>> deliveries = posted.recipients().stream()
+        .filter(recipient -> !recipient.agent().equals(AgentId.HUMAN.toString()))
+        .map(recipient -> deliver(AgentId.parse(recipient.agent()), recipient.session(), letter).toCompletableFuture())
+        .toList();
+    if (deliveries.isEmpty()) {
+      return CompletableFuture.completedFuture(new SessionDesk.Delivery("delivered", null));
+    }
+    return CompletableFuture.allOf(deliveries.toArray(CompletableFuture[]::new))
+        .thenApply(all -> deliveries.get(0).join());
+  }
+
+  private CompletionStage<SessionDesk.Delivery> deliver(AgentId to, String session, Letter letter) {
+    return deskOf(to.machine()).thenCompose(desk -> {
+      if (desk.isEmpty()) {
+        throw new Offline(to.machine());
+      }
+      return AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(desk.get(),
+              r -> new SessionDesk.DeliverToProject(to.project(), letter, session, r), timeout, system.scheduler())
+          .thenApply(delivery -> {
+            if (delivery.status().equals("failed")) {
+              throw new IllegalStateException("machine " + to.machine() + " could not store the message");
+            }
+            return delivery;
+          });
+    });
+  }
+
+  /** A machine whose node is not in the cluster now. */
+  static final class Offline extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Offline(String machine) {
+      super("machine " + machine + " is offline (its node is not in the cluster)", null, false, false);
+    }
+  }
+
+  @Override
+  public CompletionStage<Done> settle(ApprovalGate.Release release) {
+    String threadId = release.request().threadId();
+    if (threadId == null) {
+      return missions.settle(release);
+    }
+    long seq = release.request().seq();
+    return sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId)
+        .<ChatThread.Posted>askWithStatus(
+            r -> new ChatThread.Release(seq, release.approved(), release.by(), release.reason(), r), timeout)
+        .thenCompose(posted -> seq == 1 ? settleMission(release).thenApply(done -> posted)
+            : CompletableFuture.completedFuture(posted))
+        .thenCompose(posted -> {
+          if (posted.message().denied() != null) {
+            return tellSender(posted);
+          }
+          MissionRef mission = new MissionRef(posted.missionId());
+          if (seq == 1) {
+            mission.tell(Mission.Start::new);
+          }
+          return deliver(posted).thenApply(delivery -> {
+            if (seq == 1 && release.request().type() == Mission.Kind.SEND) {
+              mission.tell(r -> new Mission.Complete(Router.describe(delivery, release.request().to()), null, null, null, r));
+            }
+            return Done.getInstance();
+          });
+        });
+  }
+
+  /** A mission that took the decision before (this is a retry) is fine; one that does not exist yet is not. */
+  private CompletionStage<Done> settleMission(ApprovalGate.Release release) {
+    return missions.settle(release).handle((done, error) -> {
+      Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+      if (cause == null || (cause instanceof StatusReply.ErrorMessage && !Settlement.isMissing(cause.getMessage()))) {
+        return Done.getInstance();
+      }
+      throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+    });
+  }
+
+  /** The sender learns, in its own inbox, that the operator stopped its message. */
+  private CompletionStage<Done> tellSender(ChatThread.Posted posted) {
+    ChatThread.Message message = posted.message();
+    String to = posted.recipients().stream().map(ChatThread.Recipient::agent).reduce((a, b) -> a + ", " + b).orElse("");
+    Letter note = new Letter(posted.threadId() + ":" + message.seq() + ":denied", posted.threadId(), posted.missionId(),
+        INTERCOM, "Your message #" + message.seq() + " to " + to + " was not delivered: " + message.denied() + ".",
+        java.time.Instant.now());
+    return deliver(AgentId.parse(message.from()), message.session(), note).thenApply(delivery -> Done.getInstance());
+  }
+
+  /** Fire-and-forget commands to a mission, in order. */
+  private final class MissionRef {
+    private final String missionId;
+
+    MissionRef(String missionId) {
+      this.missionId = missionId;
+    }
+
+    void tell(java.util.function.Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> command) {
+      sharding.entityRefFor(Mission.ENTITY_KEY, missionId).tell(command.apply(system.ignoreRef()));
+    }
+  }
+}

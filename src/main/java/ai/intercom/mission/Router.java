@@ -1,0 +1,209 @@
+package ai.intercom.mission;
+
+import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.ApprovalRequest;
+import ai.intercom.daemon.SessionDesk;
+import ai.intercom.registry.AgentId;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Routes agents' messages: a chat or a notice opens a mission and its thread, a
+ * reply continues a thread; every message passes the approval gate, then the
+ * {@link Courier} puts it into the recipient's inbox. Nothing is stored for a
+ * message that is refused for what it is (unknown agent, too long, ...).
+ */
+public final class Router {
+
+  /** A message was refused for what it is; the message says what to do. */
+  public static final class Refusal extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final boolean notFound;
+
+    Refusal(String message, boolean notFound) {
+      super(message, null, false, false);
+      this.notFound = notFound;
+    }
+
+    /** The thread, mission or session named does not exist (rather than a bad request). */
+    public boolean notFound() {
+      return notFound;
+    }
+  }
+
+  /** The agent session writing: {@code agent} is {@code machine/project}. */
+  public record Sender(String agent, String sessionId) {}
+
+  /**
+   * How a message went. {@code status}: {@code delivered} (to {@code sessionId}),
+   * {@code queued} (kept until a session of the project starts) or
+   * {@code pending_approval} (waits for the operator as {@code approvalId}).
+   */
+  public record Outcome(
+      String status, String threadId, String missionId, String to, String sessionId, String approvalId, String note) {}
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final ActorRef<ApprovalGate.Command> gate;
+  private final Courier courier;
+  private final long maxBytes;
+  private final Duration timeout;
+
+  public Router(ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Courier courier, long maxBytes,
+      Duration timeout) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.gate = gate;
+    this.courier = courier;
+    this.maxBytes = maxBytes;
+    this.timeout = timeout;
+  }
+
+  /** {@code intercom_chat} ({@code CHAT}) or {@code intercom_send} ({@code SEND}): a new thread to {@code to}. */
+  public CompletionStage<Outcome> open(Sender from, String to, Mission.Kind kind, String text) {
+    AgentId target;
+    try {
+      target = AgentId.parse(to);
+      checkText(text);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(new Refusal(e.getMessage(), false));
+    }
+    if (target.isHuman()) {
+      return refused("the operator ('human') reads missions in Telegram, not an inbox: address an agent machine/project");
+    }
+    if (target.toString().equals(from.agent())) {
+      return refused("you are " + from.agent() + ": a message must go to another agent (see intercom_list_agents)");
+    }
+    String missionId = Mission.newId();
+    String threadId = ChatThread.newId();
+    return accepts(target)
+        .thenCompose(ok -> submit(new ApprovalRequest(from.agent(), to, kind, missionId, text, threadId, 1L)))
+        .thenCompose(admission -> {
+          String passedBy = admission instanceof ApprovalGate.Passed passed ? "policy: " + passed.reason() : null;
+          CompletionStage<Mission.State> mission = sharding.entityRefFor(Mission.ENTITY_KEY, missionId)
+              .askWithStatus(r -> new Mission.Create(from.agent(), to, kind, text, threadId, passedBy, r), timeout);
+          CompletionStage<ChatThread.Posted> thread = sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId)
+              .askWithStatus(r -> new ChatThread.Open(missionId, from.agent(), from.sessionId(), to, text, r), timeout);
+          return mission.thenCombine(thread, (m, posted) -> posted)
+              .thenCompose(posted -> forward(admission, posted, kind, to));
+        });
+  }
+
+  /** {@code intercom_reply}: the next message of a thread, to its other participants. */
+  public CompletionStage<Outcome> reply(Sender from, String threadId, String text) {
+    if (!ChatThread.isValidId(threadId)) {
+      return refused("thread id '" + threadId + "' is not like t-0a1b2c3d (take it from the message you answer)");
+    }
+    try {
+      checkText(text);
+    } catch (IllegalArgumentException e) {
+      return refused(e.getMessage());
+    }
+    var thread = sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId);
+    return thread.<ChatThread.State>askWithStatus(ChatThread.Get::new, timeout)
+        .exceptionally(error -> {
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          if (cause instanceof StatusReply.ErrorMessage) {
+            throw new Refusal("no thread " + threadId + " (take the id from the message you answer)", true);
+          }
+          throw new CompletionException(cause);
+        })
+        .thenCompose(state -> {
+          if (!state.hasParticipant(from.agent())) {
+            throw new Refusal("you (" + from.agent() + ") are not part of thread " + threadId
+                + "; start your own with intercom_chat", false);
+          }
+          String to = String.join(", ", state.othersThan(from.agent()));
+          CompletionStage<?> reachable = state.othersThan(from.agent()).stream()
+              .filter(agent -> !agent.equals(AgentId.HUMAN.toString()))
+              .map(agent -> accepts(AgentId.parse(agent)))
+              .reduce((a, b) -> a.thenCombine(b, (x, y) -> x))
+              .orElse(CompletableFuture.completedFuture(null));
+          return reachable
+              .thenCompose(ok -> thread.<ChatThread.Posted>askWithStatus(
+                  r -> new ChatThread.Append(from.agent(), from.sessionId(), text, r), timeout))
+              .thenCompose(posted -> submit(new ApprovalRequest(from.agent(), to, Mission.Kind.CHAT,
+                      state.missionId(), text, threadId, posted.message().seq()))
+                  .thenCompose(admission -> forward(admission, posted, Mission.Kind.CHAT, to)));
+        });
+  }
+
+  private CompletionStage<Outcome> forward(
+      ApprovalGate.Admission admission, ChatThread.Posted posted, Mission.Kind kind, String to) {
+    if (admission instanceof ApprovalGate.Held held) {
+      return CompletableFuture.completedFuture(new Outcome("pending_approval", posted.threadId(), posted.missionId(),
+          to, null, held.approval().id(), "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
+    }
+    if (admission instanceof ApprovalGate.Refused refused) {
+      throw new Refusal("the approval gate refused the message: " + refused.reason(), false);
+    }
+    return courier.deliver(posted).thenApply(delivery -> {
+      if (kind == Mission.Kind.SEND) {
+        sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
+            .tell(new Mission.Complete(describe(delivery, to), null, null, null, system.ignoreRef()));
+      }
+      return new Outcome(delivery.status(), posted.threadId(), posted.missionId(), to, delivery.sessionId(), null,
+          delivery.status().equals("queued")
+              ? "no session of " + to + " is running: it gets the message when one starts" : null);
+    });
+  }
+
+  static String describe(SessionDesk.Delivery delivery, String to) {
+    return delivery.status().equals("queued")
+        ? "queued for " + to + " until a session of it starts"
+        : "delivered to " + to + (delivery.sessionId() == null ? "" : " (session " + delivery.sessionId() + ")");
+  }
+
+  /** Fails unless the agent's machine is online and has the project. */
+  private CompletionStage<Void> accepts(AgentId agent) {
+    return courier.deskOf(agent.machine()).thenCompose(desk -> {
+      if (desk.isEmpty()) {
+        throw new Refusal("no machine '" + agent.machine() + "' is online (see intercom_list_agents)", false);
+      }
+      return AskPattern.<SessionDesk.Command, StatusReply<org.apache.pekko.Done>>ask(desk.get(),
+              r -> new SessionDesk.Accepts(agent.project(), r), timeout, system.scheduler())
+          .thenApply(reply -> {
+            if (reply.isError()) {
+              throw new Refusal(reply.getError().getMessage() + " (see intercom_list_agents)", false);
+            }
+            return null;
+          });
+    });
+  }
+
+  private CompletionStage<ApprovalGate.Admission> submit(ApprovalRequest request) {
+    return AskPattern.ask(gate, r -> new ApprovalGate.Submit(request, r), timeout, system.scheduler());
+  }
+
+  private void checkText(String text) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("the message is empty");
+    }
+    long bytes = text.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > maxBytes) {
+      throw new IllegalArgumentException("the message has " + bytes + " bytes; the limit is " + maxBytes
+          + " (intercom.messages.max-bytes): send a summary, or a path to a file");
+    }
+  }
+
+  private static <T> CompletionStage<T> refused(String why) {
+    return CompletableFuture.failedFuture(new Refusal(why, false));
+  }
+
+  /** The refusal inside a failed stage, if that is why it failed. */
+  public static java.util.Optional<Refusal> refusalIn(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause instanceof Refusal refusal ? java.util.Optional.of(refusal) : java.util.Optional.empty();
+  }
+}
