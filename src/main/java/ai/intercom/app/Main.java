@@ -1,6 +1,7 @@
 package ai.intercom.app;
 
 import ai.intercom.cli.ApprovalCommands;
+import ai.intercom.cli.DirectoryCommands;
 import ai.intercom.cli.InboxCommands;
 import ai.intercom.cli.PolicyCommand;
 import ai.intercom.cluster.NodeRole;
@@ -64,6 +65,10 @@ public final class Main implements Runnable {
     line.addSubcommand(new McpServerCommand());
     line.addSubcommand(new InboxCommands.Check());
     line.addSubcommand(new InboxCommands.Wait());
+    line.addSubcommand(new DirectoryCommands.Agents());
+    line.addSubcommand(new DirectoryCommands.Machines());
+    line.addSubcommand(new DirectoryCommands.Missions());
+    line.addSubcommand(new DirectoryCommands.Feedback());
     line.setExecutionExceptionHandler(Main::onFailure);
     line.setParameterExceptionHandler(Main::onBadArguments);
     return line;

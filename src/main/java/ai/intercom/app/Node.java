@@ -145,14 +145,19 @@ public final class Node {
           SessionDesk.create(settings.inboxDir(), settings.machine().id(), settings.inbox().compactBytes(),
               settings.inbox().livenessInterval(), SessionDesk::processAlive),
           "session-desk", Inbox.DISPATCHER);
-      system.systemActorOf(Discovery.create(settings.machine(), settings.discovery(), sessions, settings.askTimeout()),
-          "discovery", Inbox.DISPATCHER);
       desk = Optional.of(sessions);
     }
 
     if (role == NodeRole.DAEMON) {
       system.systemActorOf(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch", Props.empty());
     }
+
+    // before anything can reach them: the session desk talks to entities as soon as HTTP serves
+    Machine.init(system);
+    MachineIndex.init(system);
+    Mission.init(system);
+    ChatThread.init(system);
+    Session.init(system);
 
     CompletableFuture<Void> up = new CompletableFuture<>();
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
@@ -179,11 +184,10 @@ public final class Node {
     }
     system.getWhenTerminated().thenRun(() ->
         ready.completeExceptionally(new StartupException("the node stopped before it was up (see logs/intercom.log)")));
-    Machine.init(system);
-    MachineIndex.init(system);
-    Mission.init(system);
-    ChatThread.init(system);
-    Session.init(system);
+    // discovery registers with the entities, which must be initialised first
+    desk.ifPresent(sessions -> system.systemActorOf(
+        Discovery.create(settings.machine(), settings.discovery(), sessions, settings.askTimeout()),
+        "discovery", Inbox.DISPATCHER));
     org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(null));
     join(system, seeds);
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -33,7 +34,7 @@ public final class Discovery {
 
   public static Behavior<Command> create(
       Settings.Machine machine, Settings.Discovery settings, ActorRef<SessionDesk.Command> desk, Duration timeout) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+    return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> {
       if (settings.enabled()) {
         ProjectScanner scanner = ProjectScanner.of(settings);
         context.pipeToSelf(
@@ -51,7 +52,7 @@ public final class Discovery {
         context.getSelf().tell(new Scanned(List.of()));
       }
       return scanning(context, timers, machine, desk, timeout);
-    }));
+    }))).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
   }
 
   private static Behavior<Command> scanning(ActorContext<Command> context, TimerScheduler<Command> timers,

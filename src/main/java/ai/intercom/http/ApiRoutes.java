@@ -5,6 +5,7 @@ import ai.intercom.approval.ApprovalGate;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.mission.Router;
+import ai.intercom.persistence.JournalIndex;
 import ai.intercom.security.LocalToken;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -57,7 +58,8 @@ public final class ApiRoutes extends JsonRoutes {
     this.messages = desk.map(d ->
         new MessageRoutes(system, d, router, directory, settings.machine().id(), settings.askTimeout()));
     this.directory = new DirectoryRoutes(directory);
-    this.missions = new MissionRoutes(system, settings.askTimeout());
+    this.missions = new MissionRoutes(system, settings.askTimeout(), settings.mode().hostsEntities()
+        ? Optional.of(new JournalIndex(settings.journalFile())) : Optional.empty());
     this.auth = new LocalAuth(token);
   }
 

@@ -2,6 +2,7 @@ package ai.intercom.http;
 
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Mission;
+import ai.intercom.persistence.JournalIndex;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,7 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -32,16 +35,59 @@ public final class MissionRoutes extends JsonRoutes {
 
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final Optional<JournalIndex> journal;
+  private final Executor blocking;
 
-  public MissionRoutes(ActorSystem<?> system, Duration timeout) {
+  /** {@code journal}: on nodes that hold the journal, for the list of recent missions. */
+  public MissionRoutes(ActorSystem<?> system, Duration timeout, Optional<JournalIndex> journal) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
+    this.journal = journal;
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
   }
 
   public Route route() {
-    return get(() -> pathPrefix("missions", () -> pathPrefix(PathMatchers.segment(), id -> concat(
+    return get(() -> concat(
+        path("missions", () -> parameterOptional("limit", this::recent)),
+        pathPrefix("missions", () -> pathPrefix(PathMatchers.segment(), id -> concat(
         pathEnd(() -> withMission(id, (mission, thread) -> completeOK(status(mission, thread), Json.marshaller()))),
-        path("history", () -> parameterOptional("limit", limit -> history(id, limit)))))));
+        path("history", () -> parameterOptional("limit", limit -> history(id, limit))))))));
+  }
+
+  /** The missions with the latest changes, newest first. */
+  private Route recent(Optional<String> limitText) {
+    if (journal.isEmpty()) {
+      return error(StatusCodes.NOT_FOUND, "missions are listed on the hub node (this node has no journal)");
+    }
+    int limit;
+    try {
+      limit = limitText.map(Integer::parseInt).orElse(20);
+    } catch (NumberFormatException e) {
+      return badRequest("limit must be a number");
+    }
+    if (limit < 1 || limit > MAX_HISTORY) {
+      return badRequest("limit must be 1-" + MAX_HISTORY);
+    }
+    CompletionStage<List<Map<String, Object>>> missions = CompletableFuture
+        .supplyAsync(() -> {
+          try {
+            return journal.get().recentlyWritten(Mission.ENTITY_KEY.name(), limit);
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the journal: " + e.getMessage(), e);
+          }
+        }, blocking)
+        .thenCompose(ids -> {
+          List<CompletableFuture<StatusReply<Mission.State>>> asks = ids.stream()
+              .map(id -> sharding.entityRefFor(Mission.ENTITY_KEY, id).ask(Mission.Get::new, timeout)
+                  .toCompletableFuture())
+              .toList();
+          return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(all -> asks.stream()
+              .map(CompletableFuture::join)
+              .filter(StatusReply::isSuccess)
+              .map(reply -> status(reply.getValue(), Optional.empty()))
+              .toList());
+        });
+    return onSuccess(missions, list -> completeOK(Map.of("status", "ok", "missions", list), Json.marshaller()));
   }
 
   private Route history(String id, Optional<String> limitText) {
@@ -84,6 +130,7 @@ public final class MissionRoutes extends JsonRoutes {
     body.put("to", mission.to());
     body.put("created_at", mission.createdAt());
     body.put("updated_at", mission.updatedAt());
+    body.put("prompt", mission.prompt());
     if (mission.threadId() != null) {
       body.put("thread_id", mission.threadId());
     }

@@ -1,0 +1,113 @@
+package ai.intercom.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code agents}, {@code machines}, {@code missions}, {@code feedback}: tables for an operator. */
+public final class DirectoryCommands {
+
+  private DirectoryCommands() {}
+
+  @Command(name = "agents", mixinStandardHelpOptions = true,
+      description = "Lists the agents (machine/project) of the network, online or not, with their running sessions.")
+  public static final class Agents extends ClientCommand {
+    @Option(names = "--filter", paramLabel = "FILTER", defaultValue = "all",
+        description = "all (default), online, or machine:<id>.")
+    String filter;
+
+    @Override
+    int run(NodeClient node, PrintWriter out) {
+      JsonNode agents = node.get("/api/agents?filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8))
+          .path("agents");
+      if (agents.isEmpty()) {
+        out.println("no agents (set INTERCOM_SCAN_PATHS for discovery, or start an agent with the MCP server)");
+        return 0;
+      }
+      Table table = new Table("AGENT", "ONLINE", "SESSIONS", "DESCRIPTION");
+      for (JsonNode agent : agents) {
+        table.row(agent.path("agent").asText(), agent.path("online").asBoolean() ? "yes" : "no",
+            String.valueOf(agent.path("sessions").size()), Table.cut(agent.path("description").asText(), 60));
+      }
+      table.print(out);
+      return 0;
+    }
+  }
+
+  @Command(name = "machines", mixinStandardHelpOptions = true,
+      description = "Lists the machines of the network: online or not, projects, sessions, last seen.")
+  public static final class Machines extends ClientCommand {
+    @Override
+    int run(NodeClient node, PrintWriter out) {
+      JsonNode machines = node.get("/api/machines").path("machines");
+      if (machines.isEmpty()) {
+        out.println("no machines registered yet");
+        return 0;
+      }
+      Table table = new Table("MACHINE", "ONLINE", "PROJECTS", "SESSIONS", "LAST SEEN", "DESCRIPTION");
+      for (JsonNode machine : machines) {
+        table.row(machine.path("machine_id").asText(), machine.path("online").asBoolean() ? "yes" : "no",
+            machine.path("projects").asText(), machine.path("sessions").asText(),
+            ago(machine.path("last_seen").asText(null)), Table.cut(machine.path("description").asText(), 40));
+      }
+      table.print(out);
+      return 0;
+    }
+  }
+
+  @Command(name = "missions", mixinStandardHelpOptions = true,
+      description = "Lists the missions with the latest changes (run it on the hub node).")
+  public static final class Missions extends ClientCommand {
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many (default 20).")
+    int limit;
+
+    @Override
+    int run(NodeClient node, PrintWriter out) {
+      JsonNode missions = node.get("/api/missions?limit=" + limit).path("missions");
+      if (missions.isEmpty()) {
+        out.println("no missions yet");
+        return 0;
+      }
+      Table table = new Table("MISSION", "STATUS", "KIND", "FROM -> TO", "UPDATED", "PROMPT");
+      for (JsonNode mission : missions) {
+        table.row(mission.path("mission_id").asText(), mission.path("status").asText(), mission.path("kind").asText(),
+            mission.path("from").asText() + " -> " + mission.path("to").asText(),
+            ago(mission.path("updated_at").asText(null)), Table.cut(mission.path("prompt").asText(), 48));
+      }
+      table.print(out);
+      return 0;
+    }
+  }
+
+  @Command(name = "feedback", mixinStandardHelpOptions = true,
+      description = "Lists what agents reported with intercom_report_feedback, oldest first.")
+  public static final class Feedback extends ClientCommand {
+    @Override
+    int run(NodeClient node, PrintWriter out) {
+      JsonNode reports = node.get("/api/feedback").path("feedback");
+      if (reports.isEmpty()) {
+        out.println("no feedback reported");
+        return 0;
+      }
+      Table table = new Table("WHEN", "FROM", "TYPE", "DESCRIPTION");
+      for (JsonNode report : reports) {
+        table.row(ago(report.path("at").asText(null)), report.path("agent").asText(), report.path("type").asText(),
+            Table.cut(report.path("description").asText(), 80));
+      }
+      table.print(out);
+      return 0;
+    }
+  }
+
+  private static String ago(String instant) {
+    if (instant == null || instant.isBlank()) {
+      return "-";
+    }
+    return ApprovalCommands.ListApprovals.age(Duration.between(Instant.parse(instant), Instant.now())) + " ago";
+  }
+}
