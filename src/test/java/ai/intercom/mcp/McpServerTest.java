@@ -34,9 +34,17 @@ class McpServerTest {
   @TempDir Path home;
 
   private static String call(int id, String tool) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
-        + "\",\"arguments\":{}}}";
+    return call(id, tool, "{}");
   }
+
+  private static String call(int id, String tool, String arguments) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
+        + "\",\"arguments\":" + arguments + "}}";
+  }
+
+  static final List<String> TOOLS = List.of("intercom_list_agents", "intercom_chat", "intercom_reply",
+      "intercom_check_inbox", "intercom_send", "intercom_ask", "intercom_start_agent", "intercom_status",
+      "intercom_history", "intercom_register", "intercom_report_feedback");
 
   private static JsonNode reply(NodeProcess mcp) throws Exception {
     String line = mcp.nextLine(30);
@@ -63,7 +71,13 @@ class McpServerTest {
         mcp.send(INITIALIZED);
         mcp.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
         JsonNode tools = reply(mcp).at("/result/tools");
-        assertEquals("intercom_check_inbox", tools.get(0).get("name").asText());
+        List<String> names = new java.util.ArrayList<>();
+        for (JsonNode tool : tools) {
+          names.add(tool.get("name").asText());
+          assertTrue(tool.get("description").asText().length() > 80, tool.toString());
+          assertEquals("object", tool.at("/inputSchema/type").asText(), tool.toString());
+        }
+        assertEquals(new java.util.TreeSet<>(TOOLS), new java.util.TreeSet<>(names));
 
         long registering = System.nanoTime() + WAIT.toNanos();
         while (sessions(node).isEmpty()) {
@@ -85,6 +99,16 @@ class McpServerTest {
         JsonNode inbox = Json.MAPPER.readTree(result.at("/content/0/text").asText());
         assertEquals(1, inbox.get("count").asInt());
         assertEquals("ping from alpha", inbox.at("/messages/0/message").asText());
+
+        // refusals are tool results with a sentence, not protocol errors
+        mcp.send(call(10, "intercom_chat", "{\"to\":\"a/b/c\",\"message\":\"hi\"}"));
+        JsonNode refused = reply(mcp).get("result");
+        assertTrue(refused.get("isError").asBoolean());
+        assertEquals("agent id 'a/b/c' must be machine/project (exactly one '/')", refused.at("/content/0/text").asText());
+        mcp.send(call(11, "intercom_reply", "{\"thread_id\":\"t-00000000\",\"message\":\"hi\"}"));
+        assertTrue(reply(mcp).at("/result/content/0/text").asText().startsWith("no thread t-00000000"));
+        mcp.send(call(12, "intercom_chat", "{\"to\":\"x/y\"}"));
+        assertTrue(reply(mcp).at("/result/isError").asBoolean(), "a missing argument");
 
         // garbage and blank lines do not stop the server
         mcp.send("this is not json");
@@ -117,10 +141,21 @@ class McpServerTest {
       mcp.send(INITIALIZE);
       reply(mcp);
       mcp.send(INITIALIZED);
-      mcp.send(call(2, "intercom_check_inbox"));
-      JsonNode result = reply(mcp).get("result");
-      assertTrue(result.get("isError").asBoolean());
-      assertTrue(result.at("/content/0/text").asText().contains("ai-intercom standalone"), result.toString());
+      Map<String, String> arguments = Map.of("intercom_chat", "{\"to\":\"a/b\",\"message\":\"hi\"}",
+          "intercom_send", "{\"to\":\"a/b\",\"message\":\"hi\"}",
+          "intercom_reply", "{\"thread_id\":\"t-00000000\",\"message\":\"hi\"}",
+          "intercom_status", "{\"mission_id\":\"m-20261121-abcdef\"}",
+          "intercom_history", "{\"mission_id\":\"m-20261121-abcdef\"}",
+          "intercom_register", "{\"description\":\"x\"}",
+          "intercom_report_feedback", "{\"feedback_type\":\"bug\",\"description\":\"x\"}");
+      int id = 2;
+      for (String tool : List.of("intercom_check_inbox", "intercom_list_agents", "intercom_chat", "intercom_send",
+          "intercom_reply", "intercom_status", "intercom_history", "intercom_register", "intercom_report_feedback")) {
+        mcp.send(call(id++, tool, arguments.getOrDefault(tool, "{}")));
+        JsonNode result = reply(mcp).get("result");
+        assertTrue(result.get("isError").asBoolean(), tool);
+        assertTrue(result.at("/content/0/text").asText().contains("ai-intercom standalone"), tool + ": " + result);
+      }
     }
   }
 }
