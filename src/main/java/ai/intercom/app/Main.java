@@ -28,9 +28,16 @@ public final class Main implements Runnable {
   /** Logger of failures told to the operator in one line; it writes only to the log file. */
   static final String FAILURES = "ai.intercom.failure";
 
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Pekko's CompletionStages run their callbacks on the common pool; below two
+    // threads the JDK starts a new thread for every callback instead (2-core machines)
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "4");
+    }
     // A node's start skips building the command-line model: picocli's classes
     // predate class-data sharing and cost ~150 ms to load and verify.
     // So does the MCP server, which an agent waits for.

@@ -100,6 +100,10 @@ public final class Node {
   }
 
   private static Node start(Settings settings, Config config, IntercomHome.HomeLock lock) {
+    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+      log.warn("the common pool has fewer than 2 threads: every asynchronous step starts a thread"
+          + " (set -D{}=4)", Main.COMMON_POOL_PARALLELISM);
+    }
     NodeRole role = settings.mode();
     Policy policy = PolicyFile.packagedDefault();
     // the schema is created on another core while the actor system starts

@@ -32,7 +32,7 @@ final class AgentSession {
     RANDOM.nextBytes(bytes);
     this.id = "s-" + HexFormat.of().formatHex(bytes);
     this.ancestors = ancestors();
-    this.agentPid = ancestors.isEmpty() ? ProcessHandle.current().pid() : ancestors.get(0);
+    this.agentPid = ancestors.isEmpty() ? ProcessHandle.current().pid() : ancestors.get(ancestors.size() - 1);
   }
 
   String id() {
@@ -96,14 +96,32 @@ final class AgentSession {
     }
   }
 
-  /** The processes above this one, nearest first: the agent and its parents. */
+  /**
+   * The processes that link a hook to this session, nearest first: the agent
+   * (this server's parent) and, when a shell or wrapper started the server,
+   * those in between. Never the processes above the agent (a terminal, tmux,
+   * a login shell): other agents and commands share them.
+   */
   private static List<Long> ancestors() {
     List<Long> chain = new ArrayList<>();
     Optional<ProcessHandle> parent = ProcessHandle.current().parent();
     while (parent.isPresent() && parent.get().pid() > 1 && chain.size() < 32) {
       chain.add(parent.get().pid());
+      if (!isWrapper(parent.get())) {
+        break;
+      }
       parent = parent.get().parent();
     }
     return chain;
+  }
+
+  private static final java.util.Set<String> WRAPPERS =
+      java.util.Set.of("sh", "bash", "dash", "zsh", "ksh", "fish", "env", "timeout", "nohup", "setsid", "stdbuf");
+
+  /** A shell or launcher between the agent and this server. */
+  static boolean isWrapper(ProcessHandle process) {
+    return process.info().command()
+        .map(command -> WRAPPERS.contains(java.nio.file.Path.of(command).getFileName().toString()))
+        .orElse(false);
   }
 }
