@@ -192,10 +192,35 @@ public final class Node {
     desk.ifPresent(sessions -> system.systemActorOf(
         Discovery.create(settings.machine(), settings.discovery(), sessions, settings.askTimeout()),
         "discovery", Inbox.DISPATCHER));
-    org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> up.complete(null));
+    Optional<ActorRef<SessionDesk.Command>> upDesk = desk;
+    org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> {
+      if (upDesk.isEmpty()) {
+        up.complete(null);
+        return;
+      }
+      SessionDesk.announce(system, settings.machine().id(), upDesk.get());
+      // ready once this machine's agents can be reached: the desk is in the receptionist
+      awaitListed(system, SessionDesk.keyFor(settings.machine().id()), up);
+    });
     join(system, seeds);
 
     return new Node(settings, system, gate, desk, ready);
+  }
+
+  private static void awaitListed(ActorSystem<?> system,
+      org.apache.pekko.actor.typed.receptionist.ServiceKey<SessionDesk.Command> key, CompletableFuture<Void> listed) {
+    org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
+            org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(system.receptionist(),
+            r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(key, r), Duration.ofSeconds(5),
+            system.scheduler())
+        .whenComplete((listing, error) -> {
+          if (listing != null && !listing.getServiceInstances(key).isEmpty()) {
+            listed.complete(null);
+          } else if (!system.whenTerminated().isCompleted()) {
+            system.scheduler().scheduleOnce(Duration.ofMillis(10), () -> awaitListed(system, key, listed),
+                system.executionContext());
+          }
+        });
   }
 
   private static Policy loadPolicy(Settings settings) {

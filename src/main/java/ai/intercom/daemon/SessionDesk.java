@@ -22,6 +22,7 @@ import java.util.TreeSet;
 import java.util.function.LongPredicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -113,6 +114,12 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   /** Every machine's desk, for the directory. */
   public static final ServiceKey<Command> ALL = ServiceKey.create(Command.class, "session-desks");
 
+  /** Makes the desk findable by other nodes; call once this node is Up (earlier entries can be lost). */
+  public static void announce(ActorSystem<?> system, String machineId, ActorRef<Command> desk) {
+    system.receptionist().tell(Receptionist.register(ALL, desk));
+    system.receptionist().tell(Receptionist.register(keyFor(machineId), desk));
+  }
+
   /** The desk of one machine, for delivery. */
   public static ServiceKey<Command> keyFor(String machineId) {
     return ServiceKey.create(Command.class, "session-desk-" + machineId);
@@ -122,8 +129,6 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       Path inboxDir, String machineId, long compactBytes, Duration livenessInterval, LongPredicate alive) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(CheckLiveness.INSTANCE, livenessInterval);
-      context.getSystem().receptionist().tell(Receptionist.register(ALL, context.getSelf()));
-      context.getSystem().receptionist().tell(Receptionist.register(keyFor(machineId), context.getSelf()));
       return new SessionDesk(context, inboxDir, machineId, compactBytes, alive);
     }));
   }
