@@ -36,7 +36,8 @@ public final class Main implements Runnable {
     // Pekko's CompletionStages run their callbacks on the common pool; below two
     // threads the JDK starts a new thread for every callback instead (2-core machines)
     if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
-      System.setProperty(COMMON_POOL_PARALLELISM, "4");
+      System.setProperty(COMMON_POOL_PARALLELISM,
+          String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
     }
     // A node's start skips building the command-line model: picocli's classes
     // predate class-data sharing and cost ~150 ms to load and verify.

@@ -15,6 +15,7 @@ import ai.intercom.http.HttpServer;
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Courier;
 import ai.intercom.mission.Mission;
+import ai.intercom.mission.MissionIds;
 import ai.intercom.mission.Router;
 import ai.intercom.persistence.SqliteJournalSchema;
 import ai.intercom.registry.Machine;
@@ -102,7 +103,7 @@ public final class Node {
   private static Node start(Settings settings, Config config, IntercomHome.HomeLock lock) {
     if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
       log.warn("the common pool has fewer than 2 threads: every asynchronous step starts a thread"
-          + " (set -D{}=4)", Main.COMMON_POOL_PARALLELISM);
+          + " (set -D{}=2 or more)", Main.COMMON_POOL_PARALLELISM);
     }
     NodeRole role = settings.mode();
     Policy policy = PolicyFile.packagedDefault();
@@ -160,6 +161,7 @@ public final class Node {
     Machine.init(system);
     MachineIndex.init(system);
     Mission.init(system);
+    MissionIds.init(system);
     ChatThread.init(system);
     Session.init(system);
 

@@ -99,8 +99,11 @@ public final class NodeClient {
         }
       }
       int status = connection.getResponseCode();
-      InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream();
-      String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String text;
+      // read whole and closed, the connection goes back to the keep-alive cache for the next call
+      try (InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+        text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
       JsonNode json = text.isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(text);
       if (status == 401) {
         throw new NodeException("the node at " + baseUrl + " refused the local token in " + tokenFile
@@ -115,11 +118,10 @@ public final class NodeClient {
     } catch (SocketTimeoutException e) {
       throw new NodeException("the node at " + baseUrl + " did not answer in time");
     } catch (IOException e) {
-      throw new NodeException("cannot talk to the node at " + baseUrl + ": " + e.getMessage());
-    } finally {
       if (connection != null) {
         connection.disconnect();
       }
+      throw new NodeException("cannot talk to the node at " + baseUrl + ": " + e.getMessage());
     }
   }
 

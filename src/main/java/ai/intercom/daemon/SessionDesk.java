@@ -120,9 +120,16 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     system.receptionist().tell(Receptionist.register(keyFor(machineId), desk));
   }
 
+  private static final String KEY_PREFIX = "session-desk-";
+
   /** The desk of one machine, for delivery. */
   public static ServiceKey<Command> keyFor(String machineId) {
-    return ServiceKey.create(Command.class, "session-desk-" + machineId);
+    return ServiceKey.create(Command.class, KEY_PREFIX + machineId);
+  }
+
+  /** The machine whose desk {@code key} names. */
+  public static String machineOf(ServiceKey<Command> key) {
+    return key.id().substring(KEY_PREFIX.length());
   }
 
   public static Behavior<Command> create(

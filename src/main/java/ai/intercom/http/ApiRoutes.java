@@ -63,25 +63,22 @@ public final class ApiRoutes extends JsonRoutes {
     this.auth = new LocalAuth(token);
   }
 
+  /**
+   * The routes, built once: the Java DSL calls the suppliers given to its
+   * directives at every request, so they hand out routes built here.
+   */
   public Route route() {
-    return handleExceptions(
-        exceptions(),
-        () ->
-            handleRejections(
-                rejections(),
-                () ->
-                    pathPrefix(
-                        "api",
-                        () ->
-                            concat(
-                                health.route(),
-                                auth.require(() -> concat(
-                                    cluster.route(),
-                                    approvals.route(),
-                                    directory.route(),
-                                    missions.route(),
-                                    sessions.map(SessionRoutes::route).orElseGet(this::noDaemon),
-                                    messages.map(MessageRoutes::route).orElseGet(this::noDaemon)))))));
+    Route guarded = concat(
+        cluster.route(),
+        approvals.route(),
+        directory.route(),
+        missions.route(),
+        sessions.map(SessionRoutes::route).orElseGet(this::noDaemon),
+        messages.map(MessageRoutes::route).orElseGet(this::noDaemon));
+    Route behindToken = auth.require(() -> guarded);
+    Route api = pathPrefix("api", () -> concat(health.route(), behindToken));
+    Route withRejections = handleRejections(rejections(), () -> api);
+    return handleExceptions(exceptions(), () -> withRejections);
   }
 
   private Route noDaemon() {

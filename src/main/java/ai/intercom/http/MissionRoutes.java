@@ -29,7 +29,7 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class MissionRoutes extends JsonRoutes {
 
-  public static final int MAX_HISTORY = 1000;
+  public static final int MAX_HISTORY = ChatThread.KEPT;
 
   public record Line(Instant at, String from, String text, String note) {}
 
@@ -115,7 +115,7 @@ public final class MissionRoutes extends JsonRoutes {
       body.put("status", "ok");
       body.put("mission_id", mission.missionId());
       body.put("thread_id", mission.threadId());
-      body.put("total", lines.size());
+      body.put("total", thread.map(ChatThread.State::count).orElse((long) lines.size()));
       body.put("messages", tail);
       return completeOK(body, Json.marshaller());
     });
@@ -134,7 +134,7 @@ public final class MissionRoutes extends JsonRoutes {
     if (mission.threadId() != null) {
       body.put("thread_id", mission.threadId());
     }
-    thread.ifPresent(t -> body.put("messages", t.messages().size()));
+    thread.ifPresent(t -> body.put("messages", t.count()));
     if (!mission.latestProgress().isEmpty()) {
       body.put("latest_progress", mission.latestProgress());
     }

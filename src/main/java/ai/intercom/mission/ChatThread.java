@@ -11,7 +11,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -62,17 +64,24 @@ public final class ChatThread
     }
   }
 
+  /**
+   * {@code messages} are the latest {@value #KEPT} ({@code count} in all, the
+   * rest stay in the journal); {@code sessions} is where each participant last
+   * wrote from, so that answers go back to that session.
+   */
   public record State(
-      String threadId, String missionId, List<String> participants, List<Message> messages, Instant createdAt)
+      String threadId, String missionId, List<String> participants, List<Message> messages, long count,
+      Map<String, String> sessions, Instant createdAt)
       implements JsonSerializable {
 
     public State {
       participants = List.copyOf(participants);
       messages = List.copyOf(messages);
+      sessions = sessions == null ? Map.of() : Map.copyOf(sessions);
     }
 
     static State empty(String threadId) {
-      return new State(threadId, null, List.of(), List.of(), null);
+      return new State(threadId, null, List.of(), List.of(), 0, Map.of(), null);
     }
 
     public boolean exists() {
@@ -90,20 +99,13 @@ public final class ChatThread
 
     /** Where a message from {@code agent} goes: each other participant, at its latest session. */
     List<Recipient> recipientsOf(String agent) {
-      return othersThan(agent).stream().map(other -> new Recipient(other, latestSessionOf(other))).toList();
+      return othersThan(agent).stream().map(other -> new Recipient(other, sessions.get(other))).toList();
     }
 
-    private String latestSessionOf(String agent) {
-      for (int i = messages.size() - 1; i >= 0; i--) {
-        if (messages.get(i).from().equals(agent)) {
-          return messages.get(i).session();
-        }
-      }
-      return null;
-    }
-
+    /** Message {@code seq}, while it is among the kept ones. */
     public Optional<Message> message(long seq) {
-      return seq >= 1 && seq <= messages.size() ? Optional.of(messages.get((int) seq - 1)) : Optional.empty();
+      long index = seq - (count - messages.size()) - 1;
+      return index >= 0 && index < messages.size() ? Optional.of(messages.get((int) index)) : Optional.empty();
     }
 
     Posted posted(Message message) {
@@ -111,25 +113,34 @@ public final class ChatThread
     }
 
     State created(Created e) {
-      return new State(threadId, e.missionId(), e.participants(), List.of(), e.at());
+      return new State(threadId, e.missionId(), e.participants(), List.of(), 0, Map.of(), e.at());
     }
 
     State joined(ParticipantAdded e) {
       List<String> all = new ArrayList<>(participants);
       all.add(e.participant());
-      return new State(threadId, missionId, all, messages, createdAt);
+      return new State(threadId, missionId, all, messages, count, sessions, createdAt);
     }
 
     State appended(MessageAppended e) {
-      List<Message> all = new ArrayList<>(messages);
-      all.add(e.message());
-      return new State(threadId, missionId, participants, all, createdAt);
+      List<Message> kept = new ArrayList<>(messages.subList(messages.size() < KEPT ? 0 : 1, messages.size()));
+      kept.add(e.message());
+      Map<String, String> latest = sessions;
+      if (e.message().session() != null && !e.message().session().equals(sessions.get(e.message().from()))) {
+        latest = new HashMap<>(sessions);
+        latest.put(e.message().from(), e.message().session());
+      }
+      return new State(threadId, missionId, participants, kept, count + 1, latest, createdAt);
     }
 
     State messageDenied(MessageDenied e) {
+      long index = e.seq() - (count - messages.size()) - 1;
+      if (index < 0 || index >= messages.size()) {
+        return this;
+      }
       List<Message> all = new ArrayList<>(messages);
-      all.set((int) e.seq() - 1, all.get((int) e.seq() - 1).denied(e.reason()));
-      return new State(threadId, missionId, participants, all, createdAt);
+      all.set((int) index, all.get((int) index).denied(e.reason()));
+      return new State(threadId, missionId, participants, all, count, sessions, createdAt);
     }
   }
 
@@ -171,6 +182,9 @@ public final class ChatThread
 
   public record MessageDenied(long seq, String reason, Instant at) implements Event {}
 
+  /** Messages kept in memory per thread (also the most intercom_history shows). */
+  public static final int KEPT = 1000;
+
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Thread");
 
   public static final String TAG = "thread";
@@ -192,6 +206,11 @@ public final class ChatThread
     byte[] bytes = new byte[4];
     RANDOM.nextBytes(bytes);
     return "t-" + HexFormat.of().formatHex(bytes);
+  }
+
+  /** Whether a refusal says the thread existed already (its id was drawn before). */
+  static boolean isTaken(String refusal) {
+    return refusal != null && refusal.contains(" already exists: ");
   }
 
   public static boolean isValidId(String id) {
@@ -273,8 +292,7 @@ public final class ChatThread
       return refuse(
           Effect(), cmd.replyTo(), cmd.from() + " is not a participant of thread " + threadId);
     }
-    Message message =
-        new Message(state.messages().size() + 1L, cmd.from(), cmd.session(), cmd.text(), Instant.now(), null);
+    Message message = new Message(state.count() + 1, cmd.from(), cmd.session(), cmd.text(), Instant.now(), null);
     return Effect()
         .persist(new MessageAppended(message))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(message)));
@@ -292,7 +310,7 @@ public final class ChatThread
     String why = cmd.reason() == null || cmd.reason().isBlank() ? "denied by " + cmd.by() : cmd.reason();
     return Effect()
         .persist(new MessageDenied(cmd.seq(), why, Instant.now()))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(s.messages().get((int) cmd.seq() - 1))));
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(s.message(cmd.seq()).orElseThrow())));
   }
 
   private ReplyEffect<Event, State> onRefused(State state, Command cmd) {

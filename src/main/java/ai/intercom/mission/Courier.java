@@ -14,8 +14,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -33,20 +31,19 @@ public final class Courier implements Settlement {
   private final ClusterSharding sharding;
   private final Duration timeout;
   private final Settlement missions;
+  private final Desks desks;
 
   public Courier(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.missions = Settlement.onMissions(system, timeout);
+    this.desks = new Desks(system, timeout);
   }
 
   /** The session desk of a machine, if its node is in the cluster. */
   CompletionStage<Optional<ActorRef<SessionDesk.Command>>> deskOf(String machineId) {
-    ServiceKey<SessionDesk.Command> key = SessionDesk.keyFor(machineId);
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler())
-        .thenApply(listing -> listing.getServiceInstances(key).stream().findFirst());
+    return desks.of(machineId);
   }
 
   /**

@@ -23,6 +23,9 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class Router {
 
+  static final Duration ACCEPTED_FOR = Duration.ofSeconds(30);
+  static final int THREAD_ID_TRIES = 3;
+
   /** A message was refused for what it is; the message says what to do. */
   public static final class Refusal extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -54,8 +57,11 @@ public final class Router {
   private final ClusterSharding sharding;
   private final ActorRef<ApprovalGate.Command> gate;
   private final Courier courier;
+  private final MissionIds.Supply missionIds;
   private final long maxBytes;
   private final Duration timeout;
+  /** Agents a machine said it has, until when (projects seldom go away; a stale yes only queues a letter). */
+  private final java.util.Map<String, Long> accepted = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Router(ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Courier courier, long maxBytes,
       Duration timeout) {
@@ -63,6 +69,7 @@ public final class Router {
     this.sharding = ClusterSharding.get(system);
     this.gate = gate;
     this.courier = courier;
+    this.missionIds = new MissionIds.Supply(system, timeout);
     this.maxBytes = maxBytes;
     this.timeout = timeout;
   }
@@ -82,19 +89,45 @@ public final class Router {
     if (target.toString().equals(from.agent())) {
       return refused("you are " + from.agent() + ": a message must go to another agent (see intercom_list_agents)");
     }
-    String missionId = Mission.newId();
-    String threadId = ChatThread.newId();
     return accepts(target)
-        .thenCompose(ok -> submit(new ApprovalRequest(from.agent(), to, kind, missionId, text, threadId, 1L)))
-        .thenCompose(admission -> {
-          String passedBy = admission instanceof ApprovalGate.Passed passed ? "policy: " + passed.reason() : null;
-          CompletionStage<Mission.State> mission = sharding.entityRefFor(Mission.ENTITY_KEY, missionId)
-              .askWithStatus(r -> new Mission.Create(from.agent(), to, kind, text, threadId, passedBy, r), timeout);
-          CompletionStage<ChatThread.Posted> thread = sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId)
-              .askWithStatus(r -> new ChatThread.Open(missionId, from.agent(), from.sessionId(), to, text, r), timeout);
-          return mission.thenCombine(thread, (m, posted) -> posted)
-              .thenCompose(posted -> forward(admission, posted, kind, to));
-        });
+        .thenCompose(ok -> missionIds.next())
+        .thenCompose(missionId -> openThread(missionId, from, to, text, THREAD_ID_TRIES))
+        .thenCompose(posted -> submit(new ApprovalRequest(
+                from.agent(), to, kind, posted.missionId(), text, posted.threadId(), 1L))
+            .thenCompose(admission -> {
+              String passedBy = admission instanceof ApprovalGate.Passed passed ? "policy: " + passed.reason() : null;
+              // the message goes out now that its thread holds it; the answer also waits for the mission
+              CompletionStage<Mission.State> mission = sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
+                  .askWithStatus(r -> new Mission.Create(from.agent(), to, kind, text, posted.threadId(), passedBy, r),
+                      timeout);
+              return forward(admission, posted, to).thenCombine(mission, (outcome, created) -> {
+                if (kind == Mission.Kind.SEND && !outcome.status().equals("pending_approval")) {
+                  sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
+                      .tell(new Mission.Complete(describe(outcome), null, null, null, system.ignoreRef()));
+                }
+                return outcome;
+              });
+            }));
+  }
+
+  /** Opens a thread under a fresh id; 32 random bits can meet an old thread, then another id is drawn. */
+  private CompletionStage<ChatThread.Posted> openThread(String missionId, Sender from, String to, String text,
+      int tries) {
+    String threadId = ChatThread.newId();
+    return sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId)
+        .<ChatThread.Posted>askWithStatus(
+            r -> new ChatThread.Open(missionId, from.agent(), from.sessionId(), to, text, r), timeout)
+        .handle((posted, error) -> {
+          if (error == null) {
+            return CompletableFuture.completedFuture(posted);
+          }
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          if (tries > 1 && cause instanceof StatusReply.ErrorMessage && ChatThread.isTaken(cause.getMessage())) {
+            return openThread(missionId, from, to, text, tries - 1);
+          }
+          return CompletableFuture.<ChatThread.Posted>failedFuture(cause);
+        })
+        .thenCompose(stage -> stage);
   }
 
   /** {@code intercom_reply}: the next message of a thread, to its other participants. */
@@ -132,12 +165,11 @@ public final class Router {
                   r -> new ChatThread.Append(from.agent(), from.sessionId(), text, r), timeout))
               .thenCompose(posted -> submit(new ApprovalRequest(from.agent(), to, Mission.Kind.CHAT,
                       state.missionId(), text, threadId, posted.message().seq()))
-                  .thenCompose(admission -> forward(admission, posted, Mission.Kind.CHAT, to)));
+                  .thenCompose(admission -> forward(admission, posted, to)));
         });
   }
 
-  private CompletionStage<Outcome> forward(
-      ApprovalGate.Admission admission, ChatThread.Posted posted, Mission.Kind kind, String to) {
+  private CompletionStage<Outcome> forward(ApprovalGate.Admission admission, ChatThread.Posted posted, String to) {
     if (admission instanceof ApprovalGate.Held held) {
       return CompletableFuture.completedFuture(new Outcome("pending_approval", posted.threadId(), posted.missionId(),
           to, null, held.approval().id(), "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
@@ -145,25 +177,33 @@ public final class Router {
     if (admission instanceof ApprovalGate.Refused refused) {
       throw new Refusal("the approval gate refused the message: " + refused.reason(), false);
     }
-    return courier.deliver(posted).thenApply(delivery -> {
-      if (kind == Mission.Kind.SEND) {
-        sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
-            .tell(new Mission.Complete(describe(delivery, to), null, null, null, system.ignoreRef()));
-      }
-      return new Outcome(delivery.status(), posted.threadId(), posted.missionId(), to, delivery.sessionId(), null,
+    return courier.deliver(posted).thenApply(delivery -> new Outcome(delivery.status(), posted.threadId(), posted.missionId(), to, delivery.sessionId(), null,
           delivery.status().equals("queued")
-              ? "no session of " + to + " is running: it gets the message when one starts" : null);
-    });
+              ? "no session of " + to + " is running: it gets the message when one starts" : null));
   }
 
   static String describe(SessionDesk.Delivery delivery, String to) {
-    return delivery.status().equals("queued")
-        ? "queued for " + to + " until a session of it starts"
-        : "delivered to " + to + (delivery.sessionId() == null ? "" : " (session " + delivery.sessionId() + ")");
+    return describe(new Outcome(delivery.status(), null, null, to, delivery.sessionId(), null, null));
   }
 
-  /** Fails unless the agent's machine is online and has the project. */
+  /** A notice's result, as its mission keeps it. */
+  static String describe(Outcome outcome) {
+    return outcome.status().equals("queued")
+        ? "queued for " + outcome.to() + " until a session of it starts"
+        : "delivered to " + outcome.to() + (outcome.sessionId() == null ? "" : " (session " + outcome.sessionId() + ")");
+  }
+
+  /** Fails unless the agent's machine is online and has the project (a yes is kept for a while). */
   private CompletionStage<Void> accepts(AgentId agent) {
+    Long until = accepted.get(agent.toString());
+    if (until != null && until - System.nanoTime() > 0) {
+      return courier.deskOf(agent.machine()).thenApply(desk -> {
+        if (desk.isEmpty()) {
+          throw new Refusal("no machine '" + agent.machine() + "' is online (see intercom_list_agents)", false);
+        }
+        return null;
+      });
+    }
     return courier.deskOf(agent.machine()).thenCompose(desk -> {
       if (desk.isEmpty()) {
         throw new Refusal("no machine '" + agent.machine() + "' is online (see intercom_list_agents)", false);
@@ -174,6 +214,7 @@ public final class Router {
             if (reply.isError()) {
               throw new Refusal(reply.getError().getMessage() + " (see intercom_list_agents)", false);
             }
+            accepted.put(agent.toString(), System.nanoTime() + ACCEPTED_FOR.toNanos());
             return null;
           });
     });

@@ -109,6 +109,22 @@ class ChatTest {
   }
 
   @Test
+  void missionIdsDrawnConcurrentlyAreAllDifferent() throws Exception {
+    MissionIds.Supply supply = new MissionIds.Supply(node.system(), Duration.ofSeconds(10));
+    java.util.List<java.util.concurrent.CompletableFuture<String>> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 700; i++) {
+      ids.add(supply.next().toCompletableFuture());
+    }
+    java.util.Set<String> distinct = new java.util.HashSet<>();
+    for (var id : ids) {
+      String missionId = id.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(Mission.isValidId(missionId), missionId);
+      distinct.add(missionId);
+    }
+    assertEquals(700, distinct.size());
+  }
+
+  @Test
   void aChatToAProjectWithoutSessionIsQueuedUntilOneStarts() throws Exception {
     Answer sent = api.chat("s-api", MACHINE + "/docs", "Please document the v12 schema.");
     assertEquals("queued", sent.text("status"), sent.toString());
