@@ -8,6 +8,7 @@ import ai.intercom.cluster.HubWatch;
 import ai.intercom.cluster.NodeRole;
 import ai.intercom.daemon.Discovery;
 import ai.intercom.daemon.Inbox;
+import ai.intercom.daemon.ProjectScanner;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.http.ApiRoutes;
@@ -37,6 +38,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
@@ -44,7 +46,10 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
@@ -101,7 +106,7 @@ public final class Node {
   }
 
   private static Node start(Settings settings, Config config, IntercomHome.HomeLock lock) {
-    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+    if (ForkJoinPool.getCommonPoolParallelism() < 2) {
       log.warn("the common pool has fewer than 2 threads: every asynchronous step starts a thread"
           + " (set -D{}=2 or more)", Main.COMMON_POOL_PARALLELISM);
     }
@@ -192,7 +197,12 @@ public final class Node {
         ready.completeExceptionally(new StartupException("the node stopped before it was up (see logs/intercom.log)")));
     // discovery registers with the entities, which must be initialised first
     desk.ifPresent(sessions -> system.systemActorOf(
-        Discovery.create(settings.machine(), settings.discovery(), sessions, settings.askTimeout()),
+        Discovery.create(
+            new Discovery.Identity(settings.machine().id(), settings.machine().displayName(),
+                settings.machine().description()),
+            new ProjectScanner(settings.discovery().detectBy(), settings.discovery().exclude()),
+            settings.discovery().enabled() ? settings.discovery().scanPaths() : List.of(),
+            sessions, settings.askTimeout()),
         "discovery", Inbox.DISPATCHER));
     Optional<ActorRef<SessionDesk.Command>> upDesk = desk;
     org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> {
@@ -210,11 +220,9 @@ public final class Node {
   }
 
   private static void awaitListed(ActorSystem<?> system,
-      org.apache.pekko.actor.typed.receptionist.ServiceKey<SessionDesk.Command> key, CompletableFuture<Void> listed) {
-    org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
-            org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(system.receptionist(),
-            r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(key, r), Duration.ofSeconds(5),
-            system.scheduler())
+      ServiceKey<SessionDesk.Command> key, CompletableFuture<Void> listed) {
+    AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), Duration.ofSeconds(5), system.scheduler())
         .whenComplete((listing, error) -> {
           if (listing != null && !listing.getServiceInstances(key).isEmpty()) {
             listed.complete(null);

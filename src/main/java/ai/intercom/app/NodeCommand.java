@@ -3,12 +3,12 @@ package ai.intercom.app;
 import ai.intercom.cli.NodeClient;
 import ai.intercom.cluster.HubWatch;
 import ai.intercom.cluster.NodeRole;
+import ai.intercom.persistence.Refusals;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.slf4j.Logger;
@@ -171,10 +171,6 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   private static Exception unwrap(ExecutionException e) {
-    Throwable cause = e.getCause();
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause instanceof Exception ex ? ex : e;
+    return Refusals.cause(e.getCause()) instanceof Exception cause ? cause : e;
   }
 }

@@ -4,6 +4,7 @@ import static ai.intercom.persistence.Refusals.refuse;
 
 import ai.intercom.approval.Grants.Pair;
 import ai.intercom.cluster.NodeRole;
+import ai.intercom.persistence.Refusals;
 import ai.intercom.serialization.JsonSerializable;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -16,7 +17,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -368,7 +368,7 @@ public final class ApprovalGate
       if (error == null) {
         return new Settled(release.approvalId());
       }
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      Throwable cause = Refusals.cause(error);
       boolean missing = cause instanceof StatusReply.ErrorMessage && Settlement.isMissing(cause.getMessage());
       if (cause instanceof StatusReply.ErrorMessage && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
         log().warn("approval {} ({}): not carried out on mission {}: {}", release.approvalId(),
@@ -413,7 +413,7 @@ public final class ApprovalGate
             throw new IllegalArgumentException(e.getMessage());
           }
         }, blocking),
-        (loaded, error) -> new PolicyRead(loaded, error == null ? null : rootMessage(error), cmd.replyTo()));
+        (loaded, error) -> new PolicyRead(loaded, error == null ? null : Refusals.cause(error).getMessage(), cmd.replyTo()));
     return Effect().noReply();
   }
 
@@ -446,14 +446,6 @@ public final class ApprovalGate
       id = "a-" + HexFormat.of().formatHex(bytes);
     } while (state.pending().containsKey(id) || state.outcomeOf(id).isPresent());
     return id;
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable cause = error;
-    while (cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause.getMessage();
   }
 
   @Override

@@ -21,30 +21,16 @@ public final class ApprovalCommands {
   public static final class ListApprovals extends ClientCommand {
     @Override
     int run(NodeClient node, PrintWriter out) {
-      JsonNode approvals = node.get("/api/approvals").path("approvals");
-      if (approvals.isEmpty()) {
-        out.println("no pending approvals");
-        return 0;
-      }
-      Table table = new Table("ID", "AGE", "FROM -> TO", "TYPE", "PREVIEW", "RULE");
-      Instant now = Instant.now();
-      for (JsonNode approval : approvals) {
-        JsonNode request = approval.path("request");
-        table.row(
-            approval.path("id").asText(),
-            age(Duration.between(Instant.parse(approval.path("created_at").asText()), now)),
-            request.path("from").asText() + " -> " + request.path("to").asText(),
-            request.path("type").asText().toLowerCase(Locale.ROOT),
-            Table.cut(request.path("message").asText(), 48),
-            approval.path("rule").asText());
-      }
-      table.print(out);
+      Table.print(out, node.get("/api/approvals").path("approvals"), "no pending approvals",
+          new String[] {"ID", "AGE", "FROM -> TO", "TYPE", "PREVIEW", "RULE"},
+          approval -> new String[] {
+              approval.path("id").asText(),
+              Table.age(Duration.between(Instant.parse(approval.path("created_at").asText()), Instant.now())),
+              approval.at("/request/from").asText() + " -> " + approval.at("/request/to").asText(),
+              approval.at("/request/type").asText().toLowerCase(Locale.ROOT),
+              Table.cut(approval.at("/request/message").asText(), 48),
+              approval.path("rule").asText()});
       return 0;
-    }
-
-    static String age(Duration age) {
-      long s = Math.max(0, age.toSeconds());
-      return s < 60 ? s + "s" : s < 3600 ? s / 60 + "m" : s / 3600 + "h" + (s % 3600) / 60 + "m";
     }
   }
 

@@ -1,11 +1,8 @@
 package ai.intercom.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,18 +20,11 @@ public final class DirectoryCommands {
 
     @Override
     int run(NodeClient node, PrintWriter out) {
-      JsonNode agents = node.get("/api/agents?filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8))
-          .path("agents");
-      if (agents.isEmpty()) {
-        out.println("no agents (set INTERCOM_SCAN_PATHS for discovery, or start an agent with the MCP server)");
-        return 0;
-      }
-      Table table = new Table("AGENT", "ONLINE", "SESSIONS", "DESCRIPTION");
-      for (JsonNode agent : agents) {
-        table.row(agent.path("agent").asText(), agent.path("online").asBoolean() ? "yes" : "no",
-            String.valueOf(agent.path("sessions").size()), Table.cut(agent.path("description").asText(), 60));
-      }
-      table.print(out);
+      Table.print(out, node.get("/api/agents?filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8)).path("agents"),
+          "no agents (set INTERCOM_SCAN_PATHS for discovery, or start an agent with the MCP server)",
+          new String[] {"AGENT", "ONLINE", "SESSIONS", "DESCRIPTION"},
+          agent -> new String[] {agent.path("agent").asText(), agent.path("online").asBoolean() ? "yes" : "no",
+              String.valueOf(agent.path("sessions").size()), Table.cut(agent.path("description").asText(), 60)});
       return 0;
     }
   }
@@ -44,18 +34,11 @@ public final class DirectoryCommands {
   public static final class Machines extends ClientCommand {
     @Override
     int run(NodeClient node, PrintWriter out) {
-      JsonNode machines = node.get("/api/machines").path("machines");
-      if (machines.isEmpty()) {
-        out.println("no machines registered yet");
-        return 0;
-      }
-      Table table = new Table("MACHINE", "ONLINE", "PROJECTS", "SESSIONS", "LAST SEEN", "DESCRIPTION");
-      for (JsonNode machine : machines) {
-        table.row(machine.path("machine_id").asText(), machine.path("online").asBoolean() ? "yes" : "no",
-            machine.path("projects").asText(), machine.path("sessions").asText(),
-            ago(machine.path("last_seen").asText(null)), Table.cut(machine.path("description").asText(), 40));
-      }
-      table.print(out);
+      Table.print(out, node.get("/api/machines").path("machines"), "no machines registered yet",
+          new String[] {"MACHINE", "ONLINE", "PROJECTS", "SESSIONS", "LAST SEEN", "DESCRIPTION"},
+          machine -> new String[] {machine.path("machine_id").asText(), machine.path("online").asBoolean() ? "yes" : "no",
+              machine.path("projects").asText(), machine.path("sessions").asText(),
+              Table.ago(machine.path("last_seen").asText(null)), Table.cut(machine.path("description").asText(), 40)});
       return 0;
     }
   }
@@ -68,18 +51,11 @@ public final class DirectoryCommands {
 
     @Override
     int run(NodeClient node, PrintWriter out) {
-      JsonNode missions = node.get("/api/missions?limit=" + limit).path("missions");
-      if (missions.isEmpty()) {
-        out.println("no missions yet");
-        return 0;
-      }
-      Table table = new Table("MISSION", "STATUS", "KIND", "FROM -> TO", "UPDATED", "PROMPT");
-      for (JsonNode mission : missions) {
-        table.row(mission.path("mission_id").asText(), mission.path("status").asText(), mission.path("kind").asText(),
-            mission.path("from").asText() + " -> " + mission.path("to").asText(),
-            ago(mission.path("updated_at").asText(null)), Table.cut(mission.path("prompt").asText(), 48));
-      }
-      table.print(out);
+      Table.print(out, node.get("/api/missions?limit=" + limit).path("missions"), "no missions yet",
+          new String[] {"MISSION", "STATUS", "KIND", "FROM -> TO", "UPDATED", "PROMPT"},
+          mission -> new String[] {mission.path("mission_id").asText(), mission.path("status").asText(),
+              mission.path("kind").asText(), mission.path("from").asText() + " -> " + mission.path("to").asText(),
+              Table.ago(mission.path("updated_at").asText(null)), Table.cut(mission.path("prompt").asText(), 48)});
       return 0;
     }
   }
@@ -89,25 +65,11 @@ public final class DirectoryCommands {
   public static final class Feedback extends ClientCommand {
     @Override
     int run(NodeClient node, PrintWriter out) {
-      JsonNode reports = node.get("/api/feedback").path("feedback");
-      if (reports.isEmpty()) {
-        out.println("no feedback reported");
-        return 0;
-      }
-      Table table = new Table("WHEN", "FROM", "TYPE", "DESCRIPTION");
-      for (JsonNode report : reports) {
-        table.row(ago(report.path("at").asText(null)), report.path("agent").asText(), report.path("type").asText(),
-            Table.cut(report.path("description").asText(), 80));
-      }
-      table.print(out);
+      Table.print(out, node.get("/api/feedback").path("feedback"), "no feedback reported",
+          new String[] {"WHEN", "FROM", "TYPE", "DESCRIPTION"},
+          report -> new String[] {Table.ago(report.path("at").asText(null)), report.path("agent").asText(),
+              report.path("type").asText(), Table.cut(report.path("description").asText(), 80)});
       return 0;
     }
-  }
-
-  private static String ago(String instant) {
-    if (instant == null || instant.isBlank()) {
-      return "-";
-    }
-    return ApprovalCommands.ListApprovals.age(Duration.between(Instant.parse(instant), Instant.now())) + " ago";
   }
 }

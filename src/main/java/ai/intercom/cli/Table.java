@@ -1,11 +1,40 @@
 package ai.intercom.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** Left-aligned text columns for operator tables. */
 final class Table {
+
+  /**
+   * Prints one row per element of {@code items} (a JSON array from the node),
+   * or the sentence {@code none} when it is empty.
+   */
+  static void print(PrintWriter out, JsonNode items, String none, String[] headings, Function<JsonNode, String[]> row) {
+    if (items.isEmpty()) {
+      out.println(none);
+      return;
+    }
+    Table table = new Table(headings);
+    items.forEach(item -> table.row(row.apply(item)));
+    table.print(out);
+  }
+
+  /** How long ago an ISO-8601 instant was: "3m ago"; "-" for none. */
+  static String ago(String instant) {
+    return instant == null || instant.isBlank() ? "-" : age(Duration.between(Instant.parse(instant), Instant.now())) + " ago";
+  }
+
+  /** A duration in the largest unit that fits: 42s, 5m, 2h10m. */
+  static String age(Duration age) {
+    long s = Math.max(0, age.toSeconds());
+    return s < 60 ? s + "s" : s < 3600 ? s / 60 + "m" : s / 3600 + "h" + (s % 3600) / 60 + "m";
+  }
 
   private final List<String[]> rows = new ArrayList<>();
 

@@ -1,9 +1,9 @@
 package ai.intercom.daemon;
 
-import ai.intercom.app.Settings;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.MachineIndex;
 import ai.intercom.registry.Project;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,13 +32,16 @@ public final class Discovery {
 
   private record Registered(Machine.State state, Throwable error) implements Command {}
 
-  public static Behavior<Command> create(
-      Settings.Machine machine, Settings.Discovery settings, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+  /** How this machine presents itself in the registry. */
+  public record Identity(String machineId, String displayName, String description) {}
+
+  /** Scans {@code roots} (none: discovery is off) with {@code scanner}, then registers as {@code machine}. */
+  public static Behavior<Command> create(Identity machine, ProjectScanner scanner, List<Path> roots,
+      ActorRef<SessionDesk.Command> desk, Duration timeout) {
     return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> {
-      if (settings.enabled()) {
-        ProjectScanner scanner = ProjectScanner.of(settings);
+      if (!roots.isEmpty()) {
         context.pipeToSelf(
-            CompletableFuture.supplyAsync(() -> scanner.scan(settings.scanPaths()),
+            CompletableFuture.supplyAsync(() -> scanner.scan(roots),
                 context.getExecutionContext()),
             (result, error) -> {
               if (error != null) {
@@ -56,7 +59,7 @@ public final class Discovery {
   }
 
   private static Behavior<Command> scanning(ActorContext<Command> context, TimerScheduler<Command> timers,
-      Settings.Machine machine, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+      Identity machine, ActorRef<SessionDesk.Command> desk, Duration timeout) {
     return Behaviors.receive(Command.class)
         .onMessage(Scanned.class, scanned -> {
           context.getLog().info("{} projects found under the scan paths", scanned.projects().size());
@@ -68,21 +71,21 @@ public final class Discovery {
   }
 
   private static Behavior<Command> registering(ActorContext<Command> context, TimerScheduler<Command> timers,
-      Settings.Machine machine, List<Project> projects, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+      Identity machine, List<Project> projects, ActorRef<SessionDesk.Command> desk, Duration timeout) {
     ClusterSharding sharding = ClusterSharding.get(context.getSystem());
     return Behaviors.receive(Command.class)
         .onMessageEquals(Register.INSTANCE, () -> {
           sharding.entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
-              .tell(new MachineIndex.Add(machine.id(), context.getSystem().ignoreRef()));
+              .tell(new MachineIndex.Add(machine.machineId(), context.getSystem().ignoreRef()));
           context.pipeToSelf(
-              sharding.entityRefFor(Machine.ENTITY_KEY, machine.id()).askWithStatus(
+              sharding.entityRefFor(Machine.ENTITY_KEY, machine.machineId()).askWithStatus(
                   r -> new Machine.Register(machine.displayName(), machine.description(), projects, r), timeout),
               Registered::new);
           return Behaviors.same();
         })
         .onMessage(Registered.class, registered -> {
           if (registered.error() != null) {
-            context.getLog().info("machine {} not registered yet ({}); again in {}", machine.id(),
+            context.getLog().info("machine {} not registered yet ({}); again in {}", machine.machineId(),
                 registered.error().getMessage(), RETRY);
             timers.startSingleTimer(Register.INSTANCE, RETRY);
             return Behaviors.same();

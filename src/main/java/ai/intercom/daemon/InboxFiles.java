@@ -1,6 +1,6 @@
 package ai.intercom.daemon;
 
-import ai.intercom.http.Json;
+import ai.intercom.serialization.JsonFormat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 final class InboxFiles {
 
   private static final Logger log = LoggerFactory.getLogger(InboxFiles.class);
-  private static final ObjectMapper JSON = Json.MAPPER;
+  private static final ObjectMapper JSON = JsonFormat.MAPPER;
 
   /** A line of the inbox file. */
   record Line(long seq, Letter letter) {}

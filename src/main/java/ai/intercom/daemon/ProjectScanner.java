@@ -1,6 +1,5 @@
 package ai.intercom.daemon;
 
-import ai.intercom.app.Settings;
 import ai.intercom.registry.AgentId;
 import ai.intercom.registry.Project;
 import java.io.IOException;
@@ -66,10 +65,6 @@ public final class ProjectScanner {
     this.excludes = Set.copyOf(excludes.stream().filter(Objects::nonNull).toList());
     this.maxDepth = maxDepth;
     this.maxDirectories = maxDirectories;
-  }
-
-  public static ProjectScanner of(Settings.Discovery discovery) {
-    return new ProjectScanner(discovery.detectBy(), discovery.exclude());
   }
 
   /** Projects under the roots, sorted by name; what it skipped is in the result's notes. */

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -61,7 +62,7 @@ public final class Directory {
       List<AgentView> agents = new ArrayList<>();
       survey.machines().forEach((id, state) -> {
         Optional<SessionDesk.Roster> roster = Optional.ofNullable(survey.rosters().get(id));
-        TreeSet<String> names = new TreeSet<>(state.map(s -> s.projects().keySet()).orElse(java.util.Set.of()));
+        TreeSet<String> names = new TreeSet<>(state.map(s -> s.projects().keySet()).orElse(Set.of()));
         roster.ifPresent(r -> names.addAll(r.projects()));
         roster.ifPresent(r -> r.sessions().forEach(s -> names.add(s.project())));
         for (String name : names) {
@@ -130,7 +131,7 @@ public final class Directory {
     CompletionStage<Map<String, SessionDesk.Roster>> rosters = rosters();
     return rosters.thenCompose(online -> sharding.entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
         .<MachineIndex.State>ask(MachineIndex.Get::new, timeout)
-        .exceptionally(error -> new MachineIndex.State(java.util.Set.of()))
+        .exceptionally(error -> new MachineIndex.State(Set.of()))
         .thenCompose(known -> {
           TreeSet<String> ids = new TreeSet<>(known.machineIds());
           ids.addAll(online.keySet());

@@ -8,6 +8,7 @@ import ai.intercom.mission.Router;
 import ai.intercom.persistence.JournalIndex;
 import ai.intercom.security.LocalToken;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -30,8 +31,8 @@ public final class ApiRoutes extends JsonRoutes {
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
 
   /** What only a node with agent sessions serves. */
-  private static final java.util.Set<String> DAEMON_ONLY =
-      java.util.Set.of("sessions", "inbox", "chat", "send", "reply", "register", "feedback");
+  private static final Set<String> DAEMON_ONLY =
+      Set.of("sessions", "inbox", "chat", "send", "reply", "register", "feedback");
 
   private final HealthRoutes health;
   private final ClusterRoutes cluster;

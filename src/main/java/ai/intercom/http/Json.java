@@ -1,25 +1,15 @@
 package ai.intercom.http;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import ai.intercom.serialization.JsonFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 
-/** The local API's JSON: snake_case names, ISO-8601 times, unknown fields refused. */
+/** The local API's JSON ({@link JsonFormat}) as Pekko HTTP marshalling, and its error body. */
 public final class Json {
 
-  public static final ObjectMapper MAPPER =
-      new ObjectMapper()
-          .registerModule(new Jdk8Module())
-          .registerModule(new JavaTimeModule())
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  public static final ObjectMapper MAPPER = JsonFormat.MAPPER;
 
   private Json() {}
 

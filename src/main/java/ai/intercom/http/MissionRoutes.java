@@ -3,6 +3,7 @@ package ai.intercom.http;
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Mission;
 import ai.intercom.persistence.JournalIndex;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -48,31 +50,35 @@ public final class MissionRoutes extends JsonRoutes {
 
   public Route route() {
     return get(() -> concat(
-        path("missions", () -> parameterOptional("limit", this::recent)),
+        path("missions", () -> limit(20, this::recent)),
         pathPrefix("missions", () -> pathPrefix(PathMatchers.segment(), id -> concat(
         pathEnd(() -> withMission(id, (mission, thread) -> completeOK(status(mission, thread), Json.marshaller()))),
-        path("history", () -> parameterOptional("limit", limit -> history(id, limit))))))));
+        path("history", () -> limit(50, limit -> history(id, limit))))))));
+  }
+
+  /** The {@code limit} parameter, 1-{@value #MAX_HISTORY}, {@code otherwise} when absent. */
+  private Route limit(int otherwise, IntFunction<Route> inner) {
+    return parameterOptional("limit", text -> {
+      int limit;
+      try {
+        limit = text.map(Integer::parseInt).orElse(otherwise);
+      } catch (NumberFormatException e) {
+        return badRequest("limit must be a number");
+      }
+      return limit < 1 || limit > MAX_HISTORY ? badRequest("limit must be 1-" + MAX_HISTORY) : inner.apply(limit);
+    });
   }
 
   /** The missions with the latest changes, newest first. */
-  private Route recent(Optional<String> limitText) {
+  private Route recent(int limit) {
     if (journal.isEmpty()) {
       return error(StatusCodes.NOT_FOUND, "missions are listed on the hub node (this node has no journal)");
-    }
-    int limit;
-    try {
-      limit = limitText.map(Integer::parseInt).orElse(20);
-    } catch (NumberFormatException e) {
-      return badRequest("limit must be a number");
-    }
-    if (limit < 1 || limit > MAX_HISTORY) {
-      return badRequest("limit must be 1-" + MAX_HISTORY);
     }
     CompletionStage<List<Map<String, Object>>> missions = CompletableFuture
         .supplyAsync(() -> {
           try {
             return journal.get().recentlyWritten(Mission.ENTITY_KEY.name(), limit);
-          } catch (java.sql.SQLException e) {
+          } catch (SQLException e) {
             throw new IllegalStateException("cannot read the journal: " + e.getMessage(), e);
           }
         }, blocking)
@@ -90,17 +96,7 @@ public final class MissionRoutes extends JsonRoutes {
     return onSuccess(missions, list -> completeOK(Map.of("status", "ok", "missions", list), Json.marshaller()));
   }
 
-  private Route history(String id, Optional<String> limitText) {
-    int limit;
-    try {
-      limit = limitText.map(Integer::parseInt).orElse(50);
-    } catch (NumberFormatException e) {
-      return badRequest("limit must be a number");
-    }
-    if (limit < 1 || limit > MAX_HISTORY) {
-      return badRequest("limit must be 1-" + MAX_HISTORY);
-    }
-    int last = limit;
+  private Route history(String id, int last) {
     return withMission(id, (mission, thread) -> {
       List<Line> lines = new ArrayList<>();
       if (thread.isPresent()) {

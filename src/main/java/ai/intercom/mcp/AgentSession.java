@@ -2,6 +2,7 @@ package ai.intercom.mcp;
 
 import ai.intercom.cli.NodeClient;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -9,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The agent session this MCP server speaks for: its id, project and agent
@@ -17,6 +20,9 @@ import java.util.Optional;
 final class AgentSession {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Shells and launchers that may stand between the agent and this server. */
+  private static final Set<String> WRAPPERS =
+      Set.of("sh", "bash", "dash", "zsh", "ksh", "fish", "env", "timeout", "nohup", "setsid", "stdbuf");
 
   private final NodeClient node;
   private final String id;
@@ -83,7 +89,7 @@ final class AgentSession {
     return again(() -> node.get(path));
   }
 
-  private JsonNode again(java.util.function.Supplier<JsonNode> call) {
+  private JsonNode again(Supplier<JsonNode> call) {
     ensureRegistered();
     try {
       return call.get();
@@ -115,13 +121,10 @@ final class AgentSession {
     return chain;
   }
 
-  private static final java.util.Set<String> WRAPPERS =
-      java.util.Set.of("sh", "bash", "dash", "zsh", "ksh", "fish", "env", "timeout", "nohup", "setsid", "stdbuf");
-
   /** A shell or launcher between the agent and this server. */
   static boolean isWrapper(ProcessHandle process) {
     return process.info().command()
-        .map(command -> WRAPPERS.contains(java.nio.file.Path.of(command).getFileName().toString()))
+        .map(command -> WRAPPERS.contains(Path.of(command).getFileName().toString()))
         .orElse(false);
   }
 }

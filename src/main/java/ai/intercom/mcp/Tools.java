@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The eleven intercom tools an agent sees. Each is a thin call to this
@@ -22,7 +23,9 @@ import java.util.function.Function;
  */
 final class Tools {
 
-  private static final String AGENT_ID = "Agent id machine/project, as listed by intercom_list_agents.";
+  private static final String TO = string("to", "Agent id machine/project, as listed by intercom_list_agents.");
+  private static final String MISSION_ID = string("mission_id", "Mission id, like m-20260101-0a1b2c.");
+  private static final String NO_ARGUMENTS = object(List.of());
 
   private final AgentSession session;
   private final McpJsonMapper mapper;
@@ -42,10 +45,8 @@ final class Tools {
         "Lists the agents of the network: every machine/project, whether its machine is online, and its running"
             + " sessions (an agent you can chat with right now has a session). Call it first to find whom to"
             + " address and the exact agent id.",
-        """
-        {"type":"object","properties":{"filter":{"type":"string","default":"all",
-         "description":"all (default), online (machines that are up), or machine:<id> (one machine)"}},
-         "additionalProperties":false}""",
+        object(List.of(), string("filter",
+            "all (default), online (machines that are up), or machine:<id> (one machine)")),
         args -> session.get("/api/agents?filter=" + encode(text(args, "filter", "all"))));
   }
 
@@ -56,11 +57,7 @@ final class Tools {
             + " you the same way, with a thread id. Use it to ask a working colleague a question or to coordinate."
             + " If the agent has no running session the message is queued (status queued) until one starts; to"
             + " have work done by a new agent, use intercom_ask or intercom_start_agent instead.",
-        """
-        {"type":"object","properties":{
-         "to":{"type":"string","description":"%s"},
-         "message":{"type":"string","description":"What you want to say; plain text, up to 64 KiB."}},
-         "required":["to","message"],"additionalProperties":false}""".formatted(AGENT_ID),
+        object(List.of("to", "message"), TO, string("message", "What you want to say; plain text, up to 64 KiB.")),
         args -> session.post("/api/chat", fields("to", args.get("to"), "message", args.get("message"))));
   }
 
@@ -68,11 +65,9 @@ final class Tools {
     return tool("intercom_reply",
         "Answers a message you received from another agent, in its conversation thread: give the thread_id shown"
             + " with the message (t-xxxxxxxx). The answer goes to the other participant's session.",
-        """
-        {"type":"object","properties":{
-         "thread_id":{"type":"string","description":"The thread id of the message you answer, like t-0a1b2c3d."},
-         "message":{"type":"string","description":"Your answer; plain text, up to 64 KiB."}},
-         "required":["thread_id","message"],"additionalProperties":false}""",
+        object(List.of("thread_id", "message"),
+            string("thread_id", "The thread id of the message you answer, like t-0a1b2c3d."),
+            string("message", "Your answer; plain text, up to 64 KiB.")),
         args -> session.post("/api/reply", fields("thread_id", args.get("thread_id"), "message", args.get("message"))));
   }
 
@@ -81,7 +76,7 @@ final class Tools {
         "Returns the messages other agents sent to this session that you have not seen yet, in full, and marks"
             + " them read. Messages normally reach you on their own between tool calls; call this when asked to"
             + " check your messages, or when a notice said a message was cut. Answer one with intercom_reply.",
-        "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
+        NO_ARGUMENTS,
         args -> session.post("/api/inbox/" + session.id() + "/check"));
   }
 
@@ -89,11 +84,7 @@ final class Tools {
     return tool("intercom_send",
         "Sends a one-way notice to an agent (for example 'the API changed, rebuild'): delivered into its running"
             + " session, or kept until one starts. No answer is expected; use intercom_chat for a conversation.",
-        """
-        {"type":"object","properties":{
-         "to":{"type":"string","description":"%s"},
-         "message":{"type":"string","description":"The notice; plain text, up to 64 KiB."}},
-         "required":["to","message"],"additionalProperties":false}""".formatted(AGENT_ID),
+        object(List.of("to", "message"), TO, string("message", "The notice; plain text, up to 64 KiB.")),
         args -> session.post("/api/send", fields("to", args.get("to"), "message", args.get("message"))));
   }
 
@@ -102,13 +93,10 @@ final class Tools {
         "Delegates a task to an agent and waits for its answer: a new agent is started in that project (after the"
             + " operator's approval when the policy asks for it) and its result is returned. Past the timeout you"
             + " get status running and a mission id to poll with intercom_status.",
-        """
-        {"type":"object","properties":{
-         "to":{"type":"string","description":"%s"},
-         "message":{"type":"string","description":"The task, with everything the agent needs to know."},
-         "timeout":{"type":"integer","default":300,"minimum":1,"maximum":3600,
-          "description":"Seconds to wait for the result (default 300)."}},
-         "required":["to","message"],"additionalProperties":false}""".formatted(AGENT_ID),
+        object(List.of("to", "message"), TO,
+            string("message", "The task, with everything the agent needs to know."),
+            "\"timeout\":{\"type\":\"integer\",\"default\":300,\"minimum\":1,\"maximum\":3600,"
+                + "\"description\":\"Seconds to wait for the result (default 300).\"}"),
         args -> launcherMissing());
   }
 
@@ -116,13 +104,11 @@ final class Tools {
     return tool("intercom_start_agent",
         "Starts an agent on a machine, in one of its projects, with a mission to carry out, and returns at once"
             + " with the mission id (follow it with intercom_status and intercom_history).",
-        """
-        {"type":"object","properties":{
-         "machine":{"type":"string","description":"Machine id, as listed by intercom_list_agents."},
-         "project":{"type":"string","description":"Project name on that machine."},
-         "mission":{"type":"string","description":"What the agent must do."},
-         "agent_command":{"type":"string","description":"Optional agent command instead of the configured one."}},
-         "required":["machine","project","mission"],"additionalProperties":false}""",
+        object(List.of("machine", "project", "mission"),
+            string("machine", "Machine id, as listed by intercom_list_agents."),
+            string("project", "Project name on that machine."),
+            string("mission", "What the agent must do."),
+            string("agent_command", "Optional agent command instead of the configured one.")),
         args -> launcherMissing());
   }
 
@@ -131,22 +117,16 @@ final class Tools {
         "Shows a mission's state (pending_approval, running, completed, failed, ...), its latest progress and its"
             + " result. Give the mission id returned by intercom_chat, intercom_send, intercom_ask or"
             + " intercom_start_agent.",
-        """
-        {"type":"object","properties":{
-         "mission_id":{"type":"string","description":"Mission id, like m-20260101-0a1b2c."}},
-         "required":["mission_id"],"additionalProperties":false}""",
+        object(List.of("mission_id"), MISSION_ID),
         args -> session.get("/api/missions/" + encode(text(args, "mission_id", ""))));
   }
 
   private SyncToolSpecification history() {
     return tool("intercom_history",
         "Shows the conversation of a mission: its messages (a chat thread) or its transcript, oldest first.",
-        """
-        {"type":"object","properties":{
-         "mission_id":{"type":"string","description":"Mission id, like m-20260101-0a1b2c."},
-         "limit":{"type":"integer","default":50,"minimum":1,"maximum":1000,
-          "description":"How many of the latest entries (default 50)."}},
-         "required":["mission_id"],"additionalProperties":false}""",
+        object(List.of("mission_id"), MISSION_ID,
+            "\"limit\":{\"type\":\"integer\",\"default\":50,\"minimum\":1,\"maximum\":1000,"
+                + "\"description\":\"How many of the latest entries (default 50).\"}"),
         args -> session.get("/api/missions/" + encode(text(args, "mission_id", "")) + "/history?limit="
             + (args.get("limit") instanceof Number n ? n.intValue() : 50)));
   }
@@ -155,12 +135,10 @@ final class Tools {
     return tool("intercom_register",
         "Describes this agent's project to the others (what it is, what it can do), as shown by"
             + " intercom_list_agents. Fields left out stay as they were.",
-        """
-        {"type":"object","properties":{
-         "description":{"type":"string","description":"One or two sentences on the project."},
-         "capabilities":{"type":"array","items":{"type":"string"},"description":"What you can do for others."},
-         "tags":{"type":"array","items":{"type":"string"},"description":"Keywords: languages, domains."}},
-         "additionalProperties":false}""",
+        object(List.of(),
+            string("description", "One or two sentences on the project."),
+            strings("capabilities", "What you can do for others."),
+            strings("tags", "Keywords: languages, domains.")),
         args -> session.post("/api/register", fields("description", args.get("description"),
             "capabilities", args.get("capabilities"), "tags", args.get("tags"))));
   }
@@ -169,12 +147,10 @@ final class Tools {
     return tool("intercom_report_feedback",
         "Tells the human operator about a problem with the intercom or the network, a suggestion, or a question"
             + " (stored and listed by 'ai-intercom feedback').",
-        """
-        {"type":"object","properties":{
-         "feedback_type":{"type":"string","enum":["bug","suggestion","question"]},
-         "description":{"type":"string","description":"What happened or what you propose."},
-         "context":{"type":"string","description":"Optional: what you were doing, ids involved."}},
-         "required":["feedback_type","description"],"additionalProperties":false}""",
+        object(List.of("feedback_type", "description"),
+            "\"feedback_type\":{\"type\":\"string\",\"enum\":[\"bug\",\"suggestion\",\"question\"]}",
+            string("description", "What happened or what you propose."),
+            string("context", "Optional: what you were doing, ids involved.")),
         args -> session.post("/api/feedback", fields("feedback_type", args.get("feedback_type"),
             "description", args.get("description"), "context", args.get("context"))));
   }
@@ -192,6 +168,22 @@ final class Tools {
         .callHandler((exchange, request) -> result(() -> call.apply(
             request.arguments() == null ? Map.of() : request.arguments())))
         .build();
+  }
+
+  /** An input schema: an object of these properties (JSON members), no others. */
+  private static String object(List<String> required, String... properties) {
+    String names = required.stream().map(name -> "\"" + name + "\"").collect(Collectors.joining(","));
+    return "{\"type\":\"object\",\"properties\":{" + String.join(",", properties) + "},"
+        + (required.isEmpty() ? "" : "\"required\":[" + names + "],") + "\"additionalProperties\":false}";
+  }
+
+  private static String string(String name, String description) {
+    return "\"" + name + "\":{\"type\":\"string\",\"description\":\"" + description + "\"}";
+  }
+
+  private static String strings(String name, String description) {
+    return "\"" + name + "\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\""
+        + description + "\"}";
   }
 
   private static Map<String, Object> fields(Object... pairs) {

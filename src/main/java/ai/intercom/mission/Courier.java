@@ -5,17 +5,19 @@ import ai.intercom.approval.Settlement;
 import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.registry.AgentId;
+import ai.intercom.persistence.Refusals;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Carries chat messages to the machines of their recipients (their session
@@ -107,13 +109,14 @@ public final class Courier implements Settlement {
           if (posted.message().denied() != null) {
             return tellSender(posted);
           }
-          MissionRef mission = new MissionRef(posted.missionId());
+          var mission = sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId());
           if (seq == 1) {
-            mission.tell(Mission.Start::new);
+            mission.tell(new Mission.Start(system.ignoreRef()));
           }
           return deliver(posted).thenApply(delivery -> {
             if (seq == 1 && release.request().type() == Mission.Kind.SEND) {
-              mission.tell(r -> new Mission.Complete(Router.describe(delivery, release.request().to()), null, null, null, r));
+              String result = Router.describe(delivery.status(), release.request().to(), delivery.sessionId());
+              mission.tell(new Mission.Complete(result, null, null, null, system.ignoreRef()));
             }
             return Done.getInstance();
           });
@@ -123,11 +126,10 @@ public final class Courier implements Settlement {
   /** A mission that took the decision before (this is a retry) is fine; one that does not exist yet is not. */
   private CompletionStage<Done> settleMission(ApprovalGate.Release release) {
     return missions.settle(release).handle((done, error) -> {
-      Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-      if (cause == null || (cause instanceof StatusReply.ErrorMessage && !Settlement.isMissing(cause.getMessage()))) {
+      if (error == null || (Refusals.isRefusal(error) && !Settlement.isMissing(Refusals.cause(error).getMessage()))) {
         return Done.getInstance();
       }
-      throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+      throw error instanceof CompletionException failure ? failure : new CompletionException(error);
     });
   }
 
@@ -137,20 +139,7 @@ public final class Courier implements Settlement {
     String to = posted.recipients().stream().map(ChatThread.Recipient::agent).reduce((a, b) -> a + ", " + b).orElse("");
     Letter note = new Letter(posted.threadId() + ":" + message.seq() + ":denied", posted.threadId(), posted.missionId(),
         INTERCOM, "Your message #" + message.seq() + " to " + to + " was not delivered: " + message.denied() + ".",
-        java.time.Instant.now());
+        Instant.now());
     return deliver(AgentId.parse(message.from()), message.session(), note).thenApply(delivery -> Done.getInstance());
-  }
-
-  /** Fire-and-forget commands to a mission, in order. */
-  private final class MissionRef {
-    private final String missionId;
-
-    MissionRef(String missionId) {
-      this.missionId = missionId;
-    }
-
-    void tell(java.util.function.Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> command) {
-      sharding.entityRefFor(Mission.ENTITY_KEY, missionId).tell(command.apply(system.ignoreRef()));
-    }
   }
 }

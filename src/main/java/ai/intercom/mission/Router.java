@@ -5,10 +5,15 @@ import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.registry.AgentId;
 import java.nio.charset.StandardCharsets;
+import ai.intercom.persistence.Refusals;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -61,7 +66,7 @@ public final class Router {
   private final long maxBytes;
   private final Duration timeout;
   /** Agents a machine said it has, until when (projects seldom go away; a stale yes only queues a letter). */
-  private final java.util.Map<String, Long> accepted = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Long> accepted = new ConcurrentHashMap<>();
 
   public Router(ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Courier courier, long maxBytes,
       Duration timeout) {
@@ -103,7 +108,8 @@ public final class Router {
               return forward(admission, posted, to).thenCombine(mission, (outcome, created) -> {
                 if (kind == Mission.Kind.SEND && !outcome.status().equals("pending_approval")) {
                   sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
-                      .tell(new Mission.Complete(describe(outcome), null, null, null, system.ignoreRef()));
+                      .tell(new Mission.Complete(describe(outcome.status(), to, outcome.sessionId()), null, null, null,
+                          system.ignoreRef()));
                 }
                 return outcome;
               });
@@ -121,11 +127,10 @@ public final class Router {
           if (error == null) {
             return CompletableFuture.completedFuture(posted);
           }
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          if (tries > 1 && cause instanceof StatusReply.ErrorMessage && ChatThread.isTaken(cause.getMessage())) {
+          if (tries > 1 && Refusals.isRefusal(error) && ChatThread.isTaken(Refusals.cause(error).getMessage())) {
             return openThread(missionId, from, to, text, tries - 1);
           }
-          return CompletableFuture.<ChatThread.Posted>failedFuture(cause);
+          return CompletableFuture.<ChatThread.Posted>failedFuture(Refusals.cause(error));
         })
         .thenCompose(stage -> stage);
   }
@@ -143,11 +148,10 @@ public final class Router {
     var thread = sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId);
     return thread.<ChatThread.State>askWithStatus(ChatThread.Get::new, timeout)
         .exceptionally(error -> {
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          if (cause instanceof StatusReply.ErrorMessage) {
+          if (Refusals.isRefusal(error)) {
             throw new Refusal("no thread " + threadId + " (take the id from the message you answer)", true);
           }
-          throw new CompletionException(cause);
+          throw new CompletionException(Refusals.cause(error));
         })
         .thenCompose(state -> {
           if (!state.hasParticipant(from.agent())) {
@@ -182,15 +186,11 @@ public final class Router {
               ? "no session of " + to + " is running: it gets the message when one starts" : null));
   }
 
-  static String describe(SessionDesk.Delivery delivery, String to) {
-    return describe(new Outcome(delivery.status(), null, null, to, delivery.sessionId(), null, null));
-  }
-
   /** A notice's result, as its mission keeps it. */
-  static String describe(Outcome outcome) {
-    return outcome.status().equals("queued")
-        ? "queued for " + outcome.to() + " until a session of it starts"
-        : "delivered to " + outcome.to() + (outcome.sessionId() == null ? "" : " (session " + outcome.sessionId() + ")");
+  static String describe(String status, String to, String sessionId) {
+    return status.equals("queued")
+        ? "queued for " + to + " until a session of it starts"
+        : "delivered to " + to + (sessionId == null ? "" : " (session " + sessionId + ")");
   }
 
   /** Fails unless the agent's machine is online and has the project (a yes is kept for a while). */
@@ -208,7 +208,7 @@ public final class Router {
       if (desk.isEmpty()) {
         throw new Refusal("no machine '" + agent.machine() + "' is online (see intercom_list_agents)", false);
       }
-      return AskPattern.<SessionDesk.Command, StatusReply<org.apache.pekko.Done>>ask(desk.get(),
+      return AskPattern.<SessionDesk.Command, StatusReply<Done>>ask(desk.get(),
               r -> new SessionDesk.Accepts(agent.project(), r), timeout, system.scheduler())
           .thenApply(reply -> {
             if (reply.isError()) {
@@ -240,11 +240,7 @@ public final class Router {
   }
 
   /** The refusal inside a failed stage, if that is why it failed. */
-  public static java.util.Optional<Refusal> refusalIn(Throwable error) {
-    Throwable cause = error;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause instanceof Refusal refusal ? java.util.Optional.of(refusal) : java.util.Optional.empty();
+  public static Optional<Refusal> refusalIn(Throwable error) {
+    return Refusals.cause(error) instanceof Refusal refusal ? Optional.of(refusal) : Optional.empty();
   }
 }

@@ -7,6 +7,7 @@ import ai.intercom.cluster.NodeRole;
 import ai.intercom.serialization.JsonSerializable;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,7 +77,7 @@ public final class Machine
     }
 
     State feedbackReported(FeedbackReported e) {
-      List<Feedback> all = new java.util.ArrayList<>(feedback);
+      List<Feedback> all = new ArrayList<>(feedback);
       all.add(e.feedback());
       if (all.size() > KEPT_FEEDBACK) {
         all = all.subList(all.size() - KEPT_FEEDBACK, all.size());

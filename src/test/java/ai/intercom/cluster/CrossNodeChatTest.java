@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
+import ai.intercom.testing.Await;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,14 +28,6 @@ class CrossNodeChatTest {
 
   @TempDir Path homeA;
   @TempDir Path homeB;
-
-  static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 20 s");
-      Thread.sleep(20);
-    }
-  }
 
   private static String hook(Path home, int port) throws Exception {
     ProcessBuilder builder = new ProcessBuilder("bash", "scripts/check-inbox-hook.sh");
@@ -67,7 +58,7 @@ class CrossNodeChatTest {
       assertEquals(200, apiA.register("s-api", "api", SELF).status());
       assertEquals(200, apiB.register("s-web", "web", SELF).status());
       // B's session desk becomes known to A through the cluster's receptionist
-      await(() -> apiA.get("/api/agents?filter=machine:beta").json().toString().contains("s-web"));
+      Await.until(() -> apiA.get("/api/agents?filter=machine:beta").json().toString().contains("s-web"));
 
       Answer sent = apiA.chat("s-api", "beta/web", "Does the web build use the new API?");
       assertEquals("delivered", sent.text("status"), sent.toString());

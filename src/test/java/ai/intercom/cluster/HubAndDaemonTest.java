@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
 import ai.intercom.mission.Mission;
+import ai.intercom.testing.Await;
 import ai.intercom.testing.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +27,6 @@ class HubAndDaemonTest {
   @TempDir Path hubHome;
   @TempDir Path daemonHome;
 
-  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 15 s");
-      Thread.sleep(20);
-    }
-  }
-
   @Test
   void aCommandFromTheDaemonReachesAnEntityOnTheHubAndGetsItsAnswer() throws Exception {
     int hubClusterPort = TestNodes.freePort();
@@ -49,7 +42,7 @@ class HubAndDaemonTest {
       // the daemon was Up when it reported ready; the hub's view follows by gossip
       Node hubNode = hub;
       Node daemonNode = daemon;
-      awaitTrue(() -> Cluster.get(hubNode.system()).state().members().size() == 2
+      Await.until(() -> Cluster.get(hubNode.system()).state().members().size() == 2
           && Cluster.get(daemonNode.system()).selfMember().status().equals(MemberStatus.up()));
       assertEquals(Set.of("daemon"), Cluster.get(daemon.system()).selfMember().getRoles().stream()
           .filter(r -> !r.startsWith("dc-")).collect(java.util.stream.Collectors.toSet()));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import ai.intercom.app.Settings;
 import ai.intercom.registry.Project;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -302,13 +301,12 @@ class ProjectScannerTest {
   }
 
   @Test
-  void theScannerTakesMarkersAndExclusionsFromTheDiscoverySettings() throws IOException {
-    Settings.Discovery discovery = new Settings.Discovery(true, List.of(tmp), List.of("pom.xml"), List.of("vendor"));
+  void theScannerUsesTheMarkersAndExclusionsItIsGiven() throws IOException {
     Files.writeString(dir(tmp, "service").resolve("pom.xml"), "");
     Files.writeString(dir(tmp, "vendor/lib").resolve("pom.xml"), "");
     project(tmp, "claude-only");
 
-    ProjectScanner.Result result = ProjectScanner.of(discovery).scan(discovery.scanPaths());
+    ProjectScanner.Result result = new ProjectScanner(List.of("pom.xml"), List.of("vendor")).scan(List.of(tmp));
 
     assertEquals(List.of("service"), names(result));
   }

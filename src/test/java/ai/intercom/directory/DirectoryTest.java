@@ -7,14 +7,13 @@ import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.NodeProcess;
+import ai.intercom.testing.Await;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,14 +28,6 @@ class DirectoryTest {
   static final long SELF = ProcessHandle.current().pid();
 
   @TempDir Path home;
-
-  static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 15 s");
-      Thread.sleep(20);
-    }
-  }
 
   private Node start(Path scan) {
     return TestNodes.start(home, "standalone", Map.of("INTERCOM_SCAN_PATHS", scan.toString()));
@@ -69,7 +60,7 @@ class DirectoryTest {
     try {
       ApiClient api = new ApiClient(node, home);
       // the registry has the profile once the machine registered its discoveries
-      await(() -> agent(api, "all", MACHINE + "/webshop") != null
+      Await.until(() -> agent(api, "all", MACHINE + "/webshop") != null
           && agent(api, "all", MACHINE + "/webshop").path("description").asText().equals("The web shop."));
       assertEquals(null, agent(api, "all", MACHINE + "/left-pad"), "node_modules is not searched");
 
@@ -97,7 +88,7 @@ class DirectoryTest {
     node = start(scan);
     try {
       ApiClient api = new ApiClient(node, home);
-      await(() -> agent(api, "all", MACHINE + "/billing") != null
+      Await.until(() -> agent(api, "all", MACHINE + "/billing") != null
           && !agent(api, "all", MACHINE + "/billing").path("description").asText().isEmpty());
       JsonNode billing = agent(api, "all", MACHINE + "/billing");
       assertEquals("Invoices and payments", billing.path("description").asText());

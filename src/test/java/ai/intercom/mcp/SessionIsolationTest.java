@@ -9,6 +9,7 @@ import ai.intercom.app.Node;
 import ai.intercom.http.Json;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
+import ai.intercom.testing.Await;
 import ai.intercom.testing.FakeAgent;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -240,10 +241,6 @@ class SessionIsolationTest {
   }
 
   private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, what);
-      Thread.sleep(50);
-    }
+    Await.until(condition, WAIT, what);
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
+import ai.intercom.testing.Await;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,20 +52,12 @@ class ChatTest {
     api = new ApiClient(node, home);
     assertEquals(200, api.register("s-api", "api", SELF).status());
     assertEquals(200, api.register("s-web", "web", SELF).status());
-    await(() -> api.get("/api/agents").json().toString().contains(MACHINE + "/docs"));
+    Await.until(() -> api.get("/api/agents").json().toString().contains(MACHINE + "/docs"));
   }
 
   @AfterAll
   void stop() {
     TestNodes.stop(node);
-  }
-
-  static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 15 s");
-      Thread.sleep(20);
-    }
   }
 
   private long journalRows() throws Exception {
@@ -130,7 +122,7 @@ class ChatTest {
     assertEquals("queued", sent.text("status"), sent.toString());
 
     assertEquals(200, api.register("s-docs", "docs", SELF).status());
-    await(() -> api.inbox("s-docs").toString().contains("document the v12 schema"));
+    Await.until(() -> api.inbox("s-docs").toString().contains("document the v12 schema"));
   }
 
   @Test
@@ -140,7 +132,7 @@ class ChatTest {
     assertEquals("delivered", sent.text("status"), sent.toString());
     assertTrue(api.inbox("s-api").toString().contains("port 8081"));
     String mission = sent.text("mission_id");
-    await(() -> api.get("/api/missions/" + mission).text("status").equals("completed"));
+    Await.until(() -> api.get("/api/missions/" + mission).text("status").equals("completed"));
     assertTrue(api.get("/api/missions/" + mission).text("result").contains("delivered to " + MACHINE + "/api"));
   }
 
@@ -154,8 +146,8 @@ class ChatTest {
     assertEquals(0, api.inbox("s-web").size(), "nothing is delivered before the decision");
 
     assertEquals(200, api.post("/api/approvals/" + approval + "/approve", "").status());
-    await(() -> api.inbox("s-web").toString().contains("deploy v12"));
-    await(() -> api.get("/api/missions/" + sent.text("mission_id")).text("status").equals("running"));
+    Await.until(() -> api.inbox("s-web").toString().contains("deploy v12"));
+    Await.until(() -> api.get("/api/missions/" + sent.text("mission_id")).text("status").equals("running"));
   }
 
   @Test
@@ -169,7 +161,7 @@ class ChatTest {
     Answer denied = api.post("/api/approvals/" + held.text("approval_id") + "/deny", Map.of("reason", "not tonight"));
     assertEquals(200, denied.status(), denied.toString());
     StringBuilder seen = new StringBuilder();
-    await(() -> seen.append(api.inbox("s-api")).toString().contains("was not delivered: denied by"));
+    Await.until(() -> seen.append(api.inbox("s-api")).toString().contains("was not delivered: denied by"));
     assertTrue(seen.toString().contains("not tonight"), seen.toString());
     assertEquals(0, api.inbox("s-web").size());
     Answer history = api.get("/api/missions/" + opened.text("mission_id") + "/history");
@@ -207,7 +199,7 @@ class ChatTest {
     assertEquals(400, api.post("/api/chat", "{\"session_id\":\"s-api\",\"to\":\"x/y\",\"text\":\"z\"}").status());
 
     // the one registration above is the only write: the Session entity of s-ops, and ops on the machine
-    await(() -> {
+    Await.until(() -> {
       try {
         return journalRows() == before + 2;
       } catch (Exception e) {
