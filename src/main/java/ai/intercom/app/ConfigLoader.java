@@ -24,6 +24,8 @@ import java.util.Optional;
 public final class ConfigLoader {
 
   public static final String CONFIG_FILE = "intercom.conf";
+  /** Where reference.conf takes the product's defaults from. */
+  static final String PRODUCT_DEFAULTS = "intercom-reference.conf";
 
   private final Map<String, String> env;
 
@@ -53,6 +55,22 @@ public final class ConfigLoader {
    * @throws StartupException naming the file, variable or key at fault
    */
   public Config load(Map<String, Object> overrides) {
+    return load(overrides, ConfigFactory.defaultApplication().withFallback(ConfigFactory.defaultReference()));
+  }
+
+  public Config load() {
+    return load(Map.of());
+  }
+
+  /**
+   * The product's own settings only, without Pekko's: for the commands that are
+   * clients of a node (the MCP server, the CLI), which must start fast.
+   */
+  public Config loadForClient() {
+    return load(Map.of(), ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PRODUCT_DEFAULTS));
+  }
+
+  private Config load(Map<String, Object> overrides, Config defaults) {
     Path home = home();
     try {
       ConfigFactory.invalidateCaches();
@@ -63,8 +81,7 @@ public final class ConfigLoader {
               .withFallback(environmentLayer())
               .withFallback(ConfigFactory.systemProperties())
               .withFallback(operatorFile(home))
-              .withFallback(ConfigFactory.defaultApplication())
-              .withFallback(ConfigFactory.defaultReference())
+              .withFallback(defaults)
               .resolve();
       Config derived = withDerivedValues(layered);
       Settings.from(derived);
@@ -74,10 +91,6 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new StartupException("configuration: " + e.getMessage(), e);
     }
-  }
-
-  public Config load() {
-    return load(Map.of());
   }
 
   private Config operatorFile(Path home) {

@@ -15,7 +15,7 @@ abstract class ClientCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() {
-    Settings settings = Settings.from(ConfigLoader.fromEnvironment().load());
+    Settings settings = Settings.from(ConfigLoader.fromEnvironment().loadForClient());
     return run(new NodeClient(settings), spec.commandLine().getOut());
   }
 

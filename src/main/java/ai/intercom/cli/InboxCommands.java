@@ -38,7 +38,7 @@ public final class InboxCommands {
     String session;
 
     Settings settings() {
-      return Settings.from(ConfigLoader.fromEnvironment().load());
+      return Settings.from(ConfigLoader.fromEnvironment().loadForClient());
     }
 
     /** The session id, or empty when this process belongs to no registered session. */

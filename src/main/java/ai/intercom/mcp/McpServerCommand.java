@@ -57,14 +57,14 @@ public final class McpServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Settings settings = Settings.from(ConfigLoader.fromEnvironment().load());
+    Settings settings = Settings.from(ConfigLoader.fromEnvironment().loadForClient());
     String name = project != null ? project : Path.of("").toAbsolutePath().getFileName().toString();
     if (!AgentId.isValidPart(name)) {
       throw new IllegalArgumentException(
           "project name '" + name + "' must be 1-63 letters, digits, '.', '_' or '-' (use --project)");
     }
     AgentSession session = new AgentSession(new NodeClient(settings), name);
-    // registered beside the MCP handshake, which the agent waits for
+    // registered once the server answers: the agent waits for the handshake, not for this
     Thread registration = new Thread(() -> {
       try {
         session.ensureRegistered();
@@ -74,7 +74,6 @@ public final class McpServerCommand implements Callable<Integer> {
       }
     }, "mcp-register");
     registration.setDaemon(true);
-    registration.start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         session.unregister();
@@ -88,8 +87,10 @@ public final class McpServerCommand implements Callable<Integer> {
     McpServer.sync(new StdioServerTransportProvider(mapper, new GuardedStdin(System.in, () -> System.exit(0)), System.out))
         .serverInfo("ai-intercom", Version.current())
         .capabilities(ServerCapabilities.builder().tools(false).build())
+        .jsonSchemaValidator(new LazySchemaValidator())
         .tools(tools.all())
         .build();
+    registration.start();
     // serves until stdin ends (then GuardedStdin ends the process) or a signal comes
     new CountDownLatch(1).await();
     return 0;
