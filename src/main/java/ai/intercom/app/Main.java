@@ -3,6 +3,7 @@ package ai.intercom.app;
 import ai.intercom.cli.ApprovalCommands;
 import ai.intercom.cli.DirectoryCommands;
 import ai.intercom.cli.InboxCommands;
+import ai.intercom.cli.MissionCommands;
 import ai.intercom.cli.PolicyCommand;
 import ai.intercom.cluster.NodeRole;
 import ai.intercom.mcp.McpServerCommand;
@@ -77,6 +78,8 @@ public final class Main implements Runnable {
     line.addSubcommand(new DirectoryCommands.Machines());
     line.addSubcommand(new DirectoryCommands.Missions());
     line.addSubcommand(new DirectoryCommands.Feedback());
+    line.addSubcommand(new MissionCommands.Status());
+    line.addSubcommand(new MissionCommands.Stop());
     line.setExecutionExceptionHandler(Main::onFailure);
     line.setParameterExceptionHandler(Main::onBadArguments);
     return line;

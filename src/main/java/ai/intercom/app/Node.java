@@ -2,6 +2,7 @@ package ai.intercom.app;
 
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.MissionEnds;
+import ai.intercom.approval.PermissionPrompts;
 import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
 import ai.intercom.cluster.HubWatch;
@@ -13,6 +14,8 @@ import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.http.ApiRoutes;
 import ai.intercom.http.HttpServer;
+import ai.intercom.launcher.AgentSupervisor;
+import ai.intercom.launcher.MachineRuns;
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Courier;
 import ai.intercom.mission.Mission;
@@ -33,7 +36,9 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -149,32 +154,41 @@ public final class Node {
         ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout(),
             courier);
     Router router = new Router(system, gate, courier, settings.maxMessageBytes(), settings.askTimeout());
-    Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
-    if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
-      ActorRef<SessionDesk.Command> sessions = system.systemActorOf(
-          SessionDesk.create(settings.inboxDir(), settings.machine().id(), settings.inbox().compactBytes(),
-              settings.inbox().livenessInterval(), SessionDesk::processAlive),
-          "session-desk", Inbox.DISPATCHER);
-      desk = Optional.of(sessions);
-    }
-
-    if (role == NodeRole.DAEMON) {
-      system.systemActorOf(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch", Props.empty());
-    }
-
-    // before anything can reach them: the session desk talks to entities as soon as HTTP serves
+    // before anything can reach them: the session desk and the agent supervisor talk to entities at once
     Machine.init(system);
     MachineIndex.init(system);
     Mission.init(system);
     MissionIds.init(system);
     ChatThread.init(system);
     Session.init(system);
+    MachineRuns.init(system);
+
+    PermissionPrompts permissions =
+        new PermissionPrompts(system, gate, settings.askTimeout(), settings.approvalTimeout());
+    CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
+    Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
+    Optional<ActorRef<AgentSupervisor.Command>> supervisor = Optional.empty();
+    if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
+      ActorRef<SessionDesk.Command> sessions = system.systemActorOf(
+          SessionDesk.create(settings.inboxDir(), settings.machine().id(), settings.inbox().compactBytes(),
+              settings.inbox().livenessInterval(), SessionDesk::processAlive),
+          "session-desk", Inbox.DISPATCHER);
+      desk = Optional.of(sessions);
+      supervisor = Optional.of(system.systemActorOf(AgentSupervisor.create(new AgentSupervisor.Setup(
+              settings.machine().id(), settings.agentLauncher(), settings.logsDir(), () -> agentEnvironment(settings, ready),
+              settings.askTimeout())),
+          "agent-supervisor", Props.empty()));
+    }
+
+    if (role == NodeRole.DAEMON) {
+      system.systemActorOf(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch", Props.empty());
+    }
+
 
     CompletableFuture<Void> up = new CompletableFuture<>();
-    CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
     // binding runs on the system's threads while the main thread starts sharding
     HttpServer.start(system, settings.hub().listen(), new ApiRoutes(system, settings, token, gate, desk, router,
-        new Directory(system, settings.askTimeout())).route())
+        permissions, new Directory(system, settings.askTimeout())).route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
         .whenComplete(
@@ -205,18 +219,30 @@ public final class Node {
             sessions, settings.askTimeout()),
         "discovery", Inbox.DISPATCHER));
     Optional<ActorRef<SessionDesk.Command>> upDesk = desk;
+    Optional<ActorRef<AgentSupervisor.Command>> upSupervisor = supervisor;
     org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> {
       if (upDesk.isEmpty()) {
         up.complete(null);
         return;
       }
       SessionDesk.announce(system, settings.machine().id(), upDesk.get());
+      upSupervisor.ifPresent(s -> AgentSupervisor.announce(system, settings.machine().id(), s));
       // ready once this machine's agents can be reached: the desk is in the receptionist
       awaitListed(system, SessionDesk.keyFor(settings.machine().id()), up);
     });
     join(system, seeds);
 
     return new Node(settings, system, gate, desk, ready);
+  }
+
+  /** What launched agents find in their environment: how to reach this node, which mission they run. */
+  private static Map<String, String> agentEnvironment(Settings settings, CompletableFuture<InetSocketAddress> ready) {
+    Map<String, String> env = new HashMap<>();
+    env.put("INTERCOM_HOME", settings.home().toString());
+    env.put("INTERCOM_MACHINE_ID", settings.machine().id());
+    InetSocketAddress bound = ready.getNow(null);
+    env.put("INTERCOM_HTTP_PORT", String.valueOf(bound == null ? settings.hub().listen().port() : bound.getPort()));
+    return env;
   }
 
   private static void awaitListed(ActorSystem<?> system,

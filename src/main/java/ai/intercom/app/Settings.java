@@ -1,10 +1,13 @@
 package ai.intercom.app;
 
 import ai.intercom.cluster.NodeRole;
+import ai.intercom.launcher.LauncherSettings;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The product's settings, read once from the {@code intercom} section of the
@@ -19,7 +22,7 @@ public record Settings(
     String authToken,
     Telegram telegram,
     Discovery discovery,
-    AgentLauncher agentLauncher,
+    LauncherSettings agentLauncher,
     Duration approvalTimeout,
     long maxMessageBytes,
     Dispatcher dispatcher,
@@ -47,13 +50,6 @@ public record Settings(
 
   public record Discovery(
       boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
-
-  public record AgentLauncher(
-      String defaultCommand,
-      List<String> defaultArgs,
-      List<Path> allowedPaths,
-      Duration maxMissionDuration,
-      int maxConcurrent) {}
 
   public record Dispatcher(boolean enabled, String target, String systemPrompt) {}
 
@@ -92,12 +88,18 @@ public record Settings(
             paths(discovery.getStringList("scan-paths")),
             discovery.getStringList("detect-by"),
             discovery.getStringList("exclude")),
-        new AgentLauncher(
+        new LauncherSettings(
             launcher.getString("default-command"),
             launcher.getStringList("default-args"),
             paths(launcher.getStringList("allowed-paths")),
             launcher.getDuration("max-mission-duration"),
-            positive(launcher.getInt("max-concurrent"), "agent-launcher.max-concurrent")),
+            positive(launcher.getInt("max-concurrent"), "agent-launcher.max-concurrent"),
+            launcher.getStringList("allowed-commands"),
+            strings(launcher.getConfig("project-commands")),
+            launcher.getBoolean("permission-relay"),
+            launcher.getDuration("stop-grace"),
+            mcpCommand(launcher.getStringList("mcp-command")),
+            strings(launcher.getConfig("environment"))),
         c.getDuration("approval.timeout"),
         c.getBytes("messages.max-bytes"),
         new Dispatcher(
@@ -130,6 +132,29 @@ public record Settings(
 
   public Path policiesFile() {
     return home.resolve("policies.yml");
+  }
+
+  /**
+   * How a launched agent starts this product's MCP server: as configured, else
+   * the wrapper script that started this node ({@code INTERCOM_SCRIPT}), else
+   * this JVM with its class path.
+   */
+  private static List<String> mcpCommand(List<String> configured) {
+    if (!configured.isEmpty()) {
+      return configured;
+    }
+    String script = System.getenv("INTERCOM_SCRIPT");
+    if (script != null && !script.isBlank()) {
+      return List.of(script);
+    }
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), Main.class.getName());
+  }
+
+  /** A section of names and values (quoted keys allowed) as a map of strings. */
+  private static Map<String, String> strings(Config section) {
+    return section.root().unwrapped().entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue())));
   }
 
   private static String orDefault(String value, String fallback) {

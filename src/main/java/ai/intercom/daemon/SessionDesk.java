@@ -1,5 +1,6 @@
 package ai.intercom.daemon;
 
+import ai.intercom.cluster.MachineServices;
 import ai.intercom.registry.AgentId;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.Session;
@@ -120,11 +121,11 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     system.receptionist().tell(Receptionist.register(keyFor(machineId), desk));
   }
 
-  private static final String KEY_PREFIX = "session-desk-";
+  public static final String KEY_PREFIX = "session-desk-";
 
   /** The desk of one machine, for delivery. */
   public static ServiceKey<Command> keyFor(String machineId) {
-    return ServiceKey.create(Command.class, KEY_PREFIX + machineId);
+    return MachineServices.key(Command.class, KEY_PREFIX, machineId);
   }
 
   /** The machine whose desk {@code key} names. */

@@ -2,6 +2,7 @@ package ai.intercom.http;
 
 import ai.intercom.app.Settings;
 import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.PermissionPrompts;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.mission.Router;
@@ -32,7 +33,7 @@ public final class ApiRoutes extends JsonRoutes {
 
   /** What only a node with agent sessions serves. */
   private static final Set<String> DAEMON_ONLY =
-      Set.of("sessions", "inbox", "chat", "send", "reply", "register", "feedback");
+      Set.of("sessions", "inbox", "chat", "send", "reply", "register", "feedback", "ask", "start_agent", "permission");
 
   private final HealthRoutes health;
   private final ClusterRoutes cluster;
@@ -51,15 +52,16 @@ public final class ApiRoutes extends JsonRoutes {
       ActorRef<ApprovalGate.Command> gate,
       Optional<ActorRef<SessionDesk.Command>> desk,
       Router router,
+      PermissionPrompts permissions,
       Directory directory) {
     this.health = new HealthRoutes(system, settings.machine().id());
     this.cluster = new ClusterRoutes(system);
     this.approvals = new ApprovalRoutes(system, gate, settings.askTimeout());
     this.sessions = desk.map(d -> new SessionRoutes(system, d, settings.askTimeout()));
     this.messages = desk.map(d ->
-        new MessageRoutes(system, d, router, directory, settings.machine().id(), settings.askTimeout()));
+        new MessageRoutes(system, d, router, permissions, directory, settings.machine().id(), settings.askTimeout()));
     this.directory = new DirectoryRoutes(directory);
-    this.missions = new MissionRoutes(system, settings.askTimeout(), settings.mode().hostsEntities()
+    this.missions = new MissionRoutes(system, router.launches(), settings.askTimeout(), settings.mode().hostsEntities()
         ? Optional.of(new JournalIndex(settings.journalFile())) : Optional.empty());
     this.auth = new LocalAuth(token);
   }

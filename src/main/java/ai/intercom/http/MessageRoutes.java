@@ -1,22 +1,30 @@
 package ai.intercom.http;
 
+import ai.intercom.approval.PermissionPrompts;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.mission.Mission;
+import ai.intercom.mission.Launches;
 import ai.intercom.mission.Router;
+import ai.intercom.persistence.Refusals;
 import ai.intercom.registry.AgentId;
 import ai.intercom.registry.Feedback;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -24,7 +32,9 @@ import org.apache.pekko.pattern.StatusReply;
  * What an agent session of this machine does through its MCP server:
  * {@code POST /api/chat|send} ({@code session_id, to, message}),
  * {@code POST /api/reply} ({@code session_id, thread_id, message}),
- * {@code POST /api/register} (its project's profile) and {@code POST /api/feedback}.
+ * {@code POST /api/register} (its project's profile), {@code POST /api/feedback},
+ * {@code POST /api/ask|start_agent} (missions that start an agent) and
+ * {@code POST /api/permission} (a launched agent's permission prompt).
  * The session id says who writes: the agent {@code machine/project} of that session.
  */
 public final class MessageRoutes extends JsonRoutes {
@@ -37,18 +47,29 @@ public final class MessageRoutes extends JsonRoutes {
 
   public record FeedbackReport(String sessionId, String feedbackType, String description, String context) {}
 
+  public record Ask(String sessionId, String to, String message, Long timeout) {}
+
+  public record StartAgent(String sessionId, String machine, String project, String mission, String agentCommand) {}
+
+  public record PermissionAsk(String sessionId, String missionId, String toolName, JsonNode input, String toolUseId) {}
+
+  /** Longest wait for a result an agent may ask for ({@code intercom_ask}'s timeout). */
+  public static final long MAX_ASK_SECONDS = 3600;
+
   private final ActorSystem<?> system;
   private final ActorRef<SessionDesk.Command> desk;
   private final Router router;
+  private final PermissionPrompts permissions;
   private final Directory directory;
   private final String machineId;
   private final Duration timeout;
 
-  public MessageRoutes(ActorSystem<?> system, ActorRef<SessionDesk.Command> desk, Router router, Directory directory,
-      String machineId, Duration timeout) {
+  public MessageRoutes(ActorSystem<?> system, ActorRef<SessionDesk.Command> desk, Router router,
+      PermissionPrompts permissions, Directory directory, String machineId, Duration timeout) {
     this.system = system;
     this.desk = desk;
     this.router = router;
+    this.permissions = permissions;
     this.directory = directory;
     this.machineId = machineId;
     this.timeout = timeout;
@@ -60,7 +81,100 @@ public final class MessageRoutes extends JsonRoutes {
         path("send", () -> post(() -> body(NewMessage.class, null, body -> open(body, Mission.Kind.SEND)))),
         path("reply", () -> post(() -> body(Reply.class, null, this::reply))),
         path("register", () -> post(() -> body(Profile.class, null, this::register))),
-        path("feedback", () -> post(() -> body(FeedbackReport.class, null, this::feedback))));
+        path("feedback", () -> post(() -> body(FeedbackReport.class, null, this::feedback))),
+        path("ask", () -> post(() -> body(Ask.class, null, this::ask))),
+        path("start_agent", () -> post(() -> body(StartAgent.class, null, this::startAgent))),
+        path("permission", () -> post(() -> body(PermissionAsk.class, null, this::permission))),
+        pathPrefix("permission", () -> path(PathMatchers.segment(), approvalId -> get(() -> awaitPermission(approvalId)))));
+  }
+
+  private Route ask(Ask body) {
+    if (body.to() == null || body.message() == null) {
+      return badRequest("to and message are required");
+    }
+    long timeout = body.timeout() == null ? 300 : body.timeout();
+    if (timeout < 1 || timeout > MAX_ASK_SECONDS) {
+      return badRequest("timeout must be 1-" + MAX_ASK_SECONDS + " seconds");
+    }
+    return asSender(body.sessionId(), sender -> launched(router.launches().start(sender, body.to(), Mission.Kind.ASK,
+        body.message(), null, timeout)));
+  }
+
+  private Route startAgent(StartAgent body) {
+    if (body.machine() == null || body.project() == null || body.mission() == null) {
+      return badRequest("machine, project and mission are required");
+    }
+    if (body.machine().contains("/") || body.project().contains("/")) {
+      return badRequest("machine and project are names without '/' (as listed by intercom_list_agents)");
+    }
+    return asSender(body.sessionId(), sender -> launched(router.launches().start(sender,
+        body.machine() + "/" + body.project(), Mission.Kind.START_AGENT, body.mission(), body.agentCommand(), 0)));
+  }
+
+  private Route launched(CompletionStage<Launches.Outcome> outcome) {
+    return onComplete(outcome, result -> {
+      if (result.isSuccess()) {
+        Launches.Outcome done = result.get();
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("status", done.status());
+        fields.put("mission_id", done.missionId());
+        fields.put("to", done.to());
+        if (done.approvalId() != null) {
+          fields.put("approval_id", done.approvalId());
+        }
+        if (done.note() != null) {
+          fields.put("note", done.note());
+        }
+        return completeOK(fields, Json.marshaller());
+      }
+      return refusal(result.failed().get());
+    });
+  }
+
+  /**
+   * A launched agent's permission prompt: answers Claude Code's
+   * {@code {"behavior":"allow","updatedInput":{..}}} or {@code {"behavior":"deny","message":".."}},
+   * or {@code {"status":"pending","approval_id":..}} when the operator has not
+   * decided within one wait (then {@code GET /api/permission/{approval_id}}).
+   */
+  private Route permission(PermissionAsk body) {
+    if (body.missionId() == null || body.toolName() == null || body.toolName().isBlank()) {
+      return badRequest("mission_id and tool_name are required");
+    }
+    if (!Mission.isValidId(body.missionId())) {
+      return badRequest("mission id '" + body.missionId() + "' is not like m-20260101-0a1b2c");
+    }
+    JsonNode input = body.input() == null ? Json.MAPPER.createObjectNode() : body.input();
+    return asSender(body.sessionId(), sender -> onComplete(
+        permissions.ask(sender.agent(), body.missionId(), body.toolName(), input.toString()),
+        prompt -> prompt.isSuccess()
+            ? decision(prompt.get().approvalId(), prompt.get().answer(), input)
+            : badRequest(Refusals.cause(prompt.failed().get()).getMessage())));
+  }
+
+  private Route awaitPermission(String approvalId) {
+    return permissions.prompt(approvalId)
+        .map(answer -> decision(approvalId, answer, null))
+        .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no permission prompt " + approvalId + " waits here"));
+  }
+
+  private Route decision(String approvalId, CompletableFuture<PermissionPrompts.Answer> answer, JsonNode input) {
+    CompletableFuture<Optional<PermissionPrompts.Answer>> within = answer.thenApply(Optional::of)
+        .completeOnTimeout(Optional.empty(), SessionRoutes.MAX_WAIT.toSeconds(), TimeUnit.SECONDS);
+    return withRequestTimeout(SessionRoutes.MAX_WAIT.plusSeconds(10), () -> onSuccess(within, decided -> {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      if (decided.isEmpty()) {
+        fields.put("status", "pending");
+        fields.put("approval_id", approvalId);
+      } else if (decided.get().allow()) {
+        fields.put("behavior", "allow");
+        fields.put("updatedInput", input == null ? Json.MAPPER.createObjectNode() : input);
+      } else {
+        fields.put("behavior", "deny");
+        fields.put("message", decided.get().message());
+      }
+      return completeOK(fields, Json.marshaller());
+    }));
   }
 
   private Route open(NewMessage body, Mission.Kind kind) {
@@ -113,11 +227,15 @@ public final class MessageRoutes extends JsonRoutes {
       if (result.isSuccess()) {
         return completeOK(compact(result.get()), Json.marshaller());
       }
-      return Router.refusalIn(result.failed().get())
-          .map(refusal -> error(refusal.notFound() ? StatusCodes.NOT_FOUND : StatusCodes.BAD_REQUEST,
-              refusal.getMessage()))
-          .orElseGet(() -> failWith(result.failed().get()));
+      return refusal(result.failed().get());
     });
+  }
+
+  private Route refusal(Throwable error) {
+    return Router.refusalIn(error)
+        .map(refusal -> error(refusal.notFound() ? StatusCodes.NOT_FOUND : StatusCodes.BAD_REQUEST,
+            refusal.getMessage()))
+        .orElseGet(() -> failWith(error));
   }
 
   /** The outcome without its empty fields. */

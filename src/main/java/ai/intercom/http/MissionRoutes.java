@@ -1,7 +1,10 @@
 package ai.intercom.http;
 
 import ai.intercom.mission.ChatThread;
+import ai.intercom.mission.Launches;
 import ai.intercom.mission.Mission;
+import ai.intercom.mission.Router;
+import ai.intercom.registry.AgentId;
 import ai.intercom.persistence.JournalIndex;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -35,13 +38,24 @@ public final class MissionRoutes extends JsonRoutes {
 
   public record Line(Instant at, String from, String text, String note) {}
 
+  public record StopRequest(String by) {}
+
+  public record FollowUpRequest(String message) {}
+
+  /** Polled this often while a caller waits for a mission to finish. */
+  static final Duration POLL = Duration.ofMillis(200);
+
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
+  private final Launches launches;
   private final Duration timeout;
   private final Optional<JournalIndex> journal;
   private final Executor blocking;
 
   /** {@code journal}: on nodes that hold the journal, for the list of recent missions. */
-  public MissionRoutes(ActorSystem<?> system, Duration timeout, Optional<JournalIndex> journal) {
+  public MissionRoutes(ActorSystem<?> system, Launches launches, Duration timeout, Optional<JournalIndex> journal) {
+    this.system = system;
+    this.launches = launches;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.journal = journal;
@@ -49,11 +63,104 @@ public final class MissionRoutes extends JsonRoutes {
   }
 
   public Route route() {
-    return get(() -> concat(
-        path("missions", () -> limit(20, this::recent)),
-        pathPrefix("missions", () -> pathPrefix(PathMatchers.segment(), id -> concat(
-        pathEnd(() -> withMission(id, (mission, thread) -> completeOK(status(mission, thread), Json.marshaller()))),
-        path("history", () -> limit(50, limit -> history(id, limit))))))));
+    return concat(
+        get(() -> concat(
+            path("missions", () -> limit(20, this::recent)),
+            pathPrefix("missions", () -> pathPrefix(PathMatchers.segment(), id -> concat(
+                pathEnd(() -> parameterOptional("wait", wait -> awaitStatus(id, wait))),
+                path("history", () -> limit(50, limit -> history(id, limit)))))))),
+        post(() -> pathPrefix("missions", () -> pathPrefix(PathMatchers.segment(), id -> concat(
+            path("stop", () -> body(StopRequest.class, new StopRequest(null), body -> stop(id, body))),
+            path("follow-up", () -> body(FollowUpRequest.class, null, body -> followUp(id, body))))))));
+  }
+
+  /**
+   * The mission's status; with {@code wait=SECONDS} once it is finished or the
+   * time is up (one request waits {@value SessionRoutes#MAX_WAIT} at most).
+   */
+  private Route awaitStatus(String id, Optional<String> wait) {
+    long seconds;
+    try {
+      seconds = wait.map(Long::parseLong).orElse(0L);
+    } catch (NumberFormatException e) {
+      return badRequest("wait must be a number of seconds");
+    }
+    if (seconds < 0 || seconds > SessionRoutes.MAX_WAIT.toSeconds()) {
+      return badRequest("wait must be 0-" + SessionRoutes.MAX_WAIT.toSeconds() + " seconds per request");
+    }
+    if (seconds == 0) {
+      return withMission(id, (mission, thread) -> completeOK(status(mission, thread), Json.marshaller()));
+    }
+    if (!Mission.isValidId(id)) {
+      return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
+    }
+    long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    return withRequestTimeout(Duration.ofSeconds(seconds).plus(timeout).plusSeconds(5),
+        () -> onSuccess(finished(id, until), reply -> reply.isError()
+            ? error(StatusCodes.NOT_FOUND, reply.getError().getMessage() + " (check the id given when it was created)")
+            : withMission(id, (mission, thread) -> completeOK(status(mission, thread), Json.marshaller()))));
+  }
+
+  /** The mission once it is finished, or as it is when the time is up. */
+  private CompletionStage<StatusReply<Mission.State>> finished(String id, long untilNanos) {
+    return sharding.entityRefFor(Mission.ENTITY_KEY, id).<StatusReply<Mission.State>>ask(Mission.Get::new, timeout)
+        .thenCompose(reply -> {
+          if (reply.isError() || reply.getValue().status().isFinished() || System.nanoTime() - untilNanos >= 0) {
+            return CompletableFuture.completedFuture(reply);
+          }
+          CompletableFuture<StatusReply<Mission.State>> later = new CompletableFuture<>();
+          system.scheduler().scheduleOnce(POLL,
+              () -> finished(id, untilNanos).whenComplete((next, error) -> {
+                if (error != null) {
+                  later.completeExceptionally(error);
+                } else {
+                  later.complete(next);
+                }
+              }),
+              system.executionContext());
+          return later;
+        });
+  }
+
+  /** {@code ai-intercom stop}: the operator ends a mission and its agent. */
+  private Route stop(String id, StopRequest body) {
+    if (!Mission.isValidId(id)) {
+      return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
+    }
+    String by = body.by() == null || body.by().isBlank() ? "human" : body.by();
+    return outcome(launches.stop(id, by));
+  }
+
+  /** The operator's follow-up to a mission's agent (Telegram: text in the mission's topic). */
+  private Route followUp(String id, FollowUpRequest body) {
+    if (!Mission.isValidId(id)) {
+      return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
+    }
+    if (body.message() == null) {
+      return badRequest("message is required");
+    }
+    return outcome(launches.followUp(new Router.Sender(AgentId.HUMAN.toString(), null), id, body.message()));
+  }
+
+  private Route outcome(CompletionStage<Launches.Outcome> outcome) {
+    return onComplete(outcome, result -> {
+      if (result.isSuccess()) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("status", result.get().status());
+        fields.put("mission_id", result.get().missionId());
+        if (result.get().approvalId() != null) {
+          fields.put("approval_id", result.get().approvalId());
+        }
+        if (result.get().note() != null) {
+          fields.put("note", result.get().note());
+        }
+        return completeOK(fields, Json.marshaller());
+      }
+      return Router.refusalIn(result.failed().get())
+          .map(refusal -> error(refusal.notFound() ? StatusCodes.NOT_FOUND : StatusCodes.BAD_REQUEST,
+              refusal.getMessage()))
+          .orElseGet(() -> failWith(result.failed().get()));
+    });
   }
 
   /** The {@code limit} parameter, 1-{@value #MAX_HISTORY}, {@code otherwise} when absent. */
@@ -133,9 +240,19 @@ public final class MissionRoutes extends JsonRoutes {
     thread.ifPresent(t -> body.put("messages", t.count()));
     if (!mission.latestProgress().isEmpty()) {
       body.put("latest_progress", mission.latestProgress());
+      body.put("progress", mission.progress());
     }
     if (mission.result() != null) {
       body.put("result", mission.result());
+    }
+    if (mission.costUsd() != null) {
+      body.put("cost_usd", mission.costUsd());
+    }
+    if (mission.durationMs() != null) {
+      body.put("duration_ms", mission.durationMs());
+    }
+    if (mission.agentSessionId() != null) {
+      body.put("agent_session_id", mission.agentSessionId());
     }
     if (mission.reason() != null) {
       body.put("reason", mission.reason());

@@ -25,14 +25,17 @@ final class AgentSession {
       Set.of("sh", "bash", "dash", "zsh", "ksh", "fish", "env", "timeout", "nohup", "setsid", "stdbuf");
 
   private final NodeClient node;
+  private final NodeClient waits;
   private final String id;
   private final String project;
   private final long agentPid;
   private final List<Long> ancestors;
   private volatile boolean registered;
 
-  AgentSession(NodeClient node, String project) {
+  /** {@code waits}: the same node, with a read timeout for calls that wait (results, decisions). */
+  AgentSession(NodeClient node, NodeClient waits, String project) {
     this.node = node;
+    this.waits = waits;
     this.project = project;
     byte[] bytes = new byte[8];
     RANDOM.nextBytes(bytes);
@@ -87,6 +90,19 @@ final class AgentSession {
 
   JsonNode get(String path) {
     return again(() -> node.get(path));
+  }
+
+  /** A call that may wait on the node (up to a couple of minutes). */
+  JsonNode getWaiting(String path) {
+    return again(() -> waits.get(path));
+  }
+
+  /** Posts {@code fields} with this session's id, to a call that may wait. */
+  JsonNode postWaiting(String path, Map<String, Object> fields) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("session_id", id);
+    body.putAll(fields);
+    return again(() -> waits.post(path, body));
   }
 
   private JsonNode again(Supplier<JsonNode> call) {

@@ -12,6 +12,8 @@ import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,9 @@ import picocli.CommandLine.Option;
     description = {"Runs the stdio MCP server of one agent session (started by the agent, e.g. in .mcp.json).",
         "It registers the session with the local node and speaks JSON-RPC on stdin/stdout."})
 public final class McpServerCommand implements Callable<Integer> {
+
+  /** Read timeout of calls that wait on the node: one wait (100 s) and its margin. */
+  static final Duration LONGEST_WAIT = Duration.ofSeconds(130);
 
   @Option(names = "--project", paramLabel = "NAME",
       description = "The project this agent works on (default: the name of the current directory).")
@@ -63,7 +68,8 @@ public final class McpServerCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "project name '" + name + "' must be 1-63 letters, digits, '.', '_' or '-' (use --project)");
     }
-    AgentSession session = new AgentSession(new NodeClient(settings), name);
+    AgentSession session = new AgentSession(new NodeClient(settings),
+        new NodeClient(settings, settings.hub().listen().port(), LONGEST_WAIT), name);
     // registered once the server answers: the agent waits for the handshake, not for this
     Thread registration = new Thread(() -> {
       try {
@@ -83,7 +89,8 @@ public final class McpServerCommand implements Callable<Integer> {
     }, "mcp-unregister"));
 
     McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
-    Tools tools = new Tools(session, mapper);
+    Tools tools = new Tools(session, mapper, Optional.ofNullable(System.getenv("INTERCOM_MISSION_ID"))
+        .filter(id -> !id.isBlank()));
     McpServer.sync(new StdioServerTransportProvider(mapper, new GuardedStdin(System.in, () -> System.exit(0)), System.out))
         .serverInfo("ai-intercom", Version.current())
         .capabilities(ServerCapabilities.builder().tools(false).build())

@@ -2,17 +2,22 @@ package ai.intercom.mcp;
 
 import ai.intercom.cli.NodeClient;
 import ai.intercom.http.Json;
+import ai.intercom.launcher.AgentSupervisor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -27,17 +32,26 @@ final class Tools {
   private static final String MISSION_ID = string("mission_id", "Mission id, like m-20260101-0a1b2c.");
   private static final String NO_ARGUMENTS = object(List.of());
 
+  /** How long one wait of intercom_ask may last on the node (it waits again until its timeout). */
+  static final long WAIT_STEP_SECONDS = 100;
+
   private final AgentSession session;
   private final McpJsonMapper mapper;
+  private final Optional<String> missionId;
 
-  Tools(AgentSession session, McpJsonMapper mapper) {
+  /** {@code missionId}: set when an agent launched for that mission started this server. */
+  Tools(AgentSession session, McpJsonMapper mapper, Optional<String> missionId) {
     this.session = session;
     this.mapper = mapper;
+    this.missionId = missionId;
   }
 
+  /** The eleven tools; a launched agent's server also answers its permission prompts. */
   List<SyncToolSpecification> all() {
-    return List.of(listAgents(), chat(), reply(), checkInbox(), send(), ask(), startAgent(), status(), history(),
-        register(), reportFeedback());
+    List<SyncToolSpecification> tools = new ArrayList<>(List.of(listAgents(), chat(), reply(), checkInbox(), send(),
+        ask(), startAgent(), status(), history(), register(), reportFeedback()));
+    missionId.ifPresent(id -> tools.add(permissionPrompt(id)));
+    return tools;
   }
 
   private SyncToolSpecification listAgents() {
@@ -97,7 +111,41 @@ final class Tools {
             string("message", "The task, with everything the agent needs to know."),
             "\"timeout\":{\"type\":\"integer\",\"default\":300,\"minimum\":1,\"maximum\":3600,"
                 + "\"description\":\"Seconds to wait for the result (default 300).\"}"),
-        args -> launcherMissing());
+        this::askAndWait);
+  }
+
+  /** Starts the mission, then waits for its end in steps until the timeout; past it, says how to follow it. */
+  private JsonNode askAndWait(Map<String, Object> args) {
+    long timeout = args.get("timeout") instanceof Number n ? n.longValue() : 300;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, timeout));
+    JsonNode started = session.post("/api/ask", fields("to", args.get("to"), "message", args.get("message"),
+        "timeout", timeout));
+    String id = started.path("mission_id").asText();
+    JsonNode status = started;
+    while (!isFinished(status.path("status").asText())) {
+      long left = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
+      if (left <= 0) {
+        ObjectNode running = Json.MAPPER.createObjectNode();
+        running.put("status", "running");
+        running.put("mission_id", id);
+        running.put("state", status.path("status").asText());
+        if (status.hasNonNull("latest_progress")) {
+          running.put("latest_progress", status.path("latest_progress").asText());
+        }
+        running.put("note", "no result after " + timeout + " s: poll with intercom_status(\"" + id
+            + "\"); the result will also reach your inbox when the mission ends");
+        return running;
+      }
+      status = session.getWaiting("/api/missions/" + encode(id) + "?wait=" + Math.min(left, WAIT_STEP_SECONDS));
+    }
+    return status;
+  }
+
+  private static boolean isFinished(String status) {
+    return switch (status) {
+      case "completed", "failed", "denied", "interrupted", "stopped" -> true;
+      default -> false;
+    };
   }
 
   private SyncToolSpecification startAgent() {
@@ -108,8 +156,34 @@ final class Tools {
             string("machine", "Machine id, as listed by intercom_list_agents."),
             string("project", "Project name on that machine."),
             string("mission", "What the agent must do."),
-            string("agent_command", "Optional agent command instead of the configured one.")),
-        args -> launcherMissing());
+            string("agent_command", "Optional agent command instead of the configured one: a program the"
+                + " target machine allows (claude, codex, gemini), or a template with {prompt}.")),
+        args -> session.post("/api/start_agent", fields("machine", args.get("machine"), "project",
+            args.get("project"), "mission", args.get("mission"), "agent_command", args.get("agent_command"))));
+  }
+
+  /**
+   * Claude Code's {@code --permission-prompt-tool}: the operator allows or denies
+   * the tool use; the answer is the JSON text Claude Code expects.
+   */
+  private SyncToolSpecification permissionPrompt(String mission) {
+    return tool(AgentSupervisor.PERMISSION_TOOL,
+        "Asks the human operator of AI-Intercom whether this agent, launched for mission " + mission
+            + ", may use a tool; answers {\"behavior\":\"allow\",...} or {\"behavior\":\"deny\",...}."
+            + " Called by Claude Code itself (--permission-prompt-tool), not by the model.",
+        // Claude Code may send more than these: nothing else is refused
+        "{\"type\":\"object\",\"properties\":{"
+            + string("tool_name", "The tool the agent wants to use.") + ","
+            + "\"input\":{\"type\":\"object\",\"description\":\"The tool's input.\"},"
+            + string("tool_use_id", "The tool use id.") + "},\"required\":[\"tool_name\"]}",
+        args -> {
+          JsonNode answer = session.postWaiting("/api/permission", fields("mission_id", mission,
+              "tool_name", args.get("tool_name"), "input", args.get("input"), "tool_use_id", args.get("tool_use_id")));
+          while (answer.path("status").asText().equals("pending")) {
+            answer = session.getWaiting("/api/permission/" + encode(answer.path("approval_id").asText()));
+          }
+          return answer;
+        });
   }
 
   private SyncToolSpecification status() {
@@ -153,11 +227,6 @@ final class Tools {
             string("context", "Optional: what you were doing, ids involved.")),
         args -> session.post("/api/feedback", fields("feedback_type", args.get("feedback_type"),
             "description", args.get("description"), "context", args.get("context"))));
-  }
-
-  private static JsonNode launcherMissing() {
-    throw new NodeClient.NodeException("this node cannot launch agents yet (the agent launcher is not part of"
-        + " this version): reach a running session with intercom_chat, or leave a notice with intercom_send");
   }
 
   private SyncToolSpecification tool(

@@ -1,7 +1,10 @@
 package ai.intercom.mission;
 
 import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.approval.Settlement;
+import ai.intercom.cluster.MachineServices;
+import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.registry.AgentId;
@@ -33,14 +36,17 @@ public final class Courier implements Settlement {
   private final ClusterSharding sharding;
   private final Duration timeout;
   private final Settlement missions;
-  private final Desks desks;
+  private final MachineServices<SessionDesk.Command> desks;
+  private final MachineServices<AgentSupervisor.Command> supervisors;
 
   public Courier(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.missions = Settlement.onMissions(system, timeout);
-    this.desks = new Desks(system, timeout);
+    this.desks = new MachineServices<>(system, timeout, SessionDesk.Command.class, SessionDesk.KEY_PREFIX);
+    this.supervisors =
+        new MachineServices<>(system, timeout, AgentSupervisor.Command.class, AgentSupervisor.KEY_PREFIX);
   }
 
   /** The session desk of a machine, if its node is in the cluster. */
@@ -93,11 +99,58 @@ public final class Courier implements Settlement {
     }
   }
 
+  /**
+   * Hands a mission to the agent supervisor of {@code machine}; completes once it
+   * is in that machine's ledger. Fails when the machine is not in the cluster.
+   */
+  CompletionStage<Done> launch(String machine, String missionId, String followUp) {
+    return supervisors.of(machine).thenCompose(supervisor -> {
+      if (supervisor.isEmpty()) {
+        throw new Offline(machine);
+      }
+      return AskPattern.<AgentSupervisor.Command, Done>ask(supervisor.get(),
+          r -> new AgentSupervisor.Launch(missionId, followUp, r), timeout, system.scheduler());
+    });
+  }
+
+  /** Ends the run of a stopped mission, if its machine has one (an offline machine has none). */
+  CompletionStage<Done> stopRun(Mission.State mission, String by) {
+    if (!mission.kind().launchesAgent()) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return supervisors.of(AgentId.parse(mission.to()).machine()).thenApply(supervisor -> {
+      supervisor.ifPresent(s -> s.tell(new AgentSupervisor.StopRun(mission.missionId(), by)));
+      return Done.getInstance();
+    });
+  }
+
+  /** A follow-up that passed the gate: into the mission's transcript, then to its agent. */
+  CompletionStage<Done> continueMission(String from, String missionId, String text) {
+    return sharding.entityRefFor(Mission.ENTITY_KEY, missionId)
+        .<Mission.State>askWithStatus(r -> new Mission.FollowUp(from, text, r), timeout)
+        .thenCompose(state -> launch(AgentId.parse(state.to()).machine(), missionId, text));
+  }
+
   @Override
   public CompletionStage<Done> settle(ApprovalGate.Release release) {
-    String threadId = release.request().threadId();
+    ApprovalRequest request = release.request();
+    String threadId = request.threadId();
+    if (request.type() == Mission.Kind.PERMISSION) {
+      // the agent that asked waits for the gate's decision itself (see PermissionPrompts)
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    if (threadId != null && Mission.isValidId(threadId)) {
+      return release.approved()
+          ? continueMission(request.from(), threadId, request.message())
+          : tellDenied(request, release);
+    }
     if (threadId == null) {
-      return missions.settle(release);
+      if (!request.type().launchesAgent()) {
+        return missions.settle(release);
+      }
+      return settleMission(release).thenCompose(done -> release.approved()
+          ? launch(AgentId.parse(request.to()).machine(), request.missionId(), null)
+          : CompletableFuture.completedFuture(done));
     }
     long seq = release.request().seq();
     return sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId)
@@ -131,6 +184,18 @@ public final class Courier implements Settlement {
       }
       throw error instanceof CompletionException failure ? failure : new CompletionException(error);
     });
+  }
+
+  /** The sender of a follow-up learns, in its inbox, that the operator stopped it. */
+  private CompletionStage<Done> tellDenied(ApprovalRequest request, ApprovalGate.Release release) {
+    if (AgentId.HUMAN.toString().equals(request.from())) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    Letter note = new Letter(release.approvalId() + ":denied", request.missionId(), request.missionId(), INTERCOM,
+        "Your follow-up to mission " + request.missionId() + " was not delivered: "
+            + (release.reason() == null || release.reason().isBlank() ? "denied by " + release.by() : release.reason())
+            + ".", Instant.now());
+    return deliver(AgentId.parse(request.from()), null, note).thenApply(delivery -> Done.getInstance());
   }
 
   /** The sender learns, in its own inbox, that the operator stopped its message. */

@@ -42,12 +42,21 @@ public final class Mission
 
   /** Kept in the state for {@code intercom_status}; the full stream goes to the transcript. */
   static final int RECENT_PROGRESS = 20;
+  /** Transcript entries kept (the opening prompt and the latest ones). */
+  static final int KEPT_ENTRIES = 1000;
 
   public enum Kind {
     ASK,
     SEND,
     START_AGENT,
-    CHAT
+    CHAT,
+    /** Not a mission of its own: a launched agent asks to use a tool, within its mission. */
+    PERMISSION;
+
+    /** Whether missions of this kind start an agent process. */
+    public boolean launchesAgent() {
+      return this == ASK || this == START_AGENT;
+    }
   }
 
   public enum Status {
@@ -75,6 +84,9 @@ public final class Mission
       Kind kind,
       String prompt,
       String threadId,
+      String fromSession,
+      String agentCommand,
+      long notifyAfterSeconds,
       Status status,
       Instant createdAt,
       Instant updatedAt,
@@ -95,8 +107,8 @@ public final class Mission
 
     static State empty(String missionId) {
       return new State(
-          missionId, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          List.of(), List.of());
+          missionId, null, null, null, null, null, null, null, 0, null, null, null, null, null, null, null, null,
+          null, List.of(), List.of());
     }
 
     public boolean exists() {
@@ -110,61 +122,74 @@ public final class Mission
 
     State created(Created e) {
       return new State(
-          missionId, e.from(), e.to(), e.kind(), e.prompt(), e.threadId(), Status.PENDING_APPROVAL, e.at(), e.at(),
+          missionId, e.from(), e.to(), e.kind(), e.prompt(), e.threadId(), e.fromSession(), e.agentCommand(),
+          e.notifyAfterSeconds() == null ? 0 : e.notifyAfterSeconds(), Status.PENDING_APPROVAL, e.at(), e.at(),
           null, null, null, null, null, null, List.of(), List.of(new Entry(e.at(), e.from(), e.prompt())));
     }
 
-    State decided(Status newStatus, String by, String why, Instant at) {
+    /** A copy with another status and the rest as given; the one place that lists every field. */
+    private State with(Status newStatus, Instant at, String by, String why, String session, String newResult,
+        Double cost, Long duration, List<String> newProgress, List<Entry> newTranscript) {
       return new State(
-          missionId, from, to, kind, prompt, threadId, newStatus, createdAt, at, by, why, agentSessionId, result,
-          costUsd, durationMs, progress, transcript);
+          missionId, from, to, kind, prompt, threadId, fromSession, agentCommand, notifyAfterSeconds, newStatus,
+          createdAt, at, by, why, session, newResult, cost, duration, newProgress, newTranscript);
+    }
+
+    State decided(Status newStatus, String by, String why, Instant at) {
+      return with(newStatus, at, by, why, agentSessionId, result, costUsd, durationMs, progress, transcript);
     }
 
     State started(Instant at) {
-      return new State(
-          missionId, from, to, kind, prompt, threadId, Status.RUNNING, createdAt, at, decidedBy, null,
-          agentSessionId, null, null, null, List.of(), transcript);
+      return with(Status.RUNNING, at, decidedBy, null, agentSessionId, null, null, null, List.of(), transcript);
     }
 
     State progressed(ProgressReported e) {
       List<String> lines = new ArrayList<>(progress);
-      lines.add(e.text());
+      lines.addAll(e.lines());
       if (lines.size() > RECENT_PROGRESS) {
         lines = lines.subList(lines.size() - RECENT_PROGRESS, lines.size());
       }
-      return new State(
-          missionId, from, to, kind, prompt, threadId, status, createdAt, e.at(), decidedBy, reason,
-          e.agentSessionId() == null ? agentSessionId : e.agentSessionId(), result, costUsd,
-          durationMs, lines, transcript);
+      List<Entry> entries = append(e.lines().stream().map(line -> new Entry(e.at(), to, line)).toList());
+      return with(status, e.at(), decidedBy, reason, e.agentSessionId() == null ? agentSessionId : e.agentSessionId(),
+          result, costUsd, durationMs, lines, entries);
     }
 
     State completed(Completed e) {
-      return new State(
-          missionId, from, to, kind, prompt, threadId, Status.COMPLETED, createdAt, e.at(), decidedBy, null,
-          e.agentSessionId() == null ? agentSessionId : e.agentSessionId(), e.result(), e.costUsd(),
-          e.durationMs(), progress, append(new Entry(e.at(), to, e.result())));
+      return with(Status.COMPLETED, e.at(), decidedBy, null,
+          e.agentSessionId() == null ? agentSessionId : e.agentSessionId(), e.result(), e.costUsd(), e.durationMs(),
+          progress, append(List.of(new Entry(e.at(), to, e.result()))));
     }
 
     State ended(Status newStatus, String author, String why, Instant at) {
-      return new State(
-          missionId, from, to, kind, prompt, threadId, newStatus, createdAt, at, decidedBy, why, agentSessionId,
-          result, costUsd, durationMs, progress, append(new Entry(at, author, why)));
+      return with(newStatus, at, decidedBy, why, agentSessionId, result, costUsd, durationMs, progress,
+          append(List.of(new Entry(at, author, why))));
     }
 
     State messageAdded(MessageAdded e) {
-      return new State(
-          missionId, from, to, kind, prompt, threadId, status, createdAt, e.at(), decidedBy, reason,
-          agentSessionId, result, costUsd, durationMs, progress,
-          append(new Entry(e.at(), e.author(), e.text())));
+      return with(status, e.at(), decidedBy, reason, agentSessionId, result, costUsd, durationMs, progress,
+          append(List.of(new Entry(e.at(), e.author(), e.text()))));
     }
 
-    private List<Entry> append(Entry entry) {
-      List<Entry> entries = new ArrayList<>(transcript);
-      entries.add(entry);
+    /** A finished mission takes up work again: approved, to be run again (a follow-up). */
+    State reopened(Instant at) {
+      return with(Status.APPROVED, at, decidedBy, null, agentSessionId, result, costUsd, durationMs, progress,
+          transcript);
+    }
+
+    /** Keeps the opening entry and the latest ones. */
+    private List<Entry> append(List<Entry> more) {
+      List<Entry> entries = new ArrayList<>(transcript.size() + more.size());
+      entries.addAll(transcript);
+      entries.addAll(more);
+      if (entries.size() > KEPT_ENTRIES) {
+        List<Entry> kept = new ArrayList<>(KEPT_ENTRIES);
+        kept.add(entries.get(0));
+        kept.addAll(entries.subList(entries.size() - KEPT_ENTRIES + 1, entries.size()));
+        return kept;
+      }
       return entries;
     }
   }
-
   /** Every command answers the mission's state after it, or an error saying why it was refused. */
   public sealed interface Command extends JsonSerializable {
     ActorRef<StatusReply<State>> replyTo();
@@ -176,12 +201,19 @@ public final class Mission
    */
   public record Create(
       String from, String to, Kind kind, String prompt, String threadId, String passedBy,
-      ActorRef<StatusReply<State>> replyTo)
+      Launch launch, ActorRef<StatusReply<State>> replyTo)
       implements Command {
     public Create(String from, String to, Kind kind, String prompt, ActorRef<StatusReply<State>> replyTo) {
-      this(from, to, kind, prompt, null, null, replyTo);
+      this(from, to, kind, prompt, null, null, null, replyTo);
     }
   }
+
+  /**
+   * What a mission that starts an agent carries: the requesting session (told the
+   * result), the agent command template (null = the machine's), and after how
+   * many seconds its requester stops waiting and wants the result in its inbox.
+   */
+  public record Launch(String fromSession, String agentCommand, long notifyAfterSeconds) implements JsonSerializable {}
 
   public record Approve(String by, ActorRef<StatusReply<State>> replyTo) implements Command {}
 
@@ -190,8 +222,9 @@ public final class Mission
 
   public record Start(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
+  /** Lines a human can follow (which tool, which file); {@code agentSessionId} once the agent said it. */
   public record ReportProgress(
-      String text, String agentSessionId, ActorRef<StatusReply<State>> replyTo) implements Command {}
+      List<String> lines, String agentSessionId, ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   public record Complete(
       String result,
@@ -210,6 +243,15 @@ public final class Mission
   public record AddMessage(String author, String text, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
+  /**
+   * More work for the mission's agent: kept in the transcript; a finished mission
+   * is approved again, to continue the same conversation.
+   */
+  public record FollowUp(String author, String text, ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /** A finished mission runs again for follow-ups that came while it ran (already in its transcript). */
+  public record Resume(ActorRef<StatusReply<State>> replyTo) implements Command {}
+
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   public sealed interface Event extends JsonSerializable {
@@ -217,7 +259,8 @@ public final class Mission
   }
 
   /** {@code threadId}: the conversation of a chat or notice, null for other kinds. */
-  public record Created(String from, String to, Kind kind, String prompt, String threadId, Instant at)
+  public record Created(String from, String to, Kind kind, String prompt, String threadId, String fromSession,
+      String agentCommand, Long notifyAfterSeconds, Instant at)
       implements Event {}
 
   public record Approved(String by, Instant at) implements Event {}
@@ -226,7 +269,11 @@ public final class Mission
 
   public record Started(Instant at) implements Event {}
 
-  public record ProgressReported(String text, String agentSessionId, Instant at) implements Event {}
+  public record ProgressReported(List<String> lines, String agentSessionId, Instant at) implements Event {
+    public ProgressReported {
+      lines = lines == null ? List.of() : List.copyOf(lines);
+    }
+  }
 
   public record Completed(
       String result, String agentSessionId, Double costUsd, Long durationMs, Instant at)
@@ -239,6 +286,8 @@ public final class Mission
   public record Stopped(String by, Instant at) implements Event {}
 
   public record MessageAdded(String author, String text, Instant at) implements Event {}
+
+  public record Reopened(Instant at) implements Event {}
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Mission");
 
@@ -302,15 +351,21 @@ public final class Mission
         .onCommand(Deny.class, this::onDeny);
     builder
         .forState(s -> s.exists() && s.status() == Status.RUNNING)
+        .onCommand(Complete.class, this::onComplete);
+    builder
+        .forState(s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
         .onCommand(ReportProgress.class, this::onReportProgress)
-        .onCommand(Complete.class, this::onComplete)
+        .onCommand(Fail.class, this::onFail)
         .onCommand(Interrupt.class, this::onInterrupt);
     builder
         .forState(s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
-        .onCommand(Fail.class, this::onFail);
+        .onCommand(Start.class, this::onStart);
     builder
         .forState(s -> s.exists() && s.status() != Status.DENIED && s.status() != Status.PENDING_APPROVAL)
-        .onCommand(Start.class, this::onStart);
+        .onCommand(FollowUp.class, this::onFollowUp);
+    builder
+        .forState(s -> s.exists() && s.status().isFinished() && s.status() != Status.DENIED)
+        .onCommand(Resume.class, (state, cmd) -> persistAndReply(new Reopened(Instant.now()), cmd));
     builder
         .forState(s -> s.exists() && !s.status().isFinished())
         .onCommand(Stop.class, this::onStop);
@@ -326,13 +381,18 @@ public final class Mission
 
   private ReplyEffect<Event, State> onCreate(State state, Create cmd) {
     Instant now = Instant.now();
-    Created created = new Created(cmd.from(), cmd.to(), cmd.kind(), cmd.prompt(), cmd.threadId(), now);
+    Launch launch = cmd.launch();
+    Created created = new Created(cmd.from(), cmd.to(), cmd.kind(), cmd.prompt(), cmd.threadId(),
+        launch == null ? null : launch.fromSession(), launch == null ? null : launch.agentCommand(),
+        launch == null ? null : launch.notifyAfterSeconds(), now);
     if (cmd.passedBy() == null) {
       return persistAndReply(created, cmd);
     }
-    return Effect()
-        .persist(List.of(created, new Approved(cmd.passedBy(), now), new Started(now)))
-        .thenReply(cmd.replyTo(), StatusReply::success);
+    // a message runs as soon as it passes; an agent's mission runs when its process starts
+    List<Event> events = cmd.kind().launchesAgent()
+        ? List.of(created, new Approved(cmd.passedBy(), now))
+        : List.of(created, new Approved(cmd.passedBy(), now), new Started(now));
+    return Effect().persist(events).thenReply(cmd.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onApprove(State state, Approve cmd) {
@@ -352,7 +412,7 @@ public final class Mission
   }
 
   private ReplyEffect<Event, State> onReportProgress(State state, ReportProgress cmd) {
-    return persistAndReply(new ProgressReported(cmd.text(), cmd.agentSessionId(), Instant.now()), cmd);
+    return persistAndReply(new ProgressReported(cmd.lines(), cmd.agentSessionId(), Instant.now()), cmd);
   }
 
   private ReplyEffect<Event, State> onComplete(State state, Complete cmd) {
@@ -371,6 +431,16 @@ public final class Mission
 
   private ReplyEffect<Event, State> onStop(State state, Stop cmd) {
     return persistAndReply(new Stopped(cmd.by(), Instant.now()), cmd);
+  }
+
+  private ReplyEffect<Event, State> onFollowUp(State state, FollowUp cmd) {
+    if (cmd.text() == null || cmd.text().isBlank()) {
+      return refuse(Effect(), cmd.replyTo(), "a follow-up needs a message");
+    }
+    Instant now = Instant.now();
+    MessageAdded added = new MessageAdded(cmd.author(), cmd.text(), now);
+    List<Event> events = state.status().isFinished() ? List.of(added, new Reopened(now)) : List.of(added);
+    return Effect().persist(events).thenReply(cmd.replyTo(), StatusReply::success);
   }
 
   private ReplyEffect<Event, State> onAddMessage(State state, AddMessage cmd) {
@@ -404,6 +474,7 @@ public final class Mission
         .onEvent(Interrupted.class, (s, e) -> s.ended(Status.INTERRUPTED, s.to(), e.reason(), e.at()))
         .onEvent(Stopped.class, (s, e) -> s.ended(Status.STOPPED, e.by(), "stopped by " + e.by(), e.at()))
         .onEvent(MessageAdded.class, State::messageAdded)
+        .onEvent(Reopened.class, (s, e) -> s.reopened(e.at()))
         .build();
   }
 }

@@ -63,6 +63,7 @@ public final class Router {
   private final ActorRef<ApprovalGate.Command> gate;
   private final Courier courier;
   private final MissionIds.Supply missionIds;
+  private final Launches launches;
   private final long maxBytes;
   private final Duration timeout;
   /** Agents a machine said it has, until when (projects seldom go away; a stale yes only queues a letter). */
@@ -77,6 +78,24 @@ public final class Router {
     this.missionIds = new MissionIds.Supply(system, timeout);
     this.maxBytes = maxBytes;
     this.timeout = timeout;
+    this.launches = new Launches(this, courier);
+  }
+
+  /** Missions that start agents, their follow-ups and stops. */
+  public Launches launches() {
+    return launches;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  ClusterSharding sharding() {
+    return sharding;
+  }
+
+  CompletionStage<String> nextMissionId() {
+    return missionIds.next();
   }
 
   /** {@code intercom_chat} ({@code CHAT}) or {@code intercom_send} ({@code SEND}): a new thread to {@code to}. */
@@ -103,7 +122,7 @@ public final class Router {
               String passedBy = admission instanceof ApprovalGate.Passed passed ? "policy: " + passed.reason() : null;
               // the message goes out now that its thread holds it; the answer also waits for the mission
               CompletionStage<Mission.State> mission = sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
-                  .askWithStatus(r -> new Mission.Create(from.agent(), to, kind, text, posted.threadId(), passedBy, r),
+                  .askWithStatus(r -> new Mission.Create(from.agent(), to, kind, text, posted.threadId(), passedBy, null, r),
                       timeout);
               return forward(admission, posted, to).thenCombine(mission, (outcome, created) -> {
                 if (kind == Mission.Kind.SEND && !outcome.status().equals("pending_approval")) {
@@ -135,8 +154,15 @@ public final class Router {
         .thenCompose(stage -> stage);
   }
 
-  /** {@code intercom_reply}: the next message of a thread, to its other participants. */
+  /**
+   * {@code intercom_reply}: the next message of a thread, to its other
+   * participants; to a mission id (a launched agent's result), a follow-up.
+   */
   public CompletionStage<Outcome> reply(Sender from, String threadId, String text) {
+    if (Mission.isValidId(threadId)) {
+      return launches.followUp(from, threadId, text).thenApply(outcome -> new Outcome(outcome.status(), null,
+          outcome.missionId(), outcome.to(), null, outcome.approvalId(), outcome.note()));
+    }
     if (!ChatThread.isValidId(threadId)) {
       return refused("thread id '" + threadId + "' is not like t-0a1b2c3d (take it from the message you answer)");
     }
@@ -194,7 +220,7 @@ public final class Router {
   }
 
   /** Fails unless the agent's machine is online and has the project (a yes is kept for a while). */
-  private CompletionStage<Void> accepts(AgentId agent) {
+  CompletionStage<Void> accepts(AgentId agent) {
     Long until = accepted.get(agent.toString());
     if (until != null && until - System.nanoTime() > 0) {
       return courier.deskOf(agent.machine()).thenApply(desk -> {
@@ -220,11 +246,11 @@ public final class Router {
     });
   }
 
-  private CompletionStage<ApprovalGate.Admission> submit(ApprovalRequest request) {
+  CompletionStage<ApprovalGate.Admission> submit(ApprovalRequest request) {
     return AskPattern.ask(gate, r -> new ApprovalGate.Submit(request, r), timeout, system.scheduler());
   }
 
-  private void checkText(String text) {
+  void checkText(String text) {
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException("the message is empty");
     }

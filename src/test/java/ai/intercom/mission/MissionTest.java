@@ -44,7 +44,7 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     create();
     assertEquals(Status.APPROVED, kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r)).reply().getValue().status());
     assertEquals(Status.RUNNING, kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
-    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("Read src/App.java", "sess-1", r));
+    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("Read src/App.java"), "sess-1", r));
     State done = kit.<StatusReply<State>>runCommand(
         r -> new Mission.Complete("all 42 tests pass", null, 0.12, 5400L, r)).reply().getValue();
 
@@ -100,11 +100,17 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     assertEquals(Status.INTERRUPTED, interrupted.status());
     assertEquals("node restarted while the agent ran", interrupted.reason());
 
-    // a follow-up starts the same mission again
+    // a finished mission cannot start again by itself; a follow-up approves it again
+    assertTrue(kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().isError());
+    State reopened = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "go on", r))
+        .reply().getValue();
+    assertEquals(Status.APPROVED, reopened.status());
+    assertEquals("go on", reopened.transcript().get(reopened.transcript().size() - 1).text());
     assertEquals(Status.RUNNING, kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
     State failed = kit.<StatusReply<State>>runCommand(r -> new Mission.Fail("exit code 1", r)).reply().getValue();
     assertEquals(Status.FAILED, failed.status());
 
+    kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "once more", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
     State stopped = kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().getValue();
     assertEquals(Status.STOPPED, stopped.status());
@@ -114,17 +120,43 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void progressOnlyWhileRunningAndKeepsTheRecentLines() {
     create();
-    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("x", null, r)).reply().isError());
+    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("x"), null, r)).reply().isError());
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
     for (int i = 1; i <= Mission.RECENT_PROGRESS + 5; i++) {
       int n = i;
-      kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("step " + n, null, r));
+      kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("step " + n), null, r));
     }
     State state = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
     assertEquals(Mission.RECENT_PROGRESS, state.progress().size());
     assertEquals("step " + (Mission.RECENT_PROGRESS + 5), state.latestProgress());
     assertEquals("step 6", state.progress().get(0));
+  }
+
+  @Test
+  void aFollowUpToARunningMissionOnlyJoinsItsTranscriptAndADeniedOneTakesNone() {
+    create();
+    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "x", r)).reply().isError());
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    var followUp = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "also the docs", r));
+    assertEquals(Status.RUNNING, followUp.reply().getValue().status());
+    assertEquals(1, followUp.events().size());
+  }
+
+  @Test
+  void aLongRunKeepsItsPromptAndTheLatestTranscriptEntries() {
+    create();
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    List<String> batch = java.util.stream.IntStream.range(0, 300).mapToObj(i -> "Read f" + i).toList();
+    for (int i = 0; i < 5; i++) {
+      kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(batch, null, r));
+    }
+    State state = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
+    assertEquals(Mission.KEPT_ENTRIES, state.transcript().size());
+    assertEquals("run the tests", state.transcript().get(0).text());
+    assertEquals("Read f299", state.transcript().get(Mission.KEPT_ENTRIES - 1).text());
   }
 
   @Test
@@ -141,7 +173,7 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     create();
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress("Edit README.md", "s-9", r));
+    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("Edit README.md"), "s-9", r));
     State before = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
 
     State after = kit.restart().state();

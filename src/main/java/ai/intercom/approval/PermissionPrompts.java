@@ -1,0 +1,136 @@
+package ai.intercom.approval;
+
+import ai.intercom.mission.Mission;
+import ai.intercom.persistence.Refusals;
+import ai.intercom.registry.AgentId;
+import ai.intercom.security.Secrets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * A launched agent's permission prompts ({@code --permission-prompt-tool}): each
+ * one is a request to the approval gate from the mission's agent to the
+ * operator, showing the tool and its input. The policy may let it pass; else
+ * the prompt waits here for the operator's decision, announced by the gate on
+ * its topic; a prompt nobody decides expires, and is denied.
+ */
+public final class PermissionPrompts {
+
+  /** What the agent is told: allow (with the input unchanged) or deny, and why. */
+  public record Answer(boolean allow, String message, String approvalId) {}
+
+  /** A prompt on its way: {@code approvalId} null when the policy decided at once. */
+  public record Prompt(String approvalId, CompletableFuture<Answer> answer) {}
+
+  /** How long an answer stays readable after its decision, for a waiter that comes back. */
+  static final Duration ANSWER_KEPT = Duration.ofMinutes(2);
+
+  static final int SHOWN_INPUT_CHARS = 600;
+
+  private final ActorSystem<?> system;
+  private final ActorRef<ApprovalGate.Command> gate;
+  private final Duration timeout;
+  private final Duration decisionWait;
+  private final Map<String, CompletableFuture<ApprovalGate.ApprovalDecided>> waiting = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Answer>> prompts = new ConcurrentHashMap<>();
+
+  /** {@code expiry}: the gate's approval timeout; a prompt waits a little longer than that for its decision. */
+  public PermissionPrompts(ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Duration timeout,
+      Duration expiry) {
+    this.system = system;
+    this.gate = gate;
+    this.timeout = timeout;
+    this.decisionWait = expiry.plusSeconds(30);
+    ActorRef<ApprovalGate.Notice> listener = system.systemActorOf(
+        Behaviors.receiveMessage(notice -> {
+          if (notice instanceof ApprovalGate.ApprovalDecided decided) {
+            CompletableFuture<ApprovalGate.ApprovalDecided> prompt = waiting.remove(decided.approvalId());
+            if (prompt != null) {
+              prompt.complete(decided);
+            }
+          }
+          return Behaviors.same();
+        }),
+        "permission-decisions", Props.empty());
+    ActorRef<Topic.Command<ApprovalGate.Notice>> topic = system.systemActorOf(
+        Topic.create(ApprovalGate.Notice.class, ApprovalGate.TOPIC), "permission-notices", Props.empty());
+    topic.tell(Topic.subscribe(listener));
+  }
+
+  /**
+   * {@code agent} (a session of machine/project) asks to use {@code tool} with
+   * {@code input} (JSON) within {@code missionId}, which must be running and
+   * be that agent's.
+   */
+  public CompletionStage<Prompt> ask(String agent, String missionId, String tool, String input) {
+    return ClusterSharding.get(system).entityRefFor(Mission.ENTITY_KEY, missionId)
+        .<Mission.State>askWithStatus(Mission.Get::new, timeout)
+        .exceptionally(error -> {
+          throw new CompletionException(new IllegalArgumentException(Refusals.cause(error).getMessage()));
+        })
+        .thenCompose(mission -> {
+          if (mission.status() != Mission.Status.RUNNING || !AgentId.parse(mission.to()).project()
+              .equals(AgentId.parse(agent).project())) {
+            throw new IllegalArgumentException("mission " + missionId + " is " + mission.status().name().toLowerCase()
+                + " and not run by " + agent + ": no permission to ask for");
+          }
+          ApprovalRequest request = new ApprovalRequest(mission.to(), AgentId.HUMAN.toString(),
+              Mission.Kind.PERMISSION, missionId, describe(tool, input));
+          return AskPattern.<ApprovalGate.Command, ApprovalGate.Admission>ask(gate,
+              r -> new ApprovalGate.Submit(request, r), timeout, system.scheduler());
+        })
+        .thenApply(this::answer);
+  }
+
+  /** The answer of a held prompt, while it waits and for a while after. */
+  public Optional<CompletableFuture<Answer>> prompt(String approvalId) {
+    return Optional.ofNullable(prompts.get(approvalId));
+  }
+
+  private Prompt answer(ApprovalGate.Admission admission) {
+    if (admission instanceof ApprovalGate.Passed passed) {
+      return new Prompt(null, CompletableFuture.completedFuture(
+          new Answer(true, "allowed by the policy: " + passed.reason(), null)));
+    }
+    if (admission instanceof ApprovalGate.Refused refused) {
+      return new Prompt(null, CompletableFuture.completedFuture(new Answer(false, refused.reason(), null)));
+    }
+    String id = ((ApprovalGate.Held) admission).approval().id();
+    CompletableFuture<ApprovalGate.ApprovalDecided> decision = new CompletableFuture<>();
+    waiting.put(id, decision);
+    CompletableFuture<Answer> answer = decision
+        .orTimeout(decisionWait.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((decided, error) -> {
+          waiting.remove(id);
+          system.scheduler().scheduleOnce(ANSWER_KEPT, () -> prompts.remove(id), system.executionContext());
+          if (error != null) {
+            return new Answer(false, "no decision from the operator in time", id);
+          }
+          return new Answer(decided.approved(), decided.sentence(), id);
+        });
+    prompts.put(id, answer);
+    return new Prompt(id, answer);
+  }
+
+  /** The tool and its input as the operator reads them: on a few lines, secrets hidden. */
+  static String describe(String tool, String input) {
+    String shown = input == null ? "" : input.strip();
+    if (shown.length() > SHOWN_INPUT_CHARS) {
+      shown = shown.substring(0, SHOWN_INPUT_CHARS - 1) + "…";
+    }
+    return "permission to use " + tool + (shown.isEmpty() || shown.equals("{}") ? "" : ": " + Secrets.redact(shown));
+  }
+}

@@ -1,0 +1,464 @@
+package ai.intercom.launcher;
+
+import ai.intercom.cluster.MachineServices;
+import ai.intercom.daemon.Letter;
+import ai.intercom.daemon.SessionDesk;
+import ai.intercom.mission.Mission;
+import ai.intercom.persistence.Refusals;
+import ai.intercom.registry.AgentId;
+import ai.intercom.registry.Machine;
+import ai.intercom.registry.Project;
+import ai.intercom.serialization.JsonFormat;
+import ai.intercom.serialization.JsonSerializable;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * The agent processes of one machine: starts the agent of each approved mission
+ * in its project (one {@link AgentRun} child per run, at most
+ * {@code max-concurrent} at once, the others queued in order), continues a
+ * mission's conversation for follow-ups, stops runs, and tells the requesting
+ * session how its mission ended. Missions it took on are kept in
+ * {@link MachineRuns}: after a crash or restart, those that were running are
+ * interrupted and the queued ones start.
+ */
+public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Command> {
+
+  public static final String KEY_PREFIX = "agent-supervisor-";
+  /** The MCP tool a launched agent asks before using a tool (see {@code --permission-prompt-tool}). */
+  public static final String PERMISSION_TOOL = "intercom_permission_prompt";
+  static final Duration RETRY = Duration.ofSeconds(3);
+  /** Results longer than this reach the requester's inbox cut (intercom_status has them whole). */
+  static final int NOTICE_CHARS = 8000;
+
+  public sealed interface Command extends JsonSerializable {}
+
+  /**
+   * Runs the mission's agent if the mission is approved and not yet taken on;
+   * {@code followUp}: the message that continues its conversation. Answers once
+   * the mission is in this machine's ledger (or there was nothing to do).
+   */
+  public record Launch(String missionId, String followUp, ActorRef<Done> replyTo) implements Command {}
+
+  /** The mission was stopped: end its run, or take it out of the queue. */
+  public record StopRun(String missionId, String by) implements Command {}
+
+  /** Sent by a run when it is over, with the mission as the run left it (null if it could not be read). */
+  record RunEnded(String missionId, Mission.State mission) implements Command {}
+
+  private record Fetched(Launch launch, Mission.State mission, Throwable error) implements Command {}
+
+  private record Planned(Launch launch, AgentRun.Spec spec, String refusal) implements Command {}
+
+  private record Accepted(Launch launch, AgentRun.Spec spec, Throwable error) implements Command {}
+
+  private enum Recover implements Command { INSTANCE }
+
+  private record Recovered(Set<String> missionIds, Throwable error) implements Command {}
+
+  private record Notify(Mission.State mission) implements Command {}
+
+  /** What the machine is and how it runs agents. */
+  public record Setup(String machineId, LauncherSettings settings, Path logsDir,
+      Supplier<Map<String, String>> environment, Duration askTimeout) {}
+
+  public static ServiceKey<Command> keyFor(String machineId) {
+    return MachineServices.key(Command.class, KEY_PREFIX, machineId);
+  }
+
+  /** Makes the supervisor findable by other nodes; call once this node is Up. */
+  public static void announce(ActorSystem<?> system, String machineId, ActorRef<Command> supervisor) {
+    system.receptionist().tell(Receptionist.register(keyFor(machineId), supervisor));
+  }
+
+  public static Behavior<Command> create(Setup setup) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      timers.startSingleTimer(Recover.INSTANCE, Duration.ZERO);
+      return new AgentSupervisor(context, timers, setup);
+    }));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Setup setup;
+  private final LauncherSettings settings;
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final Executor blocking;
+  private final MachineServices<SessionDesk.Command> desks;
+  private final Map<String, ActorRef<AgentRun.Command>> running = new HashMap<>();
+  private final LinkedHashMap<String, AgentRun.Spec> queued = new LinkedHashMap<>();
+  /** Taken on, being prepared (mission read, path checked, ledger written). */
+  private final Set<String> preparing = new HashSet<>();
+  /** Follow-ups that came while the mission's agent ran: they continue it afterwards. */
+  private final Map<String, List<String>> heldFollowUps = new HashMap<>();
+
+  private AgentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
+    super(context);
+    this.timers = timers;
+    this.setup = setup;
+    this.settings = setup.settings();
+    this.system = context.getSystem();
+    this.sharding = ClusterSharding.get(system);
+    this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    this.desks = new MachineServices<>(context.getSystem(), setup.askTimeout(), SessionDesk.Command.class,
+        SessionDesk.KEY_PREFIX);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Launch.class, this::onLaunch)
+        .onMessage(Fetched.class, this::onFetched)
+        .onMessage(Planned.class, this::onPlanned)
+        .onMessage(Accepted.class, this::onAccepted)
+        .onMessage(RunEnded.class, this::onRunEnded)
+        .onMessage(StopRun.class, this::onStopRun)
+        .onMessageEquals(Recover.INSTANCE, this::onRecover)
+        .onMessage(Recovered.class, this::onRecovered)
+        .onMessage(Notify.class, notify -> {
+          notifyRequester(notify.mission());
+          return this;
+        })
+        .build();
+  }
+
+  private EntityRef<Mission.Command> mission(String missionId) {
+    return sharding.entityRefFor(Mission.ENTITY_KEY, missionId);
+  }
+
+  private EntityRef<MachineRuns.Command> ledger() {
+    return sharding.entityRefFor(MachineRuns.ENTITY_KEY, setup.machineId());
+  }
+
+  private Behavior<Command> onLaunch(Launch launch) {
+    String id = launch.missionId();
+    if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
+      if (launch.followUp() != null) {
+        heldFollowUps.computeIfAbsent(id, k -> new ArrayList<>()).add(launch.followUp());
+      }
+      launch.replyTo().tell(Done.getInstance());
+      return this;
+    }
+    preparing.add(id);
+    getContext().pipeToSelf(mission(id).askWithStatus(Mission.Get::new, setup.askTimeout()),
+        (state, error) -> new Fetched(launch, state, error));
+    return this;
+  }
+
+  private Behavior<Command> onFetched(Fetched fetched) {
+    Launch launch = fetched.launch();
+    String id = launch.missionId();
+    if (fetched.error() != null) {
+      preparing.remove(id);
+      if (Refusals.isRefusal(fetched.error())) {
+        getContext().getLog().warn("mission {}: not launched: {}", id, Refusals.cause(fetched.error()).getMessage());
+        launch.replyTo().tell(Done.getInstance());
+      } else {
+        // the hub does not answer now: the requester (the gate) asks again
+        getContext().getLog().info("mission {}: cannot read it yet ({})", id, Refusals.cause(fetched.error()).getMessage());
+      }
+      return this;
+    }
+    Mission.State state = fetched.mission();
+    if (state.status() != Mission.Status.APPROVED) {
+      preparing.remove(id);
+      getContext().getLog().debug("mission {} is {}: nothing to launch", id, state.status());
+      launch.replyTo().tell(Done.getInstance());
+      return this;
+    }
+    getContext().pipeToSelf(plan(state, launch.followUp()), (spec, error) -> error == null
+        ? new Planned(launch, spec, null)
+        : new Planned(launch, null, Refusals.cause(error).getMessage()));
+    return this;
+  }
+
+  /** Where and how the mission's agent runs; fails with the sentence that the mission then carries. */
+  private CompletionStage<AgentRun.Spec> plan(Mission.State state, String followUp) {
+    AgentId target = AgentId.parse(state.to());
+    return sharding.entityRefFor(Machine.ENTITY_KEY, setup.machineId())
+        .<Machine.State>askWithStatus(Machine.Get::new, setup.askTimeout())
+        .thenApplyAsync(machine -> {
+          Project project = machine.projects().get(target.project());
+          if (project == null || project.path().isBlank()) {
+            throw new IllegalArgumentException("machine " + setup.machineId() + " knows no path for project '"
+                + target.project() + "' (is it under intercom.discovery.scan-paths?)");
+          }
+          Path cwd = allowedPath(Path.of(project.path()));
+          String template = state.agentCommand() != null ? state.agentCommand() : settings.commandFor(target.project());
+          requireAllowed(template, state.agentCommand() != null);
+          String prompt = followUp == null ? promptFor(state) : followUp;
+          String resume = followUp == null ? null : state.agentSessionId();
+          if (followUp != null && resume == null) {
+            prompt = promptFor(state) + "\n\nFollow-up: " + followUp;
+          }
+          AgentCommand command = AgentCommand.of(template, settings.defaultArgs(), prompt, resume, relayArguments(state));
+          Map<String, String> env = new HashMap<>(settings.environment());
+          env.putAll(setup.environment().get());
+          env.put("INTERCOM_MISSION_ID", state.missionId());
+          return new AgentRun.Spec(state.missionId(), command, cwd, env, stderrLog(state.missionId()),
+              settings.maxMissionDuration(), settings.stopGrace());
+        }, blocking);
+  }
+
+  /** The project's real path (links and {@code ..} resolved), if inside an allowed directory. */
+  private Path allowedPath(Path path) {
+    Path real;
+    try {
+      real = path.toRealPath();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("the project path " + path + " does not exist on " + setup.machineId());
+    }
+    if (!Files.isDirectory(real)) {
+      throw new IllegalArgumentException("the project path " + real + " is not a directory");
+    }
+    if (settings.allowedPaths().isEmpty()) {
+      return real;
+    }
+    for (Path allowed : settings.allowedPaths()) {
+      try {
+        if (real.startsWith(allowed.toRealPath())) {
+          return real;
+        }
+      } catch (IOException e) {
+        // an allowed directory that does not exist allows nothing
+      }
+    }
+    throw new IllegalArgumentException("the project path " + real + (real.equals(path) ? "" : " (from " + path + ")")
+        + " is outside intercom.agent-launcher.allowed-paths " + settings.allowedPaths() + " on " + setup.machineId());
+  }
+
+  private void requireAllowed(String template, boolean askedFor) {
+    String executable = AgentCommand.executableOf(template);
+    boolean isDefault = executable.equals(AgentCommand.executableOf(settings.defaultCommand()));
+    if (askedFor && !isDefault && !settings.allowedCommands().contains(executable)) {
+      throw new IllegalArgumentException("agent command '" + executable + "' is not allowed on " + setup.machineId()
+          + " (intercom.agent-launcher.allowed-commands: " + String.join(", ", settings.allowedCommands()) + ")");
+    }
+  }
+
+  private static String promptFor(Mission.State state) {
+    return state.prompt();
+  }
+
+  /** For stream-json agents: permission prompts go to this product's MCP server, which asks the operator. */
+  private List<String> relayArguments(Mission.State state) {
+    if (!settings.permissionRelay()) {
+      return List.of();
+    }
+    List<String> server = new ArrayList<>(settings.mcpCommand());
+    server.add("mcp-server");
+    Map<String, Object> intercom = new LinkedHashMap<>();
+    intercom.put("command", server.get(0));
+    intercom.put("args", server.subList(1, server.size()));
+    intercom.put("env", Map.of("INTERCOM_MISSION_ID", state.missionId()));
+    try {
+      String config = JsonFormat.MAPPER.writeValueAsString(Map.of("mcpServers", Map.of("intercom", intercom)));
+      return List.of("--permission-prompt-tool", "mcp__intercom__" + PERMISSION_TOOL, "--mcp-config", config);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Path stderrLog(String missionId) {
+    Path dir = setup.logsDir().resolve("agents");
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+    return dir.resolve(missionId + ".log");
+  }
+
+  private Behavior<Command> onPlanned(Planned planned) {
+    Launch launch = planned.launch();
+    String id = launch.missionId();
+    if (planned.refusal() != null) {
+      preparing.remove(id);
+      getContext().getLog().warn("mission {}: not launched: {}", id, planned.refusal());
+      mission(id).<Mission.State>askWithStatus(r -> new Mission.Fail("not launched: " + planned.refusal(), r), setup.askTimeout())
+          .whenComplete((state, error) -> launch.replyTo().tell(Done.getInstance()));
+      return this;
+    }
+    getContext().pipeToSelf(ledger().<MachineRuns.State>ask(r -> new MachineRuns.Add(id, r), setup.askTimeout()),
+        (state, error) -> new Accepted(launch, planned.spec(), error));
+    return this;
+  }
+
+  private Behavior<Command> onAccepted(Accepted accepted) {
+    String id = accepted.launch().missionId();
+    preparing.remove(id);
+    if (accepted.error() != null) {
+      getContext().getLog().info("mission {}: the ledger does not answer ({}); waiting for the next try", id,
+          accepted.error().getMessage());
+      return this;
+    }
+    accepted.launch().replyTo().tell(Done.getInstance());
+    if (running.size() < settings.maxConcurrent()) {
+      start(accepted.spec());
+    } else {
+      queued.put(id, accepted.spec());
+      String note = "queued: " + running.size() + " agents already run on " + setup.machineId()
+          + " (intercom.agent-launcher.max-concurrent = " + settings.maxConcurrent() + "), " + (queued.size() - 1)
+          + " missions ahead";
+      mission(id).tell(new Mission.ReportProgress(List.of(note), null, system.ignoreRef()));
+    }
+    return this;
+  }
+
+  private void start(AgentRun.Spec spec) {
+    ActorRef<AgentRun.Command> run = getContext().spawn(
+        AgentRun.create(spec, getContext().getSelf(), setup.askTimeout()), "run-" + spec.missionId());
+    // a run that fails by itself still ends its mission's slot
+    getContext().watchWith(run, new RunEnded(spec.missionId(), null));
+    running.put(spec.missionId(), run);
+  }
+
+  private Behavior<Command> onRunEnded(RunEnded ended) {
+    String id = ended.missionId();
+    if (running.remove(id) == null) {
+      return this;
+    }
+    List<String> held = heldFollowUps.remove(id);
+    Mission.State state = ended.mission();
+    if (held != null && state != null && state.status().isFinished() && state.status() != Mission.Status.STOPPED) {
+      // what came while it ran continues the same conversation
+      ActorRef<Command> self = getContext().getSelf();
+      mission(id).askWithStatus(Mission.Resume::new, setup.askTimeout()).whenComplete((resumed, error) ->
+          self.tell(new Launch(id, String.join("\n\n", held), system.ignoreRef())));
+    } else {
+      ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+      if (state != null) {
+        notifyRequester(state);
+      }
+    }
+    startQueued();
+    return this;
+  }
+
+  private void startQueued() {
+    while (running.size() < settings.maxConcurrent() && !queued.isEmpty()) {
+      String next = queued.keySet().iterator().next();
+      start(queued.remove(next));
+    }
+  }
+
+  private Behavior<Command> onStopRun(StopRun stop) {
+    String id = stop.missionId();
+    heldFollowUps.remove(id);
+    ActorRef<AgentRun.Command> run = running.get(id);
+    if (run != null) {
+      run.tell(new AgentRun.Stop(stop.by()));
+    } else if (queued.remove(id) != null) {
+      ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+    }
+    return this;
+  }
+
+  /**
+   * The requesting session learns how its mission ended, in its inbox: always
+   * for start_agent, for ask only when the asker stopped waiting.
+   */
+  private void notifyRequester(Mission.State state) {
+    if (!state.status().isFinished() || state.from() == null || state.fromSession() == null) {
+      return;
+    }
+    AgentId from;
+    try {
+      from = AgentId.parse(state.from());
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    if (from.isHuman()
+        || Duration.between(state.createdAt(), state.updatedAt()).toSeconds() < state.notifyAfterSeconds()) {
+      return;
+    }
+    Letter letter = new Letter(state.missionId() + ":end:" + state.updatedAt().toEpochMilli(), state.missionId(),
+        state.missionId(), state.to(), outcomeText(state), Instant.now());
+    desks.of(from.machine()).thenAccept(desk -> desk.ifPresent(d -> d.tell(new SessionDesk.DeliverToProject(
+        from.project(), letter, state.fromSession(), system.ignoreRef()))));
+  }
+
+  static String outcomeText(Mission.State state) {
+    String head = "Mission " + state.missionId() + " (" + state.kind().name().toLowerCase() + ") ";
+    String body = switch (state.status()) {
+      case COMPLETED -> "completed. Result:\n" + state.result();
+      case FAILED -> "failed: " + state.reason();
+      case INTERRUPTED -> "was interrupted: " + state.reason();
+      case STOPPED -> "was stopped (" + state.reason() + ").";
+      default -> "is " + state.status().name().toLowerCase() + ".";
+    };
+    String text = head + body;
+    if (text.length() > NOTICE_CHARS) {
+      text = text.substring(0, NOTICE_CHARS) + "\n[cut: intercom_status(\"" + state.missionId() + "\") has it all]";
+    }
+    return text + "\nA reply to this thread continues the same agent conversation.";
+  }
+
+  private Behavior<Command> onRecover() {
+    getContext().pipeToSelf(ledger().ask(MachineRuns.Get::new, setup.askTimeout()),
+        (state, error) -> new Recovered(state == null ? Set.of() : state.missionIds(), error));
+    return this;
+  }
+
+  /** Missions this machine had taken on before it stopped: running ones are interrupted, queued ones start. */
+  private Behavior<Command> onRecovered(Recovered recovered) {
+    if (recovered.error() != null) {
+      timers.startSingleTimer(Recover.INSTANCE, RETRY);
+      return this;
+    }
+    ActorRef<Command> self = getContext().getSelf();
+    for (String id : recovered.missionIds()) {
+      if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
+        continue;
+      }
+      mission(id).askWithStatus(Mission.Get::new, setup.askTimeout()).thenAccept(state -> {
+        if (state.status() == Mission.Status.RUNNING) {
+          mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt("the node of " + setup.machineId()
+                  + " stopped while the agent ran (a crash or a restart); send a follow-up to continue", r),
+              setup.askTimeout()).thenAccept(interrupted -> {
+                ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+                self.tell(new Notify(interrupted));
+              });
+        } else if (state.status() == Mission.Status.APPROVED) {
+          self.tell(new Launch(id, null, system.ignoreRef()));
+        } else {
+          ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+        }
+      });
+    }
+    if (!recovered.missionIds().isEmpty()) {
+      getContext().getLog().info("{} missions of the previous run of this node taken up again",
+          recovered.missionIds().size());
+    }
+    return this;
+  }
+}

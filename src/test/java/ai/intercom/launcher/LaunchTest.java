@@ -1,0 +1,309 @@
+package ai.intercom.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.intercom.app.Node;
+import ai.intercom.testing.ApiClient;
+import ai.intercom.testing.ApiClient.Answer;
+import ai.intercom.testing.Await;
+import ai.intercom.testing.FakeClaude;
+import ai.intercom.testing.TestNodes;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Missions that start agents, on one real standalone node that launches the
+ * fake claude executable as a real subprocess and reads its stream-json over a
+ * real pipe: results, failures, garbage, crashes, floods, hangs past the limit,
+ * stops, the queue, follow-ups, templates and path rules.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LaunchTest {
+
+  static final String MACHINE = "test-standalone";
+  static final String WEB = MACHINE + "/web";
+  static final long SELF = ProcessHandle.current().pid();
+  static final Duration RUN = Duration.ofSeconds(30);
+
+  @TempDir static Path home;
+  private Node node;
+  private ApiClient api;
+  private FakeClaude claude;
+  private Path webPath;
+
+  @BeforeAll
+  void start() throws Exception {
+    Path allowed = Files.createDirectories(home.resolve("projects"));
+    Path outside = Files.createDirectories(home.resolve("elsewhere"));
+    webPath = Files.createDirectories(allowed.resolve("web/.git")).getParent().toRealPath();
+    Files.createDirectories(allowed.resolve("api/.git"));
+    Files.createDirectories(outside.resolve("rogue/.git"));
+    Files.writeString(home.resolve("policies.yml"), """
+        defaults:
+          require_approval: never
+        rules:
+          - type: permission
+            message_pattern: "rm -rf"
+            approval: once
+          - from: "*"
+            to: "*"
+            message_pattern: "needs-approval"
+            approval: once
+        """);
+    claude = FakeClaude.install(home.resolve("bin"));
+    Map<String, String> env = new HashMap<>();
+    env.put("INTERCOM_SCAN_PATHS", allowed + ":" + outside);
+    env.put("INTERCOM_AGENT_COMMAND", claude.executable().toString());
+    Map<String, Object> config = new HashMap<>();
+    config.put("intercom.agent-launcher.allowed-paths", List.of(allowed.toString()));
+    config.put("intercom.agent-launcher.max-mission-duration", "4s");
+    config.put("intercom.agent-launcher.stop-grace", "1s");
+    config.put("intercom.agent-launcher.max-concurrent", 3);
+    config.put("intercom.approval.timeout", "8s");
+    config.put("intercom.agent-launcher.environment", Map.of("FAKE_AGENT_LOG", claude.log().toString()));
+    node = TestNodes.start(home, "standalone", env, config);
+    api = new ApiClient(node, home);
+    assertEquals(200, api.register("s-api", "api", SELF).status());
+    Await.until(() -> api.get("/api/agents").json().toString().contains(WEB));
+  }
+
+  @AfterAll
+  void stop() {
+    TestNodes.stop(node);
+  }
+
+  private Answer startAgent(String project, String mission, String agentCommand) {
+    Map<String, Object> body = new HashMap<>();
+    body.put("session_id", "s-api");
+    body.put("machine", MACHINE);
+    body.put("project", project);
+    body.put("mission", mission);
+    if (agentCommand != null) {
+      body.put("agent_command", agentCommand);
+    }
+    return api.post("/api/start_agent", body);
+  }
+
+  private String launch(String mission) {
+    Answer started = startAgent("web", mission, null);
+    assertEquals(200, started.status(), started.toString());
+    return started.text("mission_id");
+  }
+
+  private JsonNode status(String missionId) {
+    return api.get("/api/missions/" + missionId).json();
+  }
+
+  private JsonNode finished(String missionId) throws InterruptedException {
+    Await.until(() -> List.of("completed", "failed", "stopped", "interrupted")
+        .contains(status(missionId).path("status").asText()), RUN, () -> "mission " + missionId + " still "
+        + status(missionId));
+    return status(missionId);
+  }
+
+  private String history(String missionId) {
+    return api.get("/api/missions/" + missionId + "/history?limit=1000").json().toString();
+  }
+
+  @Test
+  void anAgentRunsInItsProjectAndItsWorkAndResultReachTheMission() throws Exception {
+    String id = launch("mode:success document the API");
+    JsonNode done = finished(id);
+
+    assertEquals("completed", done.path("status").asText(), done.toString());
+    assertEquals("done: mode:success document the API", done.path("result").asText());
+    assertEquals(0.0123, done.path("cost_usd").asDouble());
+    String progress = done.path("progress").toString();
+    assertTrue(progress.contains("Read README.md"), progress);
+    assertTrue(progress.contains("Bash: curl"), progress);
+    assertTrue(progress.contains("says: I will look at the project."), progress);
+    // the token in the command line is never shown
+    assertFalse(history(id).contains("sk-ant-secret"), history(id));
+    assertTrue(history(id).contains("Bearer ***"), history(id));
+
+    JsonNode run = claude.startOf(id);
+    assertEquals(webPath.toString(), run.path("cwd").asText());
+    List<String> argv = new ArrayList<>();
+    run.path("argv").forEach(arg -> argv.add(arg.asText()));
+    assertEquals(List.of("-p", "--output-format", "stream-json", "--verbose"), argv.subList(0, 4));
+    assertTrue(argv.contains("--permission-prompt-tool"), argv.toString());
+    assertEquals("mcp__intercom__intercom_permission_prompt", argv.get(argv.indexOf("--permission-prompt-tool") + 1));
+    assertTrue(argv.get(argv.indexOf("--mcp-config") + 1).contains("\"mcp-server\""), argv.toString());
+    assertEquals("mode:success document the API", argv.get(argv.size() - 1));
+
+    // the requester's session learns the outcome, and may answer it
+    Await.until(() -> api.inbox("s-api").toString().contains("Mission " + id + " (start_agent) completed"));
+  }
+
+  @Test
+  void failuresCrashesAndGarbageEndTheMissionWithAReasonOrTheResult() throws Exception {
+    String failed = launch("mode:fail break it");
+    String stderr = launch("mode:stderr die");
+    String crash = launch("mode:crash mid-stream");
+
+    assertEquals("failed", finished(failed).path("status").asText());
+    assertTrue(status(failed).path("reason").asText().contains("the task failed: mode:fail break it"),
+        status(failed).toString());
+    assertEquals("failed", finished(stderr).path("status").asText());
+    assertTrue(status(stderr).path("reason").asText().contains("exited with code 2")
+        && status(stderr).path("reason").asText().contains("fatal: something broke"), status(stderr).toString());
+    assertEquals("failed", finished(crash).path("status").asText());
+    assertTrue(status(crash).path("reason").asText().contains("exited with code 3"), status(crash).toString());
+
+    String garbage = launch("mode:garbage survive this");
+    assertEquals("completed", finished(garbage).path("status").asText(), status(garbage).toString());
+    assertEquals("done: mode:garbage survive this", status(garbage).path("result").asText());
+  }
+
+  @Test
+  void megabytesOfOutputAreRelayedWithoutHoldingThemAll() throws Exception {
+    String id = launch("mode:flood mb:6 flood");
+    JsonNode done = finished(id);
+    assertEquals("completed", done.path("status").asText(), done.toString());
+    assertEquals("done: mode:flood mb:6 flood", done.path("result").asText());
+    assertTrue(done.path("progress").size() > 10, done.toString());
+  }
+
+  @Test
+  void anAgentPastTheLimitIsEndedWithEverythingItStarted() throws Exception {
+    String polite = launch("mode:hang forever");
+    String stubborn = launch("mode:hang ignore-term:1 forever");
+    for (String id : List.of(polite, stubborn)) {
+      JsonNode done = finished(id);
+      assertEquals("failed", done.path("status").asText(), done.toString());
+      assertTrue(done.path("reason").asText().contains("max-mission-duration"), done.toString());
+      long agent = claude.startOf(id).path("pid").asLong();
+      long child = claude.childOf(id);
+      assertTrue(child > 0, "the hanging agent logged its child");
+      Await.until(() -> !alive(agent) && !alive(child), Duration.ofSeconds(10),
+          () -> "agent " + agent + " or its child " + child + " still runs");
+    }
+  }
+
+  @Test
+  void aStoppedMissionEndsItsAgentAndStaysStopped() throws Exception {
+    String id = launch("mode:hang stop me");
+    Await.until(() -> claude.childOf(id) > 0, RUN, () -> "the agent did not start");
+    Answer stopped = api.post("/api/missions/" + id + "/stop", Map.of("by", "tester"));
+    assertEquals(200, stopped.status(), stopped.toString());
+    assertEquals("stopped", stopped.text("status"));
+    long agent = claude.startOf(id).path("pid").asLong();
+    Await.until(() -> !alive(agent) && !alive(claude.childOf(id)), Duration.ofSeconds(10), () -> "still runs");
+    Thread.sleep(300);
+    assertEquals("stopped", status(id).path("status").asText());
+    assertTrue(status(id).path("reason").asText().contains("tester"));
+
+    Answer again = api.post("/api/missions/" + id + "/stop", Map.of());
+    assertEquals(400, again.status(), again.toString());
+    assertTrue(again.error().contains("is stopped"), again.error());
+  }
+
+  @Test
+  void launchesBeyondTheLimitWaitInTheQueueAndRunLater() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(launch("mode:success sleep:1.5 queued " + i));
+    }
+    Await.until(() -> ids.stream().anyMatch(id -> status(id).path("latest_progress").asText().startsWith("queued")),
+        RUN, () -> "no launch was queued");
+    for (String id : ids) {
+      assertEquals("completed", finished(id).path("status").asText(), status(id).toString());
+    }
+  }
+
+  @Test
+  void aReplyToTheMissionContinuesTheSameAgentConversation() throws Exception {
+    String id = launch("mode:success first part");
+    assertEquals("completed", finished(id).path("status").asText());
+    String session = status(id).path("agent_session_id").asText();
+    assertFalse(session.isBlank());
+
+    Answer more = api.reply("s-api", id, "mode:success second part");
+    assertEquals(200, more.status(), more.toString());
+    Await.until(() -> status(id).path("result").asText().startsWith("resumed"), RUN, () -> status(id).toString());
+    assertEquals("resumed " + session + ": mode:success second part", status(id).path("result").asText());
+    List<String> argv = new ArrayList<>();
+    claude.startOf(id).path("argv").forEach(arg -> argv.add(arg.asText()));
+    assertEquals(session, argv.get(argv.indexOf("--resume") + 1));
+    assertTrue(history(id).contains("second part"));
+
+    // while it runs, a follow-up waits for the run to end, then continues it
+    String busy = launch("mode:success sleep:1 busy");
+    Await.until(() -> status(busy).path("status").asText().equals("running"), RUN, () -> status(busy).toString());
+    assertEquals(200, api.reply("s-api", busy, "mode:success then this").status());
+    Await.until(() -> status(busy).path("result").asText().endsWith("then this"), RUN, () -> status(busy).toString());
+
+    // only the requester continues its mission
+    assertEquals(200, api.register("s-web", "web", SELF).status());
+    Answer stranger = api.reply("s-web", id, "mode:success hijack");
+    assertEquals(400, stranger.status(), stranger.toString());
+    assertTrue(stranger.error().contains("belongs to"), stranger.error());
+  }
+
+  @Test
+  void aTemplateRunsAPlainTextAgentWhoseOutputIsTheResult() throws Exception {
+    Answer started = startAgent("web", "mode:plain summarise", claude.executable() + " {prompt}");
+    assertEquals(200, started.status(), started.toString());
+    String id = started.text("mission_id");
+    JsonNode done = finished(id);
+    assertEquals("completed", done.path("status").asText(), done.toString());
+    assertTrue(done.path("result").asText().contains("ANSWER: mode:plain summarise"), done.toString());
+    List<String> argv = new ArrayList<>();
+    claude.startOf(id).path("argv").forEach(arg -> argv.add(arg.asText()));
+    assertEquals(List.of("mode:plain summarise"), argv);
+  }
+
+  @Test
+  void aCommandOrAPathThatIsNotAllowedFailsTheMissionSayingWhy() throws Exception {
+    Answer command = startAgent("web", "mode:success x", "rm -rf /");
+    String refused = command.text("mission_id");
+    assertEquals("failed", finished(refused).path("status").asText());
+    assertTrue(status(refused).path("reason").asText().contains("agent command 'rm' is not allowed"),
+        status(refused).toString());
+
+    Answer outside = startAgent("rogue", "mode:success x", null);
+    assertEquals(200, outside.status(), outside.toString());
+    JsonNode done = finished(outside.text("mission_id"));
+    assertEquals("failed", done.path("status").asText());
+    assertTrue(done.path("reason").asText().contains("outside intercom.agent-launcher.allowed-paths"), done.toString());
+    assertTrue(claude.starts().stream().noneMatch(run -> run.path("cwd").asText().contains("rogue")));
+  }
+
+  @Test
+  void badLaunchesAreRefusedWithASentence() {
+    assertEquals(400, api.post("/api/start_agent", Map.of("session_id", "s-api", "machine", MACHINE)).status());
+    assertEquals(400, startAgent("a/b", "x", null).status());
+    Answer unknownMachine = api.post("/api/start_agent",
+        Map.of("session_id", "s-api", "machine", "nowhere", "project", "web", "mission", "x"));
+    assertEquals(400, unknownMachine.status());
+    assertTrue(unknownMachine.error().contains("no machine 'nowhere'"), unknownMachine.error());
+    assertEquals(400, startAgent("nothing", "x", null).status());
+    assertEquals(400, startAgent("web", " ", null).status());
+    assertEquals(400, startAgent("web", "x", "claude\nrm -rf /").status());
+    assertEquals(404, api.post("/api/start_agent",
+        Map.of("session_id", "s-nobody", "machine", MACHINE, "project", "web", "mission", "x")).status());
+    assertEquals(400, api.post("/api/ask", Map.of("session_id", "s-api", "to", WEB, "message", "x", "timeout", 0))
+        .status());
+    assertEquals(400, api.post("/api/ask", "{\"session_id\":\"s-api\",\"to\":").status());
+    assertEquals(404, api.post("/api/missions/m-20200101-000000/stop", Map.of()).status());
+    assertEquals(400, api.post("/api/missions/..%2Fetc/stop", Map.of()).status());
+    assertEquals(400, api.get("/api/missions/m-20200101-000000?wait=1000").status());
+  }
+
+  private static boolean alive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+}
