@@ -212,7 +212,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
             throw new IllegalArgumentException("machine " + setup.machineId() + " knows no path for project '"
                 + target.project() + "' (is it under intercom.discovery.scan-paths?)");
           }
-          Path cwd = allowedPath(Path.of(project.path()));
+          Path cwd = PathRules.resolve(Path.of(project.path()), settings.allowedPaths(), setup.machineId());
           String template = state.agentCommand() != null ? state.agentCommand() : settings.commandFor(target.project());
           requireAllowed(template, state.agentCommand() != null);
           String prompt = followUp == null ? promptFor(state) : followUp;
@@ -227,33 +227,6 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
           return new AgentRun.Spec(state.missionId(), command, cwd, env, stderrLog(state.missionId()),
               settings.maxMissionDuration(), settings.stopGrace());
         }, blocking);
-  }
-
-  /** The project's real path (links and {@code ..} resolved), if inside an allowed directory. */
-  private Path allowedPath(Path path) {
-    Path real;
-    try {
-      real = path.toRealPath();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("the project path " + path + " does not exist on " + setup.machineId());
-    }
-    if (!Files.isDirectory(real)) {
-      throw new IllegalArgumentException("the project path " + real + " is not a directory");
-    }
-    if (settings.allowedPaths().isEmpty()) {
-      return real;
-    }
-    for (Path allowed : settings.allowedPaths()) {
-      try {
-        if (real.startsWith(allowed.toRealPath())) {
-          return real;
-        }
-      } catch (IOException e) {
-        // an allowed directory that does not exist allows nothing
-      }
-    }
-    throw new IllegalArgumentException("the project path " + real + (real.equals(path) ? "" : " (from " + path + ")")
-        + " is outside intercom.agent-launcher.allowed-paths " + settings.allowedPaths() + " on " + setup.machineId());
   }
 
   private void requireAllowed(String template, boolean askedFor) {

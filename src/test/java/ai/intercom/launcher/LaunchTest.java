@@ -8,6 +8,7 @@ import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
+import ai.intercom.testing.FakeAgent;
 import ai.intercom.testing.FakeClaude;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,6 +38,7 @@ class LaunchTest {
   static final String WEB = MACHINE + "/web";
   static final long SELF = ProcessHandle.current().pid();
   static final Duration RUN = Duration.ofSeconds(30);
+  static final Path HOOK = Path.of("scripts", "check-inbox-hook.sh").toAbsolutePath();
 
   @TempDir static Path home;
   private Node node;
@@ -69,10 +71,10 @@ class LaunchTest {
     env.put("INTERCOM_AGENT_COMMAND", claude.executable().toString());
     Map<String, Object> config = new HashMap<>();
     config.put("intercom.agent-launcher.allowed-paths", List.of(allowed.toString()));
-    config.put("intercom.agent-launcher.max-mission-duration", "4s");
+    config.put("intercom.agent-launcher.max-mission-duration", "15s");
     config.put("intercom.agent-launcher.stop-grace", "1s");
     config.put("intercom.agent-launcher.max-concurrent", 3);
-    config.put("intercom.approval.timeout", "8s");
+    config.put("intercom.approval.timeout", "5s");
     config.put("intercom.agent-launcher.environment", Map.of("FAKE_AGENT_LOG", claude.log().toString()));
     node = TestNodes.start(home, "standalone", env, config);
     api = new ApiClient(node, home);
@@ -280,6 +282,69 @@ class LaunchTest {
     assertEquals("failed", done.path("status").asText());
     assertTrue(done.path("reason").asText().contains("outside intercom.agent-launcher.allowed-paths"), done.toString());
     assertTrue(claude.starts().stream().noneMatch(run -> run.path("cwd").asText().contains("rogue")));
+  }
+
+  /** The pending permission prompt of a mission, once the agent asked. */
+  private JsonNode permissionPrompt(String missionId) throws InterruptedException {
+    JsonNode[] found = new JsonNode[1];
+    Await.until(() -> {
+      for (JsonNode approval : api.get("/api/approvals").json().path("approvals")) {
+        if (approval.at("/request/mission_id").asText().equals(missionId)) {
+          found[0] = approval;
+          return true;
+        }
+      }
+      return false;
+    }, RUN, () -> "no permission prompt for " + missionId + ": " + status(missionId));
+    return found[0];
+  }
+
+  @Test
+  void aLaunchedAgentAsksTheOperatorBeforeUsingAToolAndObeysTheAnswer() throws Exception {
+    String allowed = launch("mode:permission allow this");
+    String denied = launch("mode:permission deny this");
+    String ignored = launch("mode:permission nobody answers");
+
+    JsonNode prompt = permissionPrompt(allowed);
+    assertEquals("PERMISSION", prompt.at("/request/type").asText());
+    assertEquals(WEB, prompt.at("/request/from").asText());
+    assertTrue(prompt.at("/request/message").asText().contains("Bash")
+        && prompt.at("/request/message").asText().contains("rm -rf build"), prompt.toString());
+    assertEquals(200, api.post("/api/approvals/" + prompt.path("id").asText() + "/approve", Map.of()).status());
+    assertEquals(200, api.post("/api/approvals/" + permissionPrompt(denied).path("id").asText() + "/deny",
+        Map.of("reason", "not on main")).status());
+
+    assertEquals("permission allow", finished(allowed).path("result").asText(), status(allowed).toString());
+    assertTrue(finished(denied).path("result").asText().startsWith("permission deny:")
+        && status(denied).path("result").asText().contains("not on main"), status(denied).toString());
+    // nobody decides: the approval expires (5 s here) and the agent is told no
+    permissionPrompt(ignored);
+    assertTrue(finished(ignored).path("result").asText().startsWith("permission deny:"), status(ignored).toString());
+  }
+
+  @Test
+  void askWaitsForTheResultOrAnswersRunningAndTheResultComesLater() throws Exception {
+    Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port()));
+    try (FakeAgent asker = FakeAgent.start(env, home.resolve("projects/api"), "api", HOOK)) {
+      JsonNode answer = asker.toolJson("intercom_ask", Map.of("to", WEB, "message", "mode:success 2+2?", "timeout", 60));
+      assertEquals("completed", answer.path("status").asText(), answer.toString());
+      assertEquals("done: mode:success 2+2?", answer.path("result").asText());
+
+      JsonNode slow = asker.toolJson("intercom_ask",
+          Map.of("to", WEB, "message", "mode:success sleep:4 slow one", "timeout", 1));
+      assertEquals("running", slow.path("status").asText(), slow.toString());
+      String id = slow.path("mission_id").asText();
+      assertTrue(slow.path("note").asText().contains("intercom_status"), slow.toString());
+      assertEquals("completed", finished(id).path("status").asText());
+      // the asker stopped waiting: the result reaches its inbox
+      Await.until(() -> {
+        try {
+          return asker.toolJson("intercom_check_inbox", Map.of()).toString().contains(id + " (ask) completed");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, RUN, () -> "no result in the asker's inbox");
+    }
   }
 
   @Test
