@@ -124,7 +124,7 @@ public final class PolicyFile {
       try {
         kind = Mission.Kind.valueOf(type.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new InvalidPolicyException(where + ": unknown type '" + type + "' (expected ask, send, start_agent or chat)");
+        throw new InvalidPolicyException(where + ": unknown type '" + type + "' (expected ask, send, start_agent, chat or permission)");
       }
     }
     String pattern = text(node, "message_pattern", where);

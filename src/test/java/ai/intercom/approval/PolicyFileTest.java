@@ -28,9 +28,14 @@ class PolicyFileTest {
   @Test
   void theShippedExampleIsValid() throws Exception {
     Policy policy = PolicyFile.load(Path.of("policies/example.yml"));
-    assertEquals(5, policy.rules().size());
+    assertEquals(6, policy.rules().size());
     assertEquals(ApprovalLevel.NEVER,
         policy.evaluate(new ApprovalRequest("human", "box/api", Kind.START_AGENT, "m-1", "go")).level());
+    // launched agents read without asking, anything else waits for the operator
+    assertEquals(ApprovalLevel.NEVER, policy.evaluate(new ApprovalRequest("box/api", "human", Kind.PERMISSION, "m-1",
+        PermissionPrompts.describe("Read", "{\"file_path\":\"/p/README.md\"}"))).level());
+    assertEquals(ApprovalLevel.ONCE, policy.evaluate(new ApprovalRequest("box/api", "human", Kind.PERMISSION, "m-1",
+        PermissionPrompts.describe("Bash", "{\"command\":\"rm -rf build\"}"))).level());
   }
 
   @Test
@@ -62,7 +67,7 @@ class PolicyFileTest {
   void otherMistakesAreNamedToo() throws Exception {
     assertEquals(home.resolve("policies.yml") + ": rule 1: 'approval' is missing",
         refusal("rules:\n  - {from: '*', to: '*'}\n"));
-    assertEquals(home.resolve("policies.yml") + ": rule 1: unknown type 'email' (expected ask, send, start_agent or chat)",
+    assertEquals(home.resolve("policies.yml") + ": rule 1: unknown type 'email' (expected ask, send, start_agent, chat or permission)",
         refusal("rules:\n  - {type: email, approval: once}\n"));
     assertEquals(home.resolve("policies.yml") + ": rule 1: unknown key 'aproval'"
             + " (expected approval, from, label, message_pattern, to, type)",
