@@ -1,7 +1,12 @@
 package ai.intercom.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import ai.intercom.mission.Launches;
+import ai.intercom.mission.Router;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -41,5 +46,37 @@ abstract class JsonRoutes extends AllDirectives {
 
   protected Route badRequest(String message) {
     return error(StatusCodes.BAD_REQUEST, message);
+  }
+
+  /** A refusal (404 for what does not exist, else 400) with its sentence; any other failure fails the route. */
+  protected Route refusal(Throwable error) {
+    return Router.refusalIn(error)
+        .map(refusal -> error(refusal.notFound() ? StatusCodes.NOT_FOUND : StatusCodes.BAD_REQUEST,
+            refusal.getMessage()))
+        .orElseGet(() -> failWith(error));
+  }
+
+  /** How a launch, follow-up or stop went: {@code status, mission_id, to} and, when there are, approval id and note. */
+  protected Route launchOutcome(CompletionStage<Launches.Outcome> outcome) {
+    return onComplete(outcome, result -> {
+      if (result.isFailure()) {
+        return refusal(result.failed().get());
+      }
+      Launches.Outcome done = result.get();
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("status", done.status());
+      fields.put("mission_id", done.missionId());
+      putPresent(fields, "to", done.to());
+      putPresent(fields, "approval_id", done.approvalId());
+      putPresent(fields, "note", done.note());
+      return completeOK(fields, Json.marshaller());
+    });
+  }
+
+  /** Adds the field unless its value is null. */
+  protected static void putPresent(Map<String, Object> fields, String name, Object value) {
+    if (value != null) {
+      fields.put(name, value);
+    }
   }
 }

@@ -96,7 +96,7 @@ public final class MessageRoutes extends JsonRoutes {
     if (timeout < 1 || timeout > MAX_ASK_SECONDS) {
       return badRequest("timeout must be 1-" + MAX_ASK_SECONDS + " seconds");
     }
-    return asSender(body.sessionId(), sender -> launched(router.launches().start(sender, body.to(), Mission.Kind.ASK,
+    return asSender(body.sessionId(), sender -> launchOutcome(router.launches().start(sender, body.to(), Mission.Kind.ASK,
         body.message(), null, timeout)));
   }
 
@@ -107,28 +107,8 @@ public final class MessageRoutes extends JsonRoutes {
     if (body.machine().contains("/") || body.project().contains("/")) {
       return badRequest("machine and project are names without '/' (as listed by intercom_list_agents)");
     }
-    return asSender(body.sessionId(), sender -> launched(router.launches().start(sender,
+    return asSender(body.sessionId(), sender -> launchOutcome(router.launches().start(sender,
         body.machine() + "/" + body.project(), Mission.Kind.START_AGENT, body.mission(), body.agentCommand(), 0)));
-  }
-
-  private Route launched(CompletionStage<Launches.Outcome> outcome) {
-    return onComplete(outcome, result -> {
-      if (result.isSuccess()) {
-        Launches.Outcome done = result.get();
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("status", done.status());
-        fields.put("mission_id", done.missionId());
-        fields.put("to", done.to());
-        if (done.approvalId() != null) {
-          fields.put("approval_id", done.approvalId());
-        }
-        if (done.note() != null) {
-          fields.put("note", done.note());
-        }
-        return completeOK(fields, Json.marshaller());
-      }
-      return refusal(result.failed().get());
-    });
   }
 
   /**
@@ -231,29 +211,16 @@ public final class MessageRoutes extends JsonRoutes {
     });
   }
 
-  private Route refusal(Throwable error) {
-    return Router.refusalIn(error)
-        .map(refusal -> error(refusal.notFound() ? StatusCodes.NOT_FOUND : StatusCodes.BAD_REQUEST,
-            refusal.getMessage()))
-        .orElseGet(() -> failWith(error));
-  }
-
   /** The outcome without its empty fields. */
   private static Map<String, Object> compact(Router.Outcome outcome) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("status", outcome.status());
-    fields.put("thread_id", outcome.threadId());
+    putPresent(fields, "thread_id", outcome.threadId());
     fields.put("mission_id", outcome.missionId());
     fields.put("to", outcome.to());
-    if (outcome.sessionId() != null) {
-      fields.put("session_id", outcome.sessionId());
-    }
-    if (outcome.approvalId() != null) {
-      fields.put("approval_id", outcome.approvalId());
-    }
-    if (outcome.note() != null) {
-      fields.put("note", outcome.note());
-    }
+    putPresent(fields, "session_id", outcome.sessionId());
+    putPresent(fields, "approval_id", outcome.approvalId());
+    putPresent(fields, "note", outcome.note());
     return fields;
   }
 

@@ -128,7 +128,7 @@ public final class MissionRoutes extends JsonRoutes {
       return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
     }
     String by = body.by() == null || body.by().isBlank() ? "human" : body.by();
-    return outcome(launches.stop(id, by));
+    return launchOutcome(launches.stop(id, by));
   }
 
   /** The operator's follow-up to a mission's agent (Telegram: text in the mission's topic). */
@@ -139,28 +139,7 @@ public final class MissionRoutes extends JsonRoutes {
     if (body.message() == null) {
       return badRequest("message is required");
     }
-    return outcome(launches.followUp(new Router.Sender(AgentId.HUMAN.toString(), null), id, body.message()));
-  }
-
-  private Route outcome(CompletionStage<Launches.Outcome> outcome) {
-    return onComplete(outcome, result -> {
-      if (result.isSuccess()) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("status", result.get().status());
-        fields.put("mission_id", result.get().missionId());
-        if (result.get().approvalId() != null) {
-          fields.put("approval_id", result.get().approvalId());
-        }
-        if (result.get().note() != null) {
-          fields.put("note", result.get().note());
-        }
-        return completeOK(fields, Json.marshaller());
-      }
-      return Router.refusalIn(result.failed().get())
-          .map(refusal -> error(refusal.notFound() ? StatusCodes.NOT_FOUND : StatusCodes.BAD_REQUEST,
-              refusal.getMessage()))
-          .orElseGet(() -> failWith(result.failed().get()));
-    });
+    return launchOutcome(launches.followUp(new Router.Sender(AgentId.HUMAN.toString(), null), id, body.message()));
   }
 
   /** The {@code limit} parameter, 1-{@value #MAX_HISTORY}, {@code otherwise} when absent. */
@@ -234,29 +213,17 @@ public final class MissionRoutes extends JsonRoutes {
     body.put("created_at", mission.createdAt());
     body.put("updated_at", mission.updatedAt());
     body.put("prompt", mission.prompt());
-    if (mission.threadId() != null) {
-      body.put("thread_id", mission.threadId());
-    }
+    putPresent(body, "thread_id", mission.threadId());
     thread.ifPresent(t -> body.put("messages", t.count()));
     if (!mission.latestProgress().isEmpty()) {
       body.put("latest_progress", mission.latestProgress());
       body.put("progress", mission.progress());
     }
-    if (mission.result() != null) {
-      body.put("result", mission.result());
-    }
-    if (mission.costUsd() != null) {
-      body.put("cost_usd", mission.costUsd());
-    }
-    if (mission.durationMs() != null) {
-      body.put("duration_ms", mission.durationMs());
-    }
-    if (mission.agentSessionId() != null) {
-      body.put("agent_session_id", mission.agentSessionId());
-    }
-    if (mission.reason() != null) {
-      body.put("reason", mission.reason());
-    }
+    putPresent(body, "result", mission.result());
+    putPresent(body, "cost_usd", mission.costUsd());
+    putPresent(body, "duration_ms", mission.durationMs());
+    putPresent(body, "agent_session_id", mission.agentSessionId());
+    putPresent(body, "reason", mission.reason());
     return body;
   }
 

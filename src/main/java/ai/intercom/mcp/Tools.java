@@ -106,7 +106,8 @@ final class Tools {
     return tool("intercom_ask",
         "Delegates a task to an agent and waits for its answer: a new agent is started in that project (after the"
             + " operator's approval when the policy asks for it) and its result is returned. Past the timeout you"
-            + " get status running and a mission id to poll with intercom_status.",
+            + " get status running (or pending_approval) and a mission id to poll with intercom_status; the result"
+            + " then also reaches your inbox.",
         object(List.of("to", "message"), TO,
             string("message", "The task, with everything the agent needs to know."),
             "\"timeout\":{\"type\":\"integer\",\"default\":300,\"minimum\":1,\"maximum\":3600,"
@@ -125,10 +126,14 @@ final class Tools {
     while (!isFinished(status.path("status").asText())) {
       long left = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
       if (left <= 0) {
+        // still waiting for the operator, or running: either way it goes on without the asker
+        String state = status.path("status").asText();
         ObjectNode running = Json.MAPPER.createObjectNode();
-        running.put("status", "running");
+        running.put("status", state.equals("pending_approval") ? state : "running");
         running.put("mission_id", id);
-        running.put("state", status.path("status").asText());
+        if (started.hasNonNull("approval_id")) {
+          running.put("approval_id", started.path("approval_id").asText());
+        }
         if (status.hasNonNull("latest_progress")) {
           running.put("latest_progress", status.path("latest_progress").asText());
         }

@@ -57,7 +57,7 @@ public final class Secrets {
               + "(?:((?i:bearer|basic|token|digest))[ \\t]+)?");
 
   private static final Pattern BEARER =
-      Pattern.compile("\\bBearer[ \\t]+(?!\\*\\*\\*|tokens?\\b|\\$)([A-Za-z0-9._~+/=-]+)");
+      Pattern.compile("\\bBearer[ \\t]+(?![A-Za-z0-9._~+/=-]*\\*\\*\\*|tokens?\\b|\\$)([A-Za-z0-9._~+/=-]+)");
 
   private static final Pattern MYSQL_PASSWORD =
       Pattern.compile("(\\bmysql(?:dump|admin)?\\b[^|;&\\n]*?\\s-p)(?!\\*\\*\\*)[^\\s|;&]+");

@@ -54,7 +54,8 @@ class CrossNodeLaunchTest {
           Map.of("intercom.hub.cluster-port", clusterPort,
               "intercom.agent-launcher.environment", Map.of("FAKE_AGENT_LOG", claude.log().toString())));
       assertEquals(200, apiA.register("s-api", "api", SELF).status());
-      Await.until(() -> apiA.get("/api/agents?filter=machine:beta").json().toString().contains("beta/web"));
+      // B is online for A once its desk and supervisor are known through the receptionist
+      Await.until(() -> apiA.get("/api/agents?filter=online").json().toString().contains("beta/web"));
 
       Answer held = apiA.post("/api/start_agent", Map.of("session_id", "s-api", "machine", "beta", "project", "web",
           "mission", "mode:success review the diff"));

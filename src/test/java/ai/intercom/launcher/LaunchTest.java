@@ -10,6 +10,7 @@ import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
 import ai.intercom.testing.FakeAgent;
 import ai.intercom.testing.FakeClaude;
+import ai.intercom.testing.NodeProcess;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -76,6 +77,7 @@ class LaunchTest {
     config.put("intercom.agent-launcher.max-concurrent", 3);
     config.put("intercom.approval.timeout", "5s");
     config.put("intercom.agent-launcher.environment", Map.of("FAKE_AGENT_LOG", claude.log().toString()));
+    config.put("intercom.agent-launcher.project-commands", Map.of("api", claude.executable() + " 'api: {prompt}'"));
     node = TestNodes.start(home, "standalone", env, config);
     api = new ApiClient(node, home);
     assertEquals(200, api.register("s-api", "api", SELF).status());
@@ -134,12 +136,11 @@ class LaunchTest {
     assertTrue(progress.contains("says: I will look at the project."), progress);
     // the token in the command line is never shown
     assertFalse(history(id).contains("sk-ant-secret"), history(id));
-    assertTrue(history(id).contains("Bearer ***"), history(id));
+    assertTrue(progress.contains("Bash: curl -H 'Authorization: Bearer sk-***' https://example.invalid"), progress);
 
     JsonNode run = claude.startOf(id);
     assertEquals(webPath.toString(), run.path("cwd").asText());
-    List<String> argv = new ArrayList<>();
-    run.path("argv").forEach(arg -> argv.add(arg.asText()));
+    List<String> argv = argv(id);
     assertEquals(List.of("-p", "--output-format", "stream-json", "--verbose"), argv.subList(0, 4));
     assertTrue(argv.contains("--permission-prompt-tool"), argv.toString());
     assertEquals("mcp__intercom__intercom_permission_prompt", argv.get(argv.indexOf("--permission-prompt-tool") + 1));
@@ -195,22 +196,32 @@ class LaunchTest {
     }
   }
 
+  /** The operator's command line as a real process: exit code, stdout and stderr lines. */
+  private List<String> cli(int expectedExit, String... args) throws Exception {
+    try (NodeProcess process = NodeProcess.start(
+        Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port())), args)) {
+      assertEquals(expectedExit, process.awaitExit(30), String.join("\n", process.stderr()));
+      List<String> lines = new ArrayList<>(process.stdout());
+      lines.addAll(process.stderr());
+      return lines;
+    }
+  }
+
   @Test
   void aStoppedMissionEndsItsAgentAndStaysStopped() throws Exception {
     String id = launch("mode:hang stop me");
     Await.until(() -> claude.childOf(id) > 0, RUN, () -> "the agent did not start");
-    Answer stopped = api.post("/api/missions/" + id + "/stop", Map.of("by", "tester"));
-    assertEquals(200, stopped.status(), stopped.toString());
-    assertEquals("stopped", stopped.text("status"));
+    assertEquals(List.of(id + ": stopped"), cli(0, "stop", id, "--by", "tester"));
     long agent = claude.startOf(id).path("pid").asLong();
     Await.until(() -> !alive(agent) && !alive(claude.childOf(id)), Duration.ofSeconds(10), () -> "still runs");
-    Thread.sleep(300);
-    assertEquals("stopped", status(id).path("status").asText());
-    assertTrue(status(id).path("reason").asText().contains("tester"));
+    String shown = String.join("\n", cli(0, "status", id));
+    assertTrue(shown.contains(id + " (start_agent) " + MACHINE + "/api -> " + WEB + ": stopped")
+        && shown.contains("reason: stopped by tester"), shown);
 
-    Answer again = api.post("/api/missions/" + id + "/stop", Map.of());
-    assertEquals(400, again.status(), again.toString());
-    assertTrue(again.error().contains("is stopped"), again.error());
+    List<String> again = cli(1, "stop", id);
+    assertEquals(List.of("ai-intercom: error: mission " + id + " is stopped: cannot stop"), again);
+    assertEquals(List.of("ai-intercom: error: mission id 'nonsense' is not like m-20260101-0a1b2c"),
+        cli(1, "stop", "nonsense"));
   }
 
   @Test
@@ -237,8 +248,7 @@ class LaunchTest {
     assertEquals(200, more.status(), more.toString());
     Await.until(() -> status(id).path("result").asText().startsWith("resumed"), RUN, () -> status(id).toString());
     assertEquals("resumed " + session + ": mode:success second part", status(id).path("result").asText());
-    List<String> argv = new ArrayList<>();
-    claude.startOf(id).path("argv").forEach(arg -> argv.add(arg.asText()));
+    List<String> argv = argv(id);
     assertEquals(session, argv.get(argv.indexOf("--resume") + 1));
     assertTrue(history(id).contains("second part"));
 
@@ -263,9 +273,13 @@ class LaunchTest {
     JsonNode done = finished(id);
     assertEquals("completed", done.path("status").asText(), done.toString());
     assertTrue(done.path("result").asText().contains("ANSWER: mode:plain summarise"), done.toString());
-    List<String> argv = new ArrayList<>();
-    claude.startOf(id).path("argv").forEach(arg -> argv.add(arg.asText()));
+    List<String> argv = argv(id);
     assertEquals(List.of("mode:plain summarise"), argv);
+
+    // the api project has its own command in the configuration
+    Answer configured = startAgent("api", "mode:plain per project", null);
+    assertEquals("completed", finished(configured.text("mission_id")).path("status").asText());
+    assertEquals(List.of("api: mode:plain per project"), argv(configured.text("mission_id")));
   }
 
   @Test
@@ -366,6 +380,13 @@ class LaunchTest {
     assertEquals(404, api.post("/api/missions/m-20200101-000000/stop", Map.of()).status());
     assertEquals(400, api.post("/api/missions/..%2Fetc/stop", Map.of()).status());
     assertEquals(400, api.get("/api/missions/m-20200101-000000?wait=1000").status());
+  }
+
+  /** The arguments of the latest run of the mission. */
+  private List<String> argv(String missionId) {
+    List<String> argv = new ArrayList<>();
+    claude.startOf(missionId).path("argv").forEach(arg -> argv.add(arg.asText()));
+    return argv;
   }
 
   private static boolean alive(long pid) {

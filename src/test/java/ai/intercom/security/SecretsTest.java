@@ -48,6 +48,9 @@ class SecretsTest {
         Secrets.redact("curl -H \"Authorization: Bearer xxx\" https://api.x.io/v1"));
     assertEquals("Authorization: Basic ***", Secrets.redact("Authorization: Basic dXNlcjpwYXNz"));
     assertEquals("send Bearer ***", Secrets.redact("send Bearer eyJhbGciOi.J9.abc"));
+    // a token of a known shape is masked once, keeping its prefix
+    assertEquals("curl -H 'Authorization: Bearer sk-***' https://x.io",
+        Secrets.redact("curl -H 'Authorization: Bearer sk-ant-secret123456789012345' https://x.io"));
     assertEquals("authorization: token ***", Secrets.redact("authorization: token abcdef"));
   }
 
