@@ -178,6 +178,11 @@ public final class Node {
               settings.machine().id(), settings.agentLauncher(), settings.logsDir(), () -> agentEnvironment(settings, ready),
               settings.askTimeout())),
           "agent-supervisor", Props.empty()));
+      ActorRef<AgentSupervisor.Command> agents = supervisor.get();
+      // while the entities still answer: the running missions say they were interrupted
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "interrupt-agents",
+          () -> AskPattern.<AgentSupervisor.Command, Done>ask(agents, AgentSupervisor.Shutdown::new,
+              Duration.ofSeconds(1), system.scheduler()).exceptionally(error -> Done.getInstance()));
     }
 
     if (role == NodeRole.DAEMON) {

@@ -186,6 +186,8 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     getContext().getLog().info("mission {}: started {} in {} (pid {})", spec.missionId(),
         spec.command().display(), spec.cwd(), process.pid());
     timers.startSingleTimer(Deadline.INSTANCE, spec.maxDuration());
+    supervisor.tell(new AgentSupervisor.RunStarted(spec.missionId(), new MachineRuns.Process(process.pid(),
+        process.toHandle().info().startInstant().orElse(null))));
     mission.askWithStatus(Mission.Start::new, askTimeout).whenComplete((state, error) -> {
       if (error != null) {
         // stopped (or gone) while it was starting

@@ -72,6 +72,15 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   /** The mission was stopped: end its run, or take it out of the queue. */
   public record StopRun(String missionId, String by) implements Command {}
 
+  /** Sent by a run once its agent process started. */
+  record RunStarted(String missionId, MachineRuns.Process process) implements Command {}
+
+  /**
+   * The node stops: the running missions are interrupted (their agents end with
+   * the node), the queued ones stay in the ledger for the next start.
+   */
+  public record Shutdown(ActorRef<Done> replyTo) implements Command {}
+
   /** Sent by a run when it is over, with the mission as the run left it (null if it could not be read). */
   record RunEnded(String missionId, Mission.State mission) implements Command {}
 
@@ -83,7 +92,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   private enum Recover implements Command { INSTANCE }
 
-  private record Recovered(Set<String> missionIds, Throwable error) implements Command {}
+  private record Recovered(Map<String, MachineRuns.Process> runs, Throwable error) implements Command {}
 
   private record Notify(Mission.State mission) implements Command {}
 
@@ -140,6 +149,11 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         .onMessage(Fetched.class, this::onFetched)
         .onMessage(Planned.class, this::onPlanned)
         .onMessage(Accepted.class, this::onAccepted)
+        .onMessage(RunStarted.class, started -> {
+          ledger().tell(new MachineRuns.RecordProcess(started.missionId(), started.process()));
+          return this;
+        })
+        .onMessage(Shutdown.class, this::onShutdown)
         .onMessage(RunEnded.class, this::onRunEnded)
         .onMessage(StopRun.class, this::onStopRun)
         .onMessageEquals(Recover.INSTANCE, this::onRecover)
@@ -398,8 +412,28 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   private Behavior<Command> onRecover() {
     getContext().pipeToSelf(ledger().ask(MachineRuns.Get::new, setup.askTimeout()),
-        (state, error) -> new Recovered(state == null ? Set.of() : state.missionIds(), error));
+        (state, error) -> new Recovered(state == null ? Map.of() : state.runs(), error));
     return this;
+  }
+
+  private Behavior<Command> onShutdown(Shutdown shutdown) {
+    List<CompletableFuture<?>> interrupts = new ArrayList<>();
+    for (String id : running.keySet()) {
+      interrupts.add(mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt(interruption(), r),
+              setup.askTimeout())
+          .thenCompose(state -> ledger().<MachineRuns.State>ask(r -> new MachineRuns.Remove(id, r), setup.askTimeout()))
+          .toCompletableFuture());
+    }
+    if (!running.isEmpty()) {
+      getContext().getLog().info("the node stops: {} running missions interrupted", running.size());
+    }
+    CompletableFuture.allOf(interrupts.toArray(CompletableFuture[]::new))
+        .whenComplete((done, error) -> shutdown.replyTo().tell(Done.getInstance()));
+    return this;
+  }
+
+  private String interruption() {
+    return "the node of " + setup.machineId() + " stopped while the agent ran; send a follow-up to continue";
   }
 
   /** Missions this machine had taken on before it stopped: running ones are interrupted, queued ones start. */
@@ -409,14 +443,14 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       return this;
     }
     ActorRef<Command> self = getContext().getSelf();
-    for (String id : recovered.missionIds()) {
+    recovered.runs().values().stream().filter(java.util.Objects::nonNull).forEach(this::endOrphan);
+    for (String id : recovered.runs().keySet()) {
       if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
         continue;
       }
       mission(id).askWithStatus(Mission.Get::new, setup.askTimeout()).thenAccept(state -> {
         if (state.status() == Mission.Status.RUNNING) {
-          mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt("the node of " + setup.machineId()
-                  + " stopped while the agent ran (a crash or a restart); send a follow-up to continue", r),
+          mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt(interruption(), r),
               setup.askTimeout()).thenAccept(interrupted -> {
                 ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
                 self.tell(new Notify(interrupted));
@@ -428,10 +462,29 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         }
       });
     }
-    if (!recovered.missionIds().isEmpty()) {
+    if (!recovered.runs().isEmpty()) {
       getContext().getLog().info("{} missions of the previous run of this node taken up again",
-          recovered.missionIds().size());
+          recovered.runs().size());
     }
     return this;
+  }
+
+  /**
+   * An agent left running by a crashed node: ended with its tree (only if the
+   * pid still names the process that started then, not a reused pid).
+   */
+  private void endOrphan(MachineRuns.Process orphan) {
+    ProcessHandle.of(orphan.pid())
+        .filter(ProcessHandle::isAlive)
+        .filter(process -> orphan.startedAt() != null && process.info().startInstant()
+            .map(started -> Duration.between(started, orphan.startedAt()).abs().toMillis() < 1000).orElse(false))
+        .ifPresent(process -> {
+          List<ProcessHandle> tree = ProcessTree.of(process);
+          getContext().getLog().warn("ending agent process {} (and {} it started), left running by the previous run"
+              + " of this node", orphan.pid(), tree.size() - 1);
+          ProcessTree.terminate(tree);
+          getContext().getSystem().scheduler().scheduleOnce(settings.stopGrace(), () -> ProcessTree.kill(tree),
+              getContext().getExecutionContext());
+        });
   }
 }

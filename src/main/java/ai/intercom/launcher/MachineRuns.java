@@ -3,8 +3,11 @@ package ai.intercom.launcher;
 import ai.intercom.cluster.NodeRole;
 import ai.intercom.serialization.JsonSerializable;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -15,31 +18,41 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * The missions a machine's agent supervisor took on and has not finished
- * (queued or running), id = machine id. When the node starts again after a
- * crash or a stop, its supervisor reads them: the running ones are interrupted,
- * the queued ones start.
+ * (queued or running), id = machine id, with the process of each run once it
+ * started. When the node starts again after a crash or a stop, its supervisor
+ * reads them: the running ones are interrupted and their agents (orphans after
+ * a crash) ended, the queued ones start.
  */
 public final class MachineRuns
     extends EventSourcedBehaviorWithEnforcedReplies<MachineRuns.Command, MachineRuns.Event, MachineRuns.State> {
 
-  public record State(Set<String> missionIds) implements JsonSerializable {
+  /** The agent process of a run: its pid and start time (a pid alone may have been reused since). */
+  public record Process(long pid, Instant startedAt) implements JsonSerializable {}
+
+  /** Mission id to its run's process; null while it waits or prepares. */
+  public record State(Map<String, Process> runs) implements JsonSerializable {
     public State {
-      missionIds = Set.copyOf(missionIds);
+      runs = Collections.unmodifiableMap(new TreeMap<>(runs));
     }
 
-    State with(String missionId, boolean present) {
-      Set<String> ids = new TreeSet<>(missionIds);
-      if (present) {
-        ids.add(missionId);
-      } else {
-        ids.remove(missionId);
-      }
-      return new State(ids);
+    public Set<String> missionIds() {
+      return runs.keySet();
+    }
+
+    State with(String missionId, Process process) {
+      Map<String, Process> all = new TreeMap<>(runs);
+      all.put(missionId, process);
+      return new State(all);
+    }
+
+    State without(String missionId) {
+      Map<String, Process> all = new TreeMap<>(runs);
+      all.remove(missionId);
+      return new State(all);
     }
   }
 
@@ -49,6 +62,9 @@ public final class MachineRuns
 
   public record Remove(String missionId, ActorRef<State> replyTo) implements Command {}
 
+  /** The mission's agent process started. */
+  public record RecordProcess(String missionId, Process process) implements Command {}
+
   public record Get(ActorRef<State> replyTo) implements Command {}
 
   public sealed interface Event extends JsonSerializable {}
@@ -56,6 +72,8 @@ public final class MachineRuns
   public record Added(String missionId) implements Event {}
 
   public record Removed(String missionId) implements Event {}
+
+  public record ProcessStarted(String missionId, Process process) implements Event {}
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "MachineRuns");
 
@@ -77,7 +95,7 @@ public final class MachineRuns
 
   @Override
   public State emptyState() {
-    return new State(Set.of());
+    return new State(Map.of());
   }
 
   @Override
@@ -90,6 +108,9 @@ public final class MachineRuns
         .onCommand(Remove.class, (state, cmd) -> !state.missionIds().contains(cmd.missionId())
             ? Effect().reply(cmd.replyTo(), state)
             : Effect().persist(new Removed(cmd.missionId())).thenReply(cmd.replyTo(), s -> s))
+        .onCommand(RecordProcess.class, (state, cmd) -> state.missionIds().contains(cmd.missionId())
+            ? Effect().persist(new ProcessStarted(cmd.missionId(), cmd.process())).thenNoReply()
+            : Effect().noReply())
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
         .build();
   }
@@ -98,8 +119,9 @@ public final class MachineRuns
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(Added.class, (s, e) -> s.with(e.missionId(), true))
-        .onEvent(Removed.class, (s, e) -> s.with(e.missionId(), false))
+        .onEvent(Added.class, (s, e) -> s.with(e.missionId(), null))
+        .onEvent(Removed.class, (s, e) -> s.without(e.missionId()))
+        .onEvent(ProcessStarted.class, (s, e) -> s.with(e.missionId(), e.process()))
         .build();
   }
 }

@@ -34,7 +34,12 @@ public final class ApiClient {
   private final String token;
 
   public ApiClient(Node node, Path home) {
-    this.port = TestNodes.http(node).getPort();
+    this(TestNodes.http(node).getPort(), home);
+  }
+
+  /** The node listening on {@code port} whose home is {@code home} (a node running as its own process). */
+  public ApiClient(int port, Path home) {
+    this.port = port;
     try {
       this.token = Files.readString(home.resolve("local.token")).trim();
     } catch (IOException e) {

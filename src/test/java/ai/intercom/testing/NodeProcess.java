@@ -87,6 +87,12 @@ public final class NodeProcess implements AutoCloseable {
     process.getOutputStream().close();
   }
 
+  /** Sends SIGKILL, as a crash, and waits until the process is gone. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
   /** Sends SIGTERM. */
   public void terminate() {
     process.destroy();
