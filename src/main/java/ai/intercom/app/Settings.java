@@ -94,7 +94,7 @@ public record Settings(
             paths(launcher.getStringList("allowed-paths")),
             launcher.getDuration("max-mission-duration"),
             positive(launcher.getInt("max-concurrent"), "agent-launcher.max-concurrent"),
-            launcher.getStringList("allowed-commands"),
+            strings(launcher.getConfig("commands")),
             strings(launcher.getConfig("project-commands")),
             launcher.getBoolean("permission-relay"),
             launcher.getDuration("stop-grace"),

@@ -82,8 +82,8 @@ public final class PermissionPrompts {
           throw new CompletionException(new IllegalArgumentException(Refusals.cause(error).getMessage()));
         })
         .thenCompose(mission -> {
-          if (mission.status() != Mission.Status.RUNNING || !AgentId.parse(mission.to()).project()
-              .equals(AgentId.parse(agent).project())) {
+          // only the mission's own agent (a session of that machine and project) asks for it
+          if (mission.status() != Mission.Status.RUNNING || !mission.to().equals(agent)) {
             throw new IllegalArgumentException("mission " + missionId + " is " + mission.status().name().toLowerCase()
                 + " and not run by " + agent + ": no permission to ask for");
           }
@@ -127,10 +127,11 @@ public final class PermissionPrompts {
 
   /** The tool and its input as the operator reads them: on a few lines, secrets hidden. */
   static String describe(String tool, String input) {
-    String shown = input == null ? "" : input.strip();
+    // hidden before it is cut: a cut secret could not be recognised any more
+    String shown = input == null ? "" : Secrets.redact(input.strip());
     if (shown.length() > SHOWN_INPUT_CHARS) {
       shown = shown.substring(0, SHOWN_INPUT_CHARS - 1) + "…";
     }
-    return "permission to use " + tool + (shown.isEmpty() || shown.equals("{}") ? "" : ": " + Secrets.redact(shown));
+    return "permission to use " + tool + (shown.isEmpty() || shown.equals("{}") ? "" : ": " + shown);
   }
 }

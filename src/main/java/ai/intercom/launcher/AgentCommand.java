@@ -42,7 +42,8 @@ public record AgentCommand(List<String> argv, boolean template) {
       argv.add(resumeSession);
     }
     argv.addAll(relay);
-    argv.add(prompt);
+    // a prompt that starts like an option would be read as one
+    argv.add(prompt.startsWith("-") ? " " + prompt : prompt);
     return new AgentCommand(argv, false);
   }
 

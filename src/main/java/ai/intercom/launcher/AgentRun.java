@@ -2,6 +2,7 @@ package ai.intercom.launcher;
 
 import ai.intercom.mission.Mission;
 import ai.intercom.persistence.Refusals;
+import ai.intercom.security.Secrets;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -9,14 +10,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
@@ -30,6 +34,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.StreamConverters;
 import org.apache.pekko.util.ByteString;
@@ -65,9 +72,13 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   private record StartFailed(String why) implements Command {}
 
+  /** The mission took the start ({@code error} null), refused it, or did not answer. */
+  private record StartRecorded(Throwable error) implements Command {}
+
   private record Outputs(List<AgentOutput> batch, ActorRef<Done> ack) implements Command {}
 
-  private record Relayed(ActorRef<Done> ack) implements Command {}
+  /** The mission took a batch of progress; {@code refusal}: it would not (it is finished). */
+  private record Relayed(ActorRef<Done> ack, String refusal) implements Command {}
 
   private record StreamEnded(String error) implements Command {}
 
@@ -77,7 +88,21 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   private enum HardKill implements Command { INSTANCE }
 
+  /** Looks for processes the agent started, so that ending the run also ends them. */
+  private enum Snapshot implements Command { INSTANCE }
+
+  /** The agent exited but something it started still holds its output open. */
+  private enum Lingering implements Command { INSTANCE }
+
   private record Recorded(Mission.State state) implements Command {}
+
+  private record RetryOutcome(Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome, int attempt)
+      implements Command {}
+
+  static final Duration SNAPSHOT_EVERY = Duration.ofSeconds(1);
+  /** How long the output may stay open after the agent exited before what holds it is ended. */
+  static final Duration LINGER = Duration.ofSeconds(2);
+  static final int OUTCOME_TRIES = 5;
 
   static Behavior<Command> create(Spec spec, ActorRef<AgentSupervisor.Command> supervisor, Duration askTimeout) {
     return Behaviors.setup(context -> Behaviors.withTimers(
@@ -90,11 +115,15 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   private final Duration askTimeout;
   private final EntityRef<Mission.Command> mission;
   private final Executor blocking;
+  private final ActorRef<Command> self;
+  private final ActorSystem<?> system;
 
   private Process process;
   /** Where this run's part of the stderr log begins (a follow-up appends to the same file). */
   private volatile long stderrStart;
-  private List<ProcessHandle> tree = List.of();
+  /** The agent and every process seen under it: ended together. */
+  private final Set<ProcessHandle> tree = new LinkedHashSet<>();
+  private UniqueKillSwitch output;
   private String sessionId;
   private AgentOutput.Result result;
   private final StringBuilder plainText = new StringBuilder();
@@ -103,7 +132,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   private Exited exit;
   /** Why the run was ended from outside: a stop (by whom) or the deadline; null while it runs its course. */
   private String endedBecause;
+  /** The mission was stopped (or finished otherwise): it takes no outcome from this run. */
   private boolean stopped;
+  private boolean recording;
 
   private AgentRun(ActorContext<Command> context, TimerScheduler<Command> timers, Spec spec,
       ActorRef<AgentSupervisor.Command> supervisor, Duration askTimeout) {
@@ -112,8 +143,10 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     this.spec = spec;
     this.supervisor = supervisor;
     this.askTimeout = askTimeout;
-    this.mission = ClusterSharding.get(context.getSystem()).entityRefFor(Mission.ENTITY_KEY, spec.missionId());
-    this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    this.system = context.getSystem();
+    this.self = context.getSelf();
+    this.mission = ClusterSharding.get(system).entityRefFor(Mission.ENTITY_KEY, spec.missionId());
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     context.pipeToSelf(CompletableFuture.supplyAsync(this::startProcess, blocking),
         (started, error) -> error == null ? new Started(started)
             : new StartFailed(Refusals.cause(error).getMessage()));
@@ -121,7 +154,7 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   private Process startProcess() {
     stderrStart = spec.stderrLog().toFile().length();
-    ProcessBuilder builder = new ProcessBuilder(spec.command().argv())
+    ProcessBuilder builder = new ProcessBuilder(ProcessTree.inOwnGroup(spec.command().argv()))
         .directory(spec.cwd().toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectError(ProcessBuilder.Redirect.appendTo(spec.stderrLog().toFile()));
@@ -140,11 +173,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
         .onMessage(Started.class, this::onStarted)
         .onMessage(StartFailed.class, failed -> record(r -> new Mission.Fail(failed.why()
             + " (check intercom.agent-launcher.default-command or INTERCOM_AGENT_COMMAND)", r)))
+        .onMessage(StartRecorded.class, this::onStartRecorded)
         .onMessage(Outputs.class, this::onOutputs)
-        .onMessage(Relayed.class, relayed -> {
-          relayed.ack().tell(Done.getInstance());
-          return this;
-        })
+        .onMessage(Relayed.class, this::onRelayed)
         .onMessage(StreamEnded.class, this::onStreamEnded)
         .onMessage(Exited.class, this::onExited)
         .onMessage(Deadline.class, deadline -> end("it ran longer than the limit of "
@@ -154,22 +185,46 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
           return end("stopped by " + stop.by());
         })
         .onMessage(HardKill.class, kill -> {
-          int killed = ProcessTree.kill(tree);
+          int killed = ProcessTree.kill(List.copyOf(tree));
           if (killed > 0) {
             getContext().getLog().warn("mission {}: {} processes ignored TERM for {}; killed",
                 spec.missionId(), killed, spec.stopGrace());
           }
+          if (output != null && !streamDone) {
+            // whatever still holds the output open is gone or beyond reach: stop reading
+            output.abort(new IllegalStateException("the agent's output stayed open after it ended"));
+          }
           return this;
         })
+        .onMessage(Snapshot.class, snapshot -> {
+          if (process != null && process.isAlive()) {
+            process.descendants().forEach(tree::add);
+          }
+          return this;
+        })
+        .onMessage(Lingering.class, lingering -> {
+          if (!streamDone) {
+            tree.addAll(ProcessTree.group(process.pid()));
+            getContext().getLog().info("mission {}: the agent exited but processes it started keep its output"
+                + " open; ending them", spec.missionId());
+            ProcessTree.terminate(List.copyOf(tree));
+            timers.startSingleTimer(HardKill.INSTANCE, spec.stopGrace());
+          }
+          return this;
+        })
+        .onMessage(RetryOutcome.class, retry -> attempt(retry.outcome(), retry.attempt()))
         .onMessage(Recorded.class, recorded -> {
           supervisor.tell(new AgentSupervisor.RunEnded(spec.missionId(), recorded.state()));
           return Behaviors.stopped();
         })
         .onSignal(PostStop.class, signal -> {
-          // the node stops: nothing may outlive it unsupervised
-          if (process != null && process.isAlive()) {
-            ProcessTree.kill(ProcessTree.of(process.toHandle()));
+          // the run is over or the node stops: nothing it started may outlive it unsupervised
+          if (process != null) {
+            tree.add(process.toHandle());
+            process.descendants().forEach(tree::add);
+            tree.addAll(ProcessTree.group(process.pid()));
           }
+          ProcessTree.kill(List.copyOf(tree));
           return this;
         })
         .build();
@@ -177,51 +232,76 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   private Behavior<Command> onStarted(Started started) {
     process = started.process();
+    tree.add(process.toHandle());
+    getContext().getLog().info("mission {}: started {} in {} (pid {})", spec.missionId(),
+        spec.command().display(), spec.cwd(), process.pid());
+    timers.startSingleTimer(Deadline.INSTANCE, spec.maxDuration());
+    timers.startTimerWithFixedDelay(Snapshot.INSTANCE, SNAPSHOT_EVERY);
+    supervisor.tell(new AgentSupervisor.RunStarted(spec.missionId(), new MachineRuns.Process(process.pid(),
+        process.toHandle().info().startInstant().orElse(null))));
+    recordStart();
+    mission.tell(new Mission.ReportProgress(
+        List.of("started " + spec.command().executable() + " in " + spec.cwd() + " (pid " + process.pid() + ")"),
+        null, system.ignoreRef()));
+    readOutput();
+    process.onExit().thenApplyAsync(exited -> new Exited(exited.exitValue(), stderrTail()), blocking)
+        .whenComplete((exited, error) -> self.tell(error == null ? exited : new Exited(-1, "")));
     if (endedBecause != null) {
       // stopped while it was starting
       String why = endedBecause;
       endedBecause = null;
       end(why);
     }
-    getContext().getLog().info("mission {}: started {} in {} (pid {})", spec.missionId(),
-        spec.command().display(), spec.cwd(), process.pid());
-    timers.startSingleTimer(Deadline.INSTANCE, spec.maxDuration());
-    supervisor.tell(new AgentSupervisor.RunStarted(spec.missionId(), new MachineRuns.Process(process.pid(),
-        process.toHandle().info().startInstant().orElse(null))));
-    mission.askWithStatus(Mission.Start::new, askTimeout).whenComplete((state, error) -> {
-      if (error != null) {
-        // stopped (or gone) while it was starting
-        getContext().getSelf().tell(new Stop("intercom (" + Refusals.cause(error).getMessage() + ")"));
-      }
-    });
-    mission.tell(new Mission.ReportProgress(
-        List.of("started " + spec.command().executable() + " in " + spec.cwd() + " (pid " + process.pid() + ")"),
-        null, getContext().getSystem().ignoreRef()));
-    readOutput();
-    ActorRef<Command> self = getContext().getSelf();
-    process.onExit().thenApplyAsync(exited -> new Exited(exited.exitValue(), stderrTail()), blocking)
-        .whenComplete((exited, error) -> self.tell(error == null ? exited : new Exited(-1, "")));
+    return this;
+  }
+
+  private void recordStart() {
+    getContext().pipeToSelf(mission.askWithStatus(Mission.Start::new, askTimeout),
+        (state, error) -> new StartRecorded(error));
+  }
+
+  /** A mission that refuses the start was stopped (or ended) meanwhile; one that did not answer is asked again. */
+  private Behavior<Command> onStartRecorded(StartRecorded recorded) {
+    if (recorded.error() == null || stopped || endedBecause != null) {
+      return this;
+    }
+    if (Refusals.isRefusal(recorded.error())) {
+      stopped = true;
+      return end(Refusals.cause(recorded.error()).getMessage());
+    }
+    recordStart();
     return this;
   }
 
   /** stdout, cut into lines, understood, in batches; each batch waits until the mission took the previous one. */
   private void readOutput() {
-    ActorRef<Command> self = getContext().getSelf();
     String cwd = spec.cwd().toString();
+    boolean plain = spec.command().template();
     Process running = process;
-    StreamConverters.fromInputStream(running::getInputStream, 64 * 1024)
+    var streams = StreamConverters.fromInputStream(running::getInputStream, 64 * 1024)
+        .viaMat(KillSwitches.single(), Keep.right())
         .statefulMap(() -> new LineCutter(MAX_LINE_BYTES),
             (cutter, chunk) -> Pair.create(cutter, cutter.feed(chunk)),
             cutter -> Optional.of(cutter.finish()))
         .mapConcat(lines -> lines)
-        .map(line -> line.truncated()
-            ? (AgentOutput) new AgentOutput.Unreadable("a line of " + line.bytes() + " bytes, cut at " + MAX_LINE_BYTES)
-            : StreamJson.parse(line.text(), cwd))
+        .map(line -> read(line, cwd, plain))
         .groupedWithin(BATCH, BATCH_WINDOW)
         .mapAsync(1, batch -> AskPattern.<Command, Done>ask(self, ack -> new Outputs(batch, ack),
-            askTimeout.multipliedBy(3), getContext().getSystem().scheduler()))
-        .runWith(Sink.ignore(), getContext().getSystem())
-        .whenComplete((done, error) -> self.tell(new StreamEnded(error == null ? null : error.toString())));
+            askTimeout.multipliedBy(3), system.scheduler()))
+        .toMat(Sink.ignore(), Keep.both())
+        .run(system);
+    output = streams.first();
+    streams.second().whenComplete((done, error) -> self.tell(new StreamEnded(error == null ? null : error.toString())));
+  }
+
+  /** A line of output: stream-json, or for a template's agent plain text whatever it holds. */
+  private static AgentOutput read(LineCutter.Line line, String cwd, boolean plain) {
+    if (plain) {
+      return new AgentOutput.PlainText(line.text());
+    }
+    return line.truncated()
+        ? new AgentOutput.Unreadable("a line of " + line.bytes() + " bytes, cut at " + MAX_LINE_BYTES)
+        : StreamJson.parse(line.text(), cwd);
   }
 
   private Behavior<Command> onOutputs(Outputs outputs) {
@@ -257,7 +337,18 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     }
     getContext().pipeToSelf(
         mission.<Mission.State>askWithStatus(r -> new Mission.ReportProgress(lines, sessionId, r), askTimeout),
-        (state, error) -> new Relayed(outputs.ack()));
+        (state, error) -> new Relayed(outputs.ack(),
+            error != null && Refusals.isRefusal(error) ? Refusals.cause(error).getMessage() : null));
+    return this;
+  }
+
+  /** A mission that no longer takes progress was stopped or ended elsewhere: its agent ends too. */
+  private Behavior<Command> onRelayed(Relayed relayed) {
+    relayed.ack().tell(Done.getInstance());
+    if (relayed.refusal() != null && endedBecause == null) {
+      stopped = true;
+      return end(relayed.refusal());
+    }
     return this;
   }
 
@@ -278,9 +369,8 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   private Behavior<Command> onExited(Exited exited) {
     exit = exited;
-    timers.cancel(Deadline.INSTANCE);
-    if (ProcessTree.terminate(tree) == 0) {
-      timers.cancel(HardKill.INSTANCE);
+    if (!streamDone) {
+      timers.startSingleTimer(Lingering.INSTANCE, LINGER);
     }
     return finishIfOver();
   }
@@ -294,8 +384,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     if (process == null) {
       return this;
     }
-    tree = ProcessTree.of(process.toHandle());
-    ProcessTree.terminate(tree);
+    process.descendants().forEach(tree::add);
+    tree.addAll(ProcessTree.group(process.pid()));
+    ProcessTree.terminate(List.copyOf(tree));
     timers.startSingleTimer(HardKill.INSTANCE, spec.stopGrace());
     getContext().getLog().info("mission {}: ending the agent ({} processes): {}", spec.missionId(), tree.size(), why);
     return this;
@@ -303,9 +394,12 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   /** Once the process exited and its output is read: the result, or why there is none. */
   private Behavior<Command> finishIfOver() {
-    if (!streamDone || exit == null) {
+    if (!streamDone || exit == null || recording) {
       return this;
     }
+    timers.cancel(Deadline.INSTANCE);
+    timers.cancel(Snapshot.INSTANCE);
+    timers.cancel(Lingering.INSTANCE);
     if (unreadable > LOGGED_UNREADABLE) {
       getContext().getLog().warn("mission {}: {} unreadable output lines in all", spec.missionId(), unreadable);
     }
@@ -340,12 +434,27 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     return r -> new Mission.Complete(text.isEmpty() ? "(the agent printed nothing)" : text, sessionId, null, null, r);
   }
 
-  /** Writes the outcome into the mission, then tells the supervisor with the mission as it is now. */
+  /**
+   * Writes the outcome into the mission (asked again while the hub does not
+   * answer), then tells the supervisor with the mission as it is now; a mission
+   * that refuses it (stopped meanwhile) is read as it is.
+   */
   private Behavior<Command> record(Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome) {
-    getContext().pipeToSelf(
-        mission.<Mission.State>askWithStatus(outcome::apply, askTimeout)
-            .exceptionallyCompose(error -> mission.askWithStatus(Mission.Get::new, askTimeout)),
-        (state, error) -> new Recorded(state));
+    recording = true;
+    return attempt(outcome, 1);
+  }
+
+  private Behavior<Command> attempt(Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome,
+      int attempt) {
+    getContext().pipeToSelf(mission.<Mission.State>askWithStatus(outcome::apply, askTimeout), (state, error) -> {
+      if (error == null) {
+        return new Recorded(state);
+      }
+      if (Refusals.isRefusal(error)) {
+        return new RetryOutcome(Mission.Get::new, OUTCOME_TRIES);
+      }
+      return attempt < OUTCOME_TRIES ? new RetryOutcome(outcome, attempt + 1) : new Recorded(null);
+    });
     return this;
   }
 
@@ -356,7 +465,7 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
       byte[] bytes = new byte[(int) (file.length() - from)];
       file.seek(from);
       file.readFully(bytes);
-      return new String(bytes, StandardCharsets.UTF_8).strip().replaceAll("\\s*\\n\\s*", " | ");
+      return Secrets.redact(new String(bytes, StandardCharsets.UTF_8).strip().replaceAll("\\s*\\n\\s*", " | "));
     } catch (IOException e) {
       return "";
     }

@@ -32,6 +32,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -57,6 +58,8 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   /** The MCP tool a launched agent asks before using a tool (see {@code --permission-prompt-tool}). */
   public static final String PERMISSION_TOOL = "intercom_permission_prompt";
   static final Duration RETRY = Duration.ofSeconds(3);
+  /** Tries of a step before the mission is left to the next start of the node (it stays in the ledger). */
+  static final int TRIES = 10;
   /** Results longer than this reach the requester's inbox cut (intercom_status has them whole). */
   static final int NOTICE_CHARS = 8000;
 
@@ -67,7 +70,13 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
    * {@code followUp}: the message that continues its conversation. Answers once
    * the mission is in this machine's ledger (or there was nothing to do).
    */
-  public record Launch(String missionId, String followUp, ActorRef<Done> replyTo) implements Command {}
+  public record Launch(String missionId, String followUp, String followUpKey, ActorRef<Done> replyTo)
+      implements Command {
+    /** The mission's own prompt. */
+    public Launch(String missionId, ActorRef<Done> replyTo) {
+      this(missionId, null, null, replyTo);
+    }
+  }
 
   /** The mission was stopped: end its run, or take it out of the queue. */
   public record StopRun(String missionId, String by) implements Command {}
@@ -84,11 +93,16 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   /** Sent by a run when it is over, with the mission as the run left it (null if it could not be read). */
   record RunEnded(String missionId, Mission.State mission) implements Command {}
 
-  private record Fetched(Launch launch, Mission.State mission, Throwable error) implements Command {}
+  /** The steps of taking a mission on; {@code attempt} counts the tries of a step the hub did not answer. */
+  private record Ledgered(Launch launch, Throwable error, int attempt) implements Command {}
 
-  private record Planned(Launch launch, AgentRun.Spec spec, String refusal) implements Command {}
+  private record Fetch(Launch launch, int attempt) implements Command {}
 
-  private record Accepted(Launch launch, AgentRun.Spec spec, Throwable error) implements Command {}
+  private record Fetched(Launch launch, Mission.State mission, Throwable error, int attempt) implements Command {}
+
+  private record Planned(Launch launch, AgentRun.Spec spec, Throwable error, int attempt) implements Command {}
+
+  private record Retry(Launch launch, int attempt) implements Command {}
 
   private enum Recover implements Command { INSTANCE }
 
@@ -109,11 +123,15 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     system.receptionist().tell(Receptionist.register(keyFor(machineId), supervisor));
   }
 
+  /**
+   * The supervisor, restarted after a failure: its runs end with it, and the
+   * restart takes up the ledger as a new start of the node would.
+   */
   public static Behavior<Command> create(Setup setup) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+    return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Recover.INSTANCE, Duration.ZERO);
       return new AgentSupervisor(context, timers, setup);
-    }));
+    }))).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
   }
 
   private final TimerScheduler<Command> timers;
@@ -127,8 +145,8 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   private final LinkedHashMap<String, AgentRun.Spec> queued = new LinkedHashMap<>();
   /** Taken on, being prepared (mission read, path checked, ledger written). */
   private final Set<String> preparing = new HashSet<>();
-  /** Follow-ups that came while the mission's agent ran: they continue it afterwards. */
-  private final Map<String, List<String>> heldFollowUps = new HashMap<>();
+  /** Follow-ups (by key) that came while the mission's agent ran: they continue it afterwards. */
+  private final Map<String, LinkedHashMap<String, String>> heldFollowUps = new HashMap<>();
 
   private AgentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
     super(context);
@@ -146,9 +164,11 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Launch.class, this::onLaunch)
+        .onMessage(Ledgered.class, this::onLedgered)
+        .onMessage(Retry.class, retry -> take(retry.launch(), retry.attempt()))
+        .onMessage(Fetch.class, fetch -> fetch(fetch.launch(), fetch.attempt()))
         .onMessage(Fetched.class, this::onFetched)
         .onMessage(Planned.class, this::onPlanned)
-        .onMessage(Accepted.class, this::onAccepted)
         .onMessage(RunStarted.class, started -> {
           ledger().tell(new MachineRuns.RecordProcess(started.missionId(), started.process()));
           return this;
@@ -177,14 +197,59 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     String id = launch.missionId();
     if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
       if (launch.followUp() != null) {
-        heldFollowUps.computeIfAbsent(id, k -> new ArrayList<>()).add(launch.followUp());
+        // a retried follow-up has the same key: it is held once
+        heldFollowUps.computeIfAbsent(id, k -> new LinkedHashMap<>())
+            .putIfAbsent(launch.followUpKey() == null ? launch.followUp() : launch.followUpKey(), launch.followUp());
       }
       launch.replyTo().tell(Done.getInstance());
       return this;
     }
     preparing.add(id);
-    getContext().pipeToSelf(mission(id).askWithStatus(Mission.Get::new, setup.askTimeout()),
-        (state, error) -> new Fetched(launch, state, error));
+    return take(launch, 1);
+  }
+
+  /** First into the ledger, so that a crash from here on is recovered at the next start. */
+  private Behavior<Command> take(Launch launch, int attempt) {
+    getContext().pipeToSelf(
+        ledger().<MachineRuns.State>ask(r -> new MachineRuns.Add(launch.missionId(), r), setup.askTimeout()),
+        (state, error) -> new Ledgered(launch, error, attempt));
+    return this;
+  }
+
+  private Behavior<Command> onLedgered(Ledgered ledgered) {
+    Launch launch = ledgered.launch();
+    if (ledgered.error() != null) {
+      return retry(launch, ledgered.attempt(), ledgered.error(), new Retry(launch, ledgered.attempt() + 1));
+    }
+    launch.replyTo().tell(Done.getInstance());
+    return fetch(launch, 1);
+  }
+
+  private Behavior<Command> fetch(Launch launch, int attempt) {
+    getContext().pipeToSelf(mission(launch.missionId()).askWithStatus(Mission.Get::new, setup.askTimeout()),
+        (state, error) -> new Fetched(launch, state, error, attempt));
+    return this;
+  }
+
+  /** A step the hub did not answer is tried again a while later; past the tries the next start takes it up. */
+  private Behavior<Command> retry(Launch launch, int attempt, Throwable error, Command again) {
+    String id = launch.missionId();
+    if (attempt >= TRIES) {
+      preparing.remove(id);
+      getContext().getLog().error("mission {}: not launched after {} tries ({}); the next start of this node"
+          + " takes it up again", id, attempt, Refusals.cause(error).getMessage());
+      return this;
+    }
+    getContext().getLog().info("mission {}: the hub does not answer ({}); again in {}", id,
+        Refusals.cause(error).getMessage(), RETRY);
+    timers.startSingleTimer("retry-" + id, again, RETRY);
+    return this;
+  }
+
+  /** Drops a mission there is nothing to do for: out of the ledger. */
+  private Behavior<Command> drop(String missionId) {
+    preparing.remove(missionId);
+    ledger().tell(new MachineRuns.Remove(missionId, system.ignoreRef()));
     return this;
   }
 
@@ -192,26 +257,25 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     Launch launch = fetched.launch();
     String id = launch.missionId();
     if (fetched.error() != null) {
-      preparing.remove(id);
       if (Refusals.isRefusal(fetched.error())) {
         getContext().getLog().warn("mission {}: not launched: {}", id, Refusals.cause(fetched.error()).getMessage());
-        launch.replyTo().tell(Done.getInstance());
-      } else {
-        // the hub does not answer now: the requester (the gate) asks again
-        getContext().getLog().info("mission {}: cannot read it yet ({})", id, Refusals.cause(fetched.error()).getMessage());
+        return drop(id);
       }
-      return this;
+      return retry(launch, fetched.attempt(), fetched.error(), new Fetch(launch, fetched.attempt() + 1));
     }
     Mission.State state = fetched.mission();
-    if (state.status() != Mission.Status.APPROVED) {
-      preparing.remove(id);
-      getContext().getLog().debug("mission {} is {}: nothing to launch", id, state.status());
-      launch.replyTo().tell(Done.getInstance());
+    if (launch.followUp() != null && state.status().isFinished() && state.status() != Mission.Status.DENIED) {
+      // the run ended between the follow-up and this launch: the mission takes up work again
+      getContext().pipeToSelf(mission(id).askWithStatus(Mission.Resume::new, setup.askTimeout()),
+          (resumed, error) -> new Fetched(launch, resumed, error, fetched.attempt()));
       return this;
     }
-    getContext().pipeToSelf(plan(state, launch.followUp()), (spec, error) -> error == null
-        ? new Planned(launch, spec, null)
-        : new Planned(launch, null, Refusals.cause(error).getMessage()));
+    if (state.status() != Mission.Status.APPROVED) {
+      getContext().getLog().debug("mission {} is {}: nothing to launch", id, state.status());
+      return drop(id);
+    }
+    getContext().pipeToSelf(plan(state, launch.followUp()),
+        (spec, error) -> new Planned(launch, spec, error, fetched.attempt()));
     return this;
   }
 
@@ -227,8 +291,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
                 + target.project() + "' (is it under intercom.discovery.scan-paths?)");
           }
           Path cwd = PathRules.resolve(Path.of(project.path()), settings.allowedPaths(), setup.machineId());
-          String template = state.agentCommand() != null ? state.agentCommand() : settings.commandFor(target.project());
-          requireAllowed(template, state.agentCommand() != null);
+          String template = commandFor(state.agentCommand(), target.project());
           String prompt = followUp == null ? promptFor(state) : followUp;
           String resume = followUp == null ? null : state.agentSessionId();
           if (followUp != null && resume == null) {
@@ -243,13 +306,23 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         }, blocking);
   }
 
-  private void requireAllowed(String template, boolean askedFor) {
-    String executable = AgentCommand.executableOf(template);
-    boolean isDefault = executable.equals(AgentCommand.executableOf(settings.defaultCommand()));
-    if (askedFor && !isDefault && !settings.allowedCommands().contains(executable)) {
-      throw new IllegalArgumentException("agent command '" + executable + "' is not allowed on " + setup.machineId()
-          + " (intercom.agent-launcher.allowed-commands: " + String.join(", ", settings.allowedCommands()) + ")");
+  /**
+   * The command line of a launch: a mission may only name one of the commands
+   * this machine configured (never a command line of its own); without a name,
+   * the project's command or the default one.
+   */
+  private String commandFor(String named, String project) {
+    if (named == null) {
+      String configured = settings.commandFor(project);
+      return settings.commands().getOrDefault(configured, configured);
     }
+    String command = settings.commands().get(named);
+    if (command == null) {
+      throw new IllegalArgumentException("agent command '" + named + "' is not one of the commands of "
+          + setup.machineId() + " (intercom.agent-launcher.commands: " + String.join(", ",
+          new java.util.TreeSet<>(settings.commands().keySet())) + ")");
+    }
+    return command;
   }
 
   private static String promptFor(Mission.State state) {
@@ -285,34 +358,27 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     return dir.resolve(missionId + ".log");
   }
 
+  /** A launch refused for what it is fails its mission, and its requester is told; else it runs or waits. */
   private Behavior<Command> onPlanned(Planned planned) {
     Launch launch = planned.launch();
     String id = launch.missionId();
-    if (planned.refusal() != null) {
-      preparing.remove(id);
-      getContext().getLog().warn("mission {}: not launched: {}", id, planned.refusal());
-      mission(id).<Mission.State>askWithStatus(r -> new Mission.Fail("not launched: " + planned.refusal(), r), setup.askTimeout())
-          .whenComplete((state, error) -> launch.replyTo().tell(Done.getInstance()));
-      return this;
+    if (planned.error() != null) {
+      Throwable cause = Refusals.cause(planned.error());
+      if (!(cause instanceof IllegalArgumentException)) {
+        return retry(launch, planned.attempt(), cause, new Fetch(launch, planned.attempt() + 1));
+      }
+      getContext().getLog().warn("mission {}: not launched: {}", id, cause.getMessage());
+      ActorRef<Command> self = getContext().getSelf();
+      mission(id).<Mission.State>askWithStatus(r -> new Mission.Fail("not launched: " + cause.getMessage(), r),
+              setup.askTimeout())
+          .thenAccept(failed -> self.tell(new Notify(failed)));
+      return drop(id);
     }
-    getContext().pipeToSelf(ledger().<MachineRuns.State>ask(r -> new MachineRuns.Add(id, r), setup.askTimeout()),
-        (state, error) -> new Accepted(launch, planned.spec(), error));
-    return this;
-  }
-
-  private Behavior<Command> onAccepted(Accepted accepted) {
-    String id = accepted.launch().missionId();
     preparing.remove(id);
-    if (accepted.error() != null) {
-      getContext().getLog().info("mission {}: the ledger does not answer ({}); waiting for the next try", id,
-          accepted.error().getMessage());
-      return this;
-    }
-    accepted.launch().replyTo().tell(Done.getInstance());
     if (running.size() < settings.maxConcurrent()) {
-      start(accepted.spec());
+      start(planned.spec());
     } else {
-      queued.put(id, accepted.spec());
+      queued.put(id, planned.spec());
       String note = "queued: " + running.size() + " agents already run on " + setup.machineId()
           + " (intercom.agent-launcher.max-concurrent = " + settings.maxConcurrent() + "), " + (queued.size() - 1)
           + " missions ahead";
@@ -334,18 +400,28 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     if (running.remove(id) == null) {
       return this;
     }
-    List<String> held = heldFollowUps.remove(id);
+    LinkedHashMap<String, String> held = heldFollowUps.remove(id);
     Mission.State state = ended.mission();
-    if (held != null && state != null && state.status().isFinished() && state.status() != Mission.Status.STOPPED) {
+    if (state == null || !state.status().isFinished()) {
+      // the run's outcome could not be written: the mission must not look running forever
+      ActorRef<Command> self = getContext().getSelf();
+      mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt("its agent run ended but its outcome"
+              + " could not be recorded (the hub did not answer)", r), setup.askTimeout())
+          .whenComplete((interrupted, error) -> {
+            if (error == null) {
+              ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+              self.tell(new Notify(interrupted));
+            }
+            // else it stays in the ledger: the next start of this node interrupts it
+          });
+    } else if (held != null && state.status() != Mission.Status.STOPPED) {
       // what came while it ran continues the same conversation
       ActorRef<Command> self = getContext().getSelf();
       mission(id).askWithStatus(Mission.Resume::new, setup.askTimeout()).whenComplete((resumed, error) ->
-          self.tell(new Launch(id, String.join("\n\n", held), system.ignoreRef())));
+          self.tell(new Launch(id, String.join("\n\n", held.values()), null, system.ignoreRef())));
     } else {
       ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
-      if (state != null) {
-        notifyRequester(state);
-      }
+      notifyRequester(state);
     }
     startQueued();
     return this;
@@ -456,7 +532,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
                 self.tell(new Notify(interrupted));
               });
         } else if (state.status() == Mission.Status.APPROVED) {
-          self.tell(new Launch(id, null, system.ignoreRef()));
+          self.tell(new Launch(id, system.ignoreRef()));
         } else {
           ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
         }
@@ -479,7 +555,8 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         .filter(process -> orphan.startedAt() != null && process.info().startInstant()
             .map(started -> Duration.between(started, orphan.startedAt()).abs().toMillis() < 1000).orElse(false))
         .ifPresent(process -> {
-          List<ProcessHandle> tree = ProcessTree.of(process);
+          List<ProcessHandle> tree = new ArrayList<>(ProcessTree.of(process));
+          ProcessTree.group(orphan.pid()).stream().filter(member -> !tree.contains(member)).forEach(tree::add);
           getContext().getLog().warn("ending agent process {} (and {} it started), left running by the previous run"
               + " of this node", orphan.pid(), tree.size() - 1);
           ProcessTree.terminate(tree);

@@ -11,8 +11,8 @@ import java.util.Map;
  * @param defaultCommand the agent command, or a template with {@code {prompt}} (env INTERCOM_AGENT_COMMAND)
  * @param defaultArgs what a command without {@code {prompt}} gets before the prompt
  * @param allowedPaths directories agents may run in (empty: anywhere)
- * @param allowedCommands executables a mission may ask for besides the default command
- * @param projectCommands a command or template per project, instead of the default
+ * @param commands named commands or templates a mission may ask for by name (its {@code agent_command})
+ * @param projectCommands a command, template or command name per project, instead of the default
  * @param permissionRelay whether launched agents ask the operator before using a tool
  * @param stopGrace how long a stopped agent has between TERM and KILL
  * @param mcpCommand how the agent starts this product's MCP server (empty: the running installation)
@@ -24,7 +24,7 @@ public record LauncherSettings(
     List<Path> allowedPaths,
     Duration maxMissionDuration,
     int maxConcurrent,
-    List<String> allowedCommands,
+    Map<String, String> commands,
     Map<String, String> projectCommands,
     boolean permissionRelay,
     Duration stopGrace,
@@ -34,7 +34,7 @@ public record LauncherSettings(
   public LauncherSettings {
     defaultArgs = List.copyOf(defaultArgs);
     allowedPaths = List.copyOf(allowedPaths);
-    allowedCommands = List.copyOf(allowedCommands);
+    commands = Map.copyOf(commands);
     projectCommands = Map.copyOf(projectCommands);
     mcpCommand = List.copyOf(mcpCommand);
     environment = Map.copyOf(environment);

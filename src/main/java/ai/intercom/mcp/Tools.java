@@ -161,8 +161,9 @@ final class Tools {
             string("machine", "Machine id, as listed by intercom_list_agents."),
             string("project", "Project name on that machine."),
             string("mission", "What the agent must do."),
-            string("agent_command", "Optional agent command instead of the configured one: a program the"
-                + " target machine allows (claude, codex, gemini), or a template with {prompt}.")),
+            string("agent_command", "Optional: which agent to run, by the name of one of the target machine's"
+                + " configured commands (claude, codex or gemini unless configured otherwise); default: the"
+                + " project's.")),
         args -> session.post("/api/start_agent", fields("machine", args.get("machine"), "project",
             args.get("project"), "mission", args.get("mission"), "agent_command", args.get("agent_command"))));
   }

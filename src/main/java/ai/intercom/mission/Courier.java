@@ -103,13 +103,13 @@ public final class Courier implements Settlement {
    * Hands a mission to the agent supervisor of {@code machine}; completes once it
    * is in that machine's ledger. Fails when the machine is not in the cluster.
    */
-  CompletionStage<Done> launch(String machine, String missionId, String followUp) {
+  CompletionStage<Done> launch(String machine, String missionId, String followUp, String followUpKey) {
     return supervisors.of(machine).thenCompose(supervisor -> {
       if (supervisor.isEmpty()) {
         throw new Offline(machine);
       }
       return AskPattern.<AgentSupervisor.Command, Done>ask(supervisor.get(),
-          r -> new AgentSupervisor.Launch(missionId, followUp, r), timeout, system.scheduler());
+          r -> new AgentSupervisor.Launch(missionId, followUp, followUpKey, r), timeout, system.scheduler());
     });
   }
 
@@ -124,11 +124,14 @@ public final class Courier implements Settlement {
     });
   }
 
-  /** A follow-up that passed the gate: into the mission's transcript, then to its agent. */
-  CompletionStage<Done> continueMission(String from, String missionId, String text) {
+  /**
+   * A follow-up that passed the gate: into the mission's transcript, then to its
+   * agent. {@code key} makes it count once however often it is carried out.
+   */
+  CompletionStage<Done> continueMission(String from, String missionId, String text, String key) {
     return sharding.entityRefFor(Mission.ENTITY_KEY, missionId)
-        .<Mission.State>askWithStatus(r -> new Mission.FollowUp(from, text, r), timeout)
-        .thenCompose(state -> launch(AgentId.parse(state.to()).machine(), missionId, text));
+        .<Mission.State>askWithStatus(r -> new Mission.FollowUp(from, text, key, r), timeout)
+        .thenCompose(state -> launch(AgentId.parse(state.to()).machine(), missionId, text, key));
   }
 
   @Override
@@ -141,7 +144,7 @@ public final class Courier implements Settlement {
     }
     if (threadId != null && Mission.isValidId(threadId)) {
       return release.approved()
-          ? continueMission(request.from(), threadId, request.message())
+          ? continueMission(request.from(), threadId, request.message(), release.approvalId())
           : tellDenied(request, release);
     }
     if (threadId == null) {
@@ -149,7 +152,7 @@ public final class Courier implements Settlement {
         return missions.settle(release);
       }
       return settleMission(release).thenCompose(done -> release.approved()
-          ? launch(AgentId.parse(request.to()).machine(), request.missionId(), null)
+          ? launch(AgentId.parse(request.to()).machine(), request.missionId(), null, null)
           : CompletableFuture.completedFuture(done));
     }
     long seq = release.request().seq();

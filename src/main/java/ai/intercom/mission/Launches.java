@@ -4,6 +4,8 @@ import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.persistence.Refusals;
 import ai.intercom.registry.AgentId;
+import org.apache.pekko.Done;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -19,8 +21,6 @@ public final class Launches {
 
   /** How a launch, a follow-up or a stop went: the mission's status after it. */
   public record Outcome(String status, String missionId, String to, String approvalId, String note) {}
-
-  static final int MAX_COMMAND_CHARS = 1000;
 
   private final Router router;
   private final Courier courier;
@@ -49,7 +49,7 @@ public final class Launches {
       return CompletableFuture.failedFuture(new Router.Refusal(
           "an agent runs on a machine: address machine/project, not 'human'", false));
     }
-    String request = agentCommand == null ? prompt : prompt + "\n[agent command: " + agentCommand + "]";
+    String request = agentCommand == null ? prompt : prompt + "\n[agent: " + agentCommand + "]";
     Mission.Launch launch = new Mission.Launch(from.sessionId(), agentCommand, notifyAfterSeconds);
     return router.accepts(target)
         .thenCompose(ok -> router.nextMissionId())
@@ -116,7 +116,7 @@ public final class Launches {
                   return CompletableFuture.completedFuture(new Outcome("pending_approval", missionId, state.to(),
                       held.approval().id(), "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
                 }
-                return courier.continueMission(from.agent(), missionId, text)
+                return courier.continueMission(from.agent(), missionId, text, UUID.randomUUID().toString())
                     .thenCompose(done -> statusOf(missionId, state.to(), null));
               });
         });
@@ -138,13 +138,15 @@ public final class Launches {
 
   /** The mission's status once its machine took it on (approved: queued or starting; running; failed). */
   private CompletionStage<Outcome> launched(String missionId, String to, String note) {
-    return courier.launch(AgentId.parse(to).machine(), missionId, null)
-        .exceptionally(error -> {
+    return courier.launch(AgentId.parse(to).machine(), missionId, null, null)
+        .exceptionallyCompose(error -> {
           if (Refusals.cause(error) instanceof Courier.Offline offline) {
-            throw new Router.Refusal(offline.getMessage() + "; the mission " + missionId
-                + " was approved but not started", false);
+            // nobody will run it: the mission says so
+            String why = offline.getMessage() + " when the mission was to start";
+            return mission(missionId).<Mission.State>askWithStatus(r -> new Mission.Fail(why, r), router.timeout())
+                .thenApply(failed -> Done.getInstance());
           }
-          throw new CompletionException(Refusals.cause(error));
+          return CompletableFuture.failedFuture(Refusals.cause(error));
         })
         .thenCompose(done -> statusOf(missionId, to, note));
   }
@@ -156,12 +158,9 @@ public final class Launches {
   }
 
   private static void checkCommand(String agentCommand) {
-    if (agentCommand == null) {
-      return;
-    }
-    if (agentCommand.isBlank() || agentCommand.length() > MAX_COMMAND_CHARS || agentCommand.contains("\n")) {
-      throw new IllegalArgumentException("agent_command must be one line of up to " + MAX_COMMAND_CHARS
-          + " characters, like 'claude' or 'codex exec {prompt}'");
+    if (agentCommand != null && !agentCommand.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException("agent_command names one of the target machine's configured commands"
+          + " (claude, codex, gemini unless configured otherwise), not a command line");
     }
   }
 

@@ -97,18 +97,23 @@ public final class Mission
       Double costUsd,
       Long durationMs,
       List<String> progress,
-      List<Entry> transcript)
+      List<Entry> transcript,
+      List<String> followUpKeys)
       implements JsonSerializable {
+
+    /** Follow-up keys remembered, so that a follow-up delivered twice is added once. */
+    static final int KEPT_KEYS = 50;
 
     public State {
       progress = List.copyOf(progress);
       transcript = List.copyOf(transcript);
+      followUpKeys = followUpKeys == null ? List.of() : List.copyOf(followUpKeys);
     }
 
     static State empty(String missionId) {
       return new State(
           missionId, null, null, null, null, null, null, null, 0, null, null, null, null, null, null, null, null,
-          null, List.of(), List.of());
+          null, List.of(), List.of(), List.of());
     }
 
     public boolean exists() {
@@ -124,7 +129,7 @@ public final class Mission
       return new State(
           missionId, e.from(), e.to(), e.kind(), e.prompt(), e.threadId(), e.fromSession(), e.agentCommand(),
           e.notifyAfterSeconds() == null ? 0 : e.notifyAfterSeconds(), Status.PENDING_APPROVAL, e.at(), e.at(),
-          null, null, null, null, null, null, List.of(), List.of(new Entry(e.at(), e.from(), e.prompt())));
+          null, null, null, null, null, null, List.of(), List.of(new Entry(e.at(), e.from(), e.prompt())), List.of());
     }
 
     /** A copy with another status and the rest as given; the one place that lists every field. */
@@ -132,7 +137,7 @@ public final class Mission
         Double cost, Long duration, List<String> newProgress, List<Entry> newTranscript) {
       return new State(
           missionId, from, to, kind, prompt, threadId, fromSession, agentCommand, notifyAfterSeconds, newStatus,
-          createdAt, at, by, why, session, newResult, cost, duration, newProgress, newTranscript);
+          createdAt, at, by, why, session, newResult, cost, duration, newProgress, newTranscript, followUpKeys);
     }
 
     State decided(Status newStatus, String by, String why, Instant at) {
@@ -166,8 +171,16 @@ public final class Mission
     }
 
     State messageAdded(MessageAdded e) {
-      return with(status, e.at(), decidedBy, reason, agentSessionId, result, costUsd, durationMs, progress,
+      State added = with(status, e.at(), decidedBy, reason, agentSessionId, result, costUsd, durationMs, progress,
           append(List.of(new Entry(e.at(), e.author(), e.text()))));
+      if (e.key() == null) {
+        return added;
+      }
+      List<String> keys = new ArrayList<>(followUpKeys);
+      keys.add(e.key());
+      return new State(missionId, from, to, kind, prompt, threadId, fromSession, agentCommand, notifyAfterSeconds,
+          added.status(), createdAt, added.updatedAt(), decidedBy, added.reason(), agentSessionId, result, costUsd,
+          durationMs, progress, added.transcript(), keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()));
     }
 
     /** A finished mission takes up work again: approved, to be run again (a follow-up). */
@@ -247,7 +260,12 @@ public final class Mission
    * More work for the mission's agent: kept in the transcript; a finished mission
    * is approved again, to continue the same conversation.
    */
-  public record FollowUp(String author, String text, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record FollowUp(String author, String text, String key, ActorRef<StatusReply<State>> replyTo)
+      implements Command {
+    public FollowUp(String author, String text, ActorRef<StatusReply<State>> replyTo) {
+      this(author, text, null, replyTo);
+    }
+  }
 
   /** A finished mission runs again for follow-ups that came while it ran (already in its transcript). */
   public record Resume(ActorRef<StatusReply<State>> replyTo) implements Command {}
@@ -285,7 +303,12 @@ public final class Mission
 
   public record Stopped(String by, Instant at) implements Event {}
 
-  public record MessageAdded(String author, String text, Instant at) implements Event {}
+  /** {@code key}: a follow-up's key (null for other messages). */
+  public record MessageAdded(String author, String text, Instant at, String key) implements Event {
+    public MessageAdded(String author, String text, Instant at) {
+      this(author, text, at, null);
+    }
+  }
 
   public record Reopened(Instant at) implements Event {}
 
@@ -437,8 +460,12 @@ public final class Mission
     if (cmd.text() == null || cmd.text().isBlank()) {
       return refuse(Effect(), cmd.replyTo(), "a follow-up needs a message");
     }
+    if (cmd.key() != null && state.followUpKeys().contains(cmd.key())) {
+      // delivered again (a retry): it is in already
+      return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+    }
     Instant now = Instant.now();
-    MessageAdded added = new MessageAdded(cmd.author(), cmd.text(), now);
+    MessageAdded added = new MessageAdded(cmd.author(), cmd.text(), now, cmd.key());
     List<Event> events = state.status().isFinished() ? List.of(added, new Reopened(now)) : List.of(added);
     return Effect().persist(events).thenReply(cmd.replyTo(), StatusReply::success);
   }

@@ -50,7 +50,7 @@ public final class LaunchBench {
     Map<String, Object> config = new HashMap<>();
     config.put("intercom.agent-launcher.environment", Map.of("BENCH_STARTS", starts.toString(),
         "FAKE_AGENT_LOG", claude.log().toString()));
-    config.put("intercom.agent-launcher.allowed-commands", List.of("tiny-agent", "fake-claude"));
+    config.put("intercom.agent-launcher.commands", Map.of("tiny", script.toString()));
     config.put("intercom.agent-launcher.permission-relay", false);
     Node node = TestNodes.start(home, "standalone", Map.of("INTERCOM_SCAN_PATHS", projects.toString(),
         "INTERCOM_AGENT_COMMAND", claude.executable().toString()), config);
@@ -60,8 +60,8 @@ public final class LaunchBench {
       while (!api.get("/api/agents").json().toString().contains("/web")) {
         Thread.sleep(50);
       }
-      overhead(node, api, script, starts, 10);
-      overhead(node, api, script, starts, launches);
+      overhead(node, api, starts, 10);
+      overhead(node, api, starts, launches);
       for (int run = 0; run < relayRuns + 1; run++) {
         relay(node, api, claude, events, run == 0);
       }
@@ -70,13 +70,13 @@ public final class LaunchBench {
     }
   }
 
-  private static void overhead(Node node, ApiClient api, Path script, Path starts, int count) throws Exception {
+  private static void overhead(Node node, ApiClient api, Path starts, int count) throws Exception {
     List<Double> fromRequest = new ArrayList<>();
     List<Double> fromApproval = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       int before = Files.exists(starts) ? Files.readAllLines(starts).size() : 0;
       long requestedNanos = epochNanos();
-      Answer started = start(api, script.toString(), "launch " + i);
+      Answer started = start(api, "tiny", "launch " + i);
       String id = started.text("mission_id");
       Mission.State mission = await(node, id, Duration.ofSeconds(30));
       if (mission.status() != Mission.Status.COMPLETED) {

@@ -23,6 +23,12 @@ class AgentCommandTest {
   }
 
   @Test
+  void aPromptThatLooksLikeAnOptionStaysThePrompt() {
+    List<String> argv = AgentCommand.of("claude", DEFAULTS, "--dangerously-skip-permissions", null, List.of()).argv();
+    assertEquals(" --dangerously-skip-permissions", argv.get(argv.size() - 1));
+  }
+
+  @Test
   void aTemplateIsUsedAsWrittenWithThePromptAsOneArgument() {
     AgentCommand command = AgentCommand.of("codex exec --full-auto {prompt}", DEFAULTS, "say \"hi\" $(rm x)", "s",
         List.of("--relay"));

@@ -15,6 +15,7 @@ import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -78,6 +79,12 @@ class LaunchTest {
     config.put("intercom.approval.timeout", "5s");
     config.put("intercom.agent-launcher.environment", Map.of("FAKE_AGENT_LOG", claude.log().toString()));
     config.put("intercom.agent-launcher.project-commands", Map.of("api", claude.executable() + " 'api: {prompt}'"));
+    // an agent that leaves a process behind which keeps its output open
+    Path lingering = home.resolve("bin/lingering-agent");
+    Files.writeString(lingering, "#!/bin/sh\nsleep 120 &\necho \"$$ $!\" > \"$0.pids\"\necho \"answer: $1\"\n");
+    Files.setPosixFilePermissions(lingering, PosixFilePermissions.fromString("rwxr-xr-x"));
+    config.put("intercom.agent-launcher.commands", Map.of("plain", claude.executable() + " {prompt}",
+        "lingering", lingering + " {prompt}"));
     node = TestNodes.start(home, "standalone", env, config);
     api = new ApiClient(node, home);
     assertEquals(200, api.register("s-api", "api", SELF).status());
@@ -211,6 +218,11 @@ class LaunchTest {
   void aStoppedMissionEndsItsAgentAndStaysStopped() throws Exception {
     String id = launch("mode:hang stop me");
     Await.until(() -> claude.childOf(id) > 0, RUN, () -> "the agent did not start");
+    // only the mission's own agent asks for permissions in it
+    Answer stranger = api.post("/api/permission", Map.of("session_id", "s-api", "mission_id", id,
+        "tool_name", "Bash", "input", Map.of("command", "rm -rf /")));
+    assertEquals(400, stranger.status(), stranger.toString());
+    assertTrue(stranger.error().contains("not run by " + MACHINE + "/api"), stranger.error());
     assertEquals(List.of(id + ": stopped"), cli(0, "stop", id, "--by", "tester"));
     long agent = claude.startOf(id).path("pid").asLong();
     Await.until(() -> !alive(agent) && !alive(claude.childOf(id)), Duration.ofSeconds(10), () -> "still runs");
@@ -267,7 +279,7 @@ class LaunchTest {
 
   @Test
   void aTemplateRunsAPlainTextAgentWhoseOutputIsTheResult() throws Exception {
-    Answer started = startAgent("web", "mode:plain summarise", claude.executable() + " {prompt}");
+    Answer started = startAgent("web", "mode:plain summarise", "plain");
     assertEquals(200, started.status(), started.toString());
     String id = started.text("mission_id");
     JsonNode done = finished(id);
@@ -283,12 +295,29 @@ class LaunchTest {
   }
 
   @Test
+  void whatAnAgentLeftRunningInTheBackgroundEndsWithItsRun() throws Exception {
+    Answer started = startAgent("web", "quick", "lingering");
+    JsonNode done = finished(started.text("mission_id"));
+    assertEquals("completed", done.path("status").asText(), done.toString());
+    assertEquals("answer: quick", done.path("result").asText());
+    String[] pids = Files.readString(home.resolve("bin/lingering-agent.pids")).trim().split(" ");
+    long background = Long.parseLong(pids[1]);
+    Await.until(() -> !alive(background), Duration.ofSeconds(10), () -> "the background sleep still runs");
+  }
+
+  @Test
   void aCommandOrAPathThatIsNotAllowedFailsTheMissionSayingWhy() throws Exception {
-    Answer command = startAgent("web", "mode:success x", "rm -rf /");
-    String refused = command.text("mission_id");
+    // a mission names a command of the target machine; it never brings a command line
+    Answer commandLine = startAgent("web", "mode:success x", "rm -rf /");
+    assertEquals(400, commandLine.status(), commandLine.toString());
+    assertTrue(commandLine.error().contains("not a command line"), commandLine.error());
+    Answer unknown = startAgent("web", "mode:success x", "vim");
+    String refused = unknown.text("mission_id");
     assertEquals("failed", finished(refused).path("status").asText());
-    assertTrue(status(refused).path("reason").asText().contains("agent command 'rm' is not allowed"),
+    assertTrue(status(refused).path("reason").asText().contains(
+        "agent command 'vim' is not one of the commands of test-standalone (intercom.agent-launcher.commands: claude, codex, gemini, lingering, plain)"),
         status(refused).toString());
+    Await.until(() -> api.inbox("s-api").toString().contains("Mission " + refused + " (start_agent) failed"));
 
     Answer outside = startAgent("rogue", "mode:success x", null);
     assertEquals(200, outside.status(), outside.toString());

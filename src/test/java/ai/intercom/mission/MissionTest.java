@@ -145,6 +145,24 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   }
 
   @Test
+  void aFollowUpCarriedOutTwiceCountsOnce() {
+    create();
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    kit.<StatusReply<State>>runCommand(r -> new Mission.Complete("done", "s-1", null, null, r));
+    var first = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
+    assertEquals(Status.APPROVED, first.reply().getValue().status());
+    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    var again = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
+    assertTrue(again.hasNoEvents());
+    assertEquals(Status.RUNNING, again.reply().getValue().status());
+    assertEquals(1, again.reply().getValue().transcript().stream().filter(e -> e.text().equals("more")).count());
+    // the same words under another key are another follow-up
+    var other = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "more", "a-2", r));
+    assertEquals(1, other.events().size());
+  }
+
+  @Test
   void aLongRunKeepsItsPromptAndTheLatestTranscriptEntries() {
     create();
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
