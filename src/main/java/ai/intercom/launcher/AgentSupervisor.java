@@ -22,7 +22,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -292,11 +294,10 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
           }
           Path cwd = PathRules.resolve(Path.of(project.path()), settings.allowedPaths(), setup.machineId());
           String template = commandFor(state.agentCommand(), target.project());
-          String prompt = followUp == null ? promptFor(state) : followUp;
           String resume = followUp == null ? null : state.agentSessionId();
-          if (followUp != null && resume == null) {
-            prompt = promptFor(state) + "\n\nFollow-up: " + followUp;
-          }
+          // an agent without a conversation to resume gets the mission again with the follow-up
+          String prompt = followUp == null ? state.prompt()
+              : resume != null ? followUp : state.prompt() + "\n\nFollow-up: " + followUp;
           AgentCommand command = AgentCommand.of(template, settings.defaultArgs(), prompt, resume, relayArguments(state));
           Map<String, String> env = new HashMap<>(settings.environment());
           env.putAll(setup.environment().get());
@@ -320,13 +321,9 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     if (command == null) {
       throw new IllegalArgumentException("agent command '" + named + "' is not one of the commands of "
           + setup.machineId() + " (intercom.agent-launcher.commands: " + String.join(", ",
-          new java.util.TreeSet<>(settings.commands().keySet())) + ")");
+          new TreeSet<>(settings.commands().keySet())) + ")");
     }
     return command;
-  }
-
-  private static String promptFor(Mission.State state) {
-    return state.prompt();
   }
 
   /** For stream-json agents: permission prompts go to this product's MCP server, which asks the operator. */
@@ -519,7 +516,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       return this;
     }
     ActorRef<Command> self = getContext().getSelf();
-    recovered.runs().values().stream().filter(java.util.Objects::nonNull).forEach(this::endOrphan);
+    recovered.runs().values().stream().filter(Objects::nonNull).forEach(this::endOrphan);
     for (String id : recovered.runs().keySet()) {
       if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
         continue;
