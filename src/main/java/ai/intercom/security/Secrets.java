@@ -70,18 +70,21 @@ public final class Secrets {
   /** A plain lowercase word after {@code key:} reads as prose ("auth: fix login"). */
   private static final Pattern PROSE_WORD = Pattern.compile("[a-z]+");
 
+  /** A well-known token shape (prefix kept in group 1), looked for only where its hint occurs. */
+  private record Shape(String hint, Pattern pattern) {}
+
   /** Well-known token shapes, each with the prefix kept in group 1. */
-  private static final List<Pattern> TOKENS =
+  private static final List<Shape> TOKENS =
       List.of(
-          Pattern.compile("(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9_-]{20,}"),
-          Pattern.compile("(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{20,}"),
-          Pattern.compile("(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{20,}"),
-          Pattern.compile("(?<![A-Za-z0-9_-])(xox[abposr]-)[A-Za-z0-9-]{10,}"),
-          Pattern.compile("(?<![A-Za-z0-9])(AKIA)[0-9A-Z]{16}(?![A-Za-z0-9])"),
-          Pattern.compile(
+          new Shape("sk-", Pattern.compile("(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9_-]{20,}")),
+          new Shape("gh", Pattern.compile("(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{20,}")),
+          new Shape("github_pat_", Pattern.compile("(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{20,}")),
+          new Shape("xox", Pattern.compile("(?<![A-Za-z0-9_-])(xox[abposr]-)[A-Za-z0-9-]{10,}")),
+          new Shape("AKIA", Pattern.compile("(?<![A-Za-z0-9])(AKIA)[0-9A-Z]{16}(?![A-Za-z0-9])")),
+          new Shape("ict_", Pattern.compile(
               "(?<![A-Za-z0-9_])(ict_[A-Za-z0-9][A-Za-z0-9._-]{0,62}?_)[0-9a-fA-F]{8,}"
-                  + "(?![A-Za-z0-9])"),
-          Pattern.compile("(?<![0-9])([0-9]{8,10}:)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])"));
+                  + "(?![A-Za-z0-9])")),
+          new Shape(":", Pattern.compile("(?<![0-9])([0-9]{8,10}:)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])")));
 
   private Secrets() {}
 
@@ -90,16 +93,26 @@ public final class Secrets {
     if (text == null || text.isEmpty()) {
       return text;
     }
-    String out = replace(URL_CREDENTIALS, text, m -> m.group(1) + ":" + MASK + "@");
-    for (Pattern token : TOKENS) {
-      out = replace(token, out, m -> m.group(1) + MASK);
+    // each pattern runs only where a plain search finds what it needs: most text holds no secret at all
+    String out = text.contains("://") ? replace(URL_CREDENTIALS, text, m -> m.group(1) + ":" + MASK + "@") : text;
+    for (Shape token : TOKENS) {
+      if (out.contains(token.hint())) {
+        out = replace(token.pattern(), out, m -> m.group(1) + MASK);
+      }
     }
-    out = replace(MYSQL_PASSWORD, out, m -> m.group(1) + MASK);
-    out = replace(CURL_USER, out, m -> m.group(1) + MASK);
-    out = maskValues(out, KEY_EQUALS, (head, value) -> isSecretKey(head.group(1)));
-    out = maskValues(out, FLAG_VALUE, (head, value) -> isSecretKey(head.group(1)));
-    out = maskValues(out, KEY_COLON, Secrets::isColonSecret);
-    return replace(BEARER, out, m -> "Bearer " + MASK);
+    if (out.contains("mysql")) {
+      out = replace(MYSQL_PASSWORD, out, m -> m.group(1) + MASK);
+    }
+    if (out.contains("curl")) {
+      out = replace(CURL_USER, out, m -> m.group(1) + MASK);
+    }
+    // a key, flag or header is only masked when its name holds a secret word
+    if (SECRET_WORD.matcher(out).find()) {
+      out = maskValues(out, KEY_EQUALS, (head, value) -> isSecretKey(head.group(1)));
+      out = maskValues(out, FLAG_VALUE, (head, value) -> isSecretKey(head.group(1)));
+      out = maskValues(out, KEY_COLON, Secrets::isColonSecret);
+    }
+    return out.contains("Bearer") ? replace(BEARER, out, m -> "Bearer " + MASK) : out;
   }
 
   private static String replace(Pattern pattern, String text, Function<MatchResult, String> how) {
