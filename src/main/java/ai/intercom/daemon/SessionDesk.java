@@ -46,7 +46,9 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
-  public record LocalSession(String sessionId, String project, long pid, List<Long> ancestors, Instant registeredAt)
+  /** {@code missionId}: set for the session of an agent launched for that mission (it works headless). */
+  public record LocalSession(String sessionId, String project, long pid, List<Long> ancestors, Instant registeredAt,
+      String missionId)
       implements JsonSerializable {
     public LocalSession {
       ancestors = List.copyOf(ancestors);
@@ -59,7 +61,8 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   /** An MCP server announces its session; {@code ancestors} are its parent processes, nearest first. */
   public record Register(
-      String sessionId, String project, long pid, List<Long> ancestors, ActorRef<StatusReply<LocalSession>> replyTo)
+      String sessionId, String project, long pid, List<Long> ancestors, String missionId,
+      ActorRef<StatusReply<LocalSession>> replyTo)
       implements Command {}
 
   public record Unregister(String sessionId, String reason, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -211,7 +214,8 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     }
     Live known = sessions.get(cmd.sessionId());
     ActorRef<Inbox.Command> inbox = known != null ? known.inbox() : spawnInbox(cmd.sessionId());
-    LocalSession session = new LocalSession(cmd.sessionId(), cmd.project(), cmd.pid(), cmd.ancestors(), Instant.now());
+    LocalSession session = new LocalSession(cmd.sessionId(), cmd.project(), cmd.pid(), cmd.ancestors(), Instant.now(),
+        cmd.missionId());
     sessions.put(cmd.sessionId(), new Live(session, inbox));
     writePidLinks(session);
     ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
@@ -365,9 +369,14 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     }
   }
 
+  /**
+   * Where a project's letters go when no session was asked for: its newest
+   * interactive session. An agent launched for a mission works on that mission
+   * alone; it gets letters only in the threads it writes in.
+   */
   private Optional<Live> newestSessionOf(String project) {
     return sessions.values().stream()
-        .filter(live -> live.session().project().equals(project))
+        .filter(live -> live.session().project().equals(project) && live.session().missionId() == null)
         .max(Comparator.comparing(live -> live.session().registeredAt()));
   }
 

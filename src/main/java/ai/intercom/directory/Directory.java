@@ -31,7 +31,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class Directory {
 
-  public record SessionView(String sessionId, String status, Instant since) {}
+  /** {@code missionId}: the mission of an agent launched for one (it takes no chats of its own). */
+  public record SessionView(String sessionId, String status, Instant since, String missionId) {}
 
   public record AgentView(
       String agent, String machine, String project, String description, List<String> capabilities,
@@ -69,7 +70,7 @@ public final class Directory {
           Project project = state.map(s -> s.projects().get(name)).orElse(null);
           List<SessionView> sessions = roster.map(r -> r.sessions().stream()
               .filter(s -> s.project().equals(name))
-              .map(s -> new SessionView(s.sessionId(), "active", s.registeredAt()))
+              .map(s -> new SessionView(s.sessionId(), "active", s.registeredAt(), s.missionId()))
               .toList()).orElse(List.of());
           agents.add(new AgentView(id + "/" + name, id, name,
               project == null ? "" : project.description(),

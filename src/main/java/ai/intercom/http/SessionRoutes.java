@@ -3,6 +3,7 @@ package ai.intercom.http;
 import ai.intercom.daemon.HookText;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.SessionDesk;
+import ai.intercom.mission.Mission;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +36,7 @@ public final class SessionRoutes extends JsonRoutes {
 
   private static final Set<String> HOOK_EVENTS = Set.of("PostToolUse", "UserPromptSubmit", "SessionStart", "Stop");
 
-  public record Registration(String sessionId, String project, Long pid, List<Long> ancestors) {}
+  public record Registration(String sessionId, String project, Long pid, List<Long> ancestors, String missionId) {}
 
   public record Message(String from, String threadId, String missionId, String message, Instant at, boolean cut) {}
 
@@ -89,9 +90,12 @@ public final class SessionRoutes extends JsonRoutes {
       return badRequest("session_id, project and pid are required");
     }
     List<Long> ancestors = body.ancestors() == null ? List.of() : body.ancestors();
+    if (body.missionId() != null && !Mission.isValidId(body.missionId())) {
+      return badRequest("mission_id '" + body.missionId() + "' is not like m-20260101-0a1b2c");
+    }
     return onSuccess(
         AskPattern.<SessionDesk.Command, StatusReply<SessionDesk.LocalSession>>ask(desk,
-            r -> new SessionDesk.Register(body.sessionId(), body.project(), body.pid(), ancestors, r),
+            r -> new SessionDesk.Register(body.sessionId(), body.project(), body.pid(), ancestors, body.missionId(), r),
             timeout, system.scheduler()),
         reply -> status(reply, session -> Map.of("status", "registered", "session", session)));
   }

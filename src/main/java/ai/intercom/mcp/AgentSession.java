@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * The agent session this MCP server speaks for: its id, project and agent
- * process, registered with the local node (again after the node restarts).
+ * process (and the mission, for an agent launched for one), registered with
+ * the local node (again after the node restarts).
  */
 final class AgentSession {
 
@@ -29,13 +30,15 @@ final class AgentSession {
   private final String id;
   private final String project;
   private final long agentPid;
+  private final Optional<String> missionId;
   private final List<Long> ancestors;
   private volatile boolean registered;
 
   /** {@code waits}: the same node, with a read timeout for calls that wait (results, decisions). */
-  AgentSession(NodeClient node, NodeClient waits, String project) {
+  AgentSession(NodeClient node, NodeClient waits, String project, Optional<String> missionId) {
     this.node = node;
     this.waits = waits;
+    this.missionId = missionId;
     this.project = project;
     byte[] bytes = new byte[8];
     RANDOM.nextBytes(bytes);
@@ -65,6 +68,7 @@ final class AgentSession {
     body.put("project", project);
     body.put("pid", agentPid);
     body.put("ancestors", ancestors);
+    missionId.ifPresent(id -> body.put("mission_id", id));
     node.post("/api/sessions", body);
     registered = true;
   }

@@ -68,8 +68,9 @@ public final class McpServerCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "project name '" + name + "' must be 1-63 letters, digits, '.', '_' or '-' (use --project)");
     }
+    Optional<String> missionId = Optional.ofNullable(System.getenv("INTERCOM_MISSION_ID")).filter(id -> !id.isBlank());
     AgentSession session = new AgentSession(new NodeClient(settings),
-        new NodeClient(settings, settings.hub().listen().port(), LONGEST_WAIT), name);
+        new NodeClient(settings, settings.hub().listen().port(), LONGEST_WAIT), name, missionId);
     // registered once the server answers: the agent waits for the handshake, not for this
     Thread registration = new Thread(() -> {
       try {
@@ -89,8 +90,7 @@ public final class McpServerCommand implements Callable<Integer> {
     }, "mcp-unregister"));
 
     McpJsonMapper mapper = new JacksonMcpJsonMapper(new ObjectMapper());
-    Tools tools = new Tools(session, mapper, Optional.ofNullable(System.getenv("INTERCOM_MISSION_ID"))
-        .filter(id -> !id.isBlank()));
+    Tools tools = new Tools(session, mapper, missionId);
     McpServer.sync(new StdioServerTransportProvider(mapper, new GuardedStdin(System.in, () -> System.exit(0)), System.out))
         .serverInfo("ai-intercom", Version.current())
         .capabilities(ServerCapabilities.builder().tools(false).build())

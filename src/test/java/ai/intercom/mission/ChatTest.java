@@ -117,6 +117,21 @@ class ChatTest {
   }
 
   @Test
+  void aLaunchedAgentsSessionTakesNoChatsForItsProject() throws Exception {
+    Answer launched = api.post("/api/sessions", Map.of("session_id", "s-launched", "project", "tools", "pid", SELF,
+        "ancestors", java.util.List.of(SELF), "mission_id", "m-20261121-0000aa"));
+    assertEquals(200, launched.status(), launched.toString());
+    Answer sent = api.chat("s-api", MACHINE + "/tools", "Who maintains the tools?");
+    assertEquals("queued", sent.text("status"), sent.toString());
+    assertEquals(0, api.inbox("s-launched").size());
+    assertTrue(api.get("/api/agents").json().toString().contains("\"mission_id\":\"m-20261121-0000aa\""));
+    Answer bad = api.post("/api/sessions", Map.of("session_id", "s-bad", "project", "tools", "pid", SELF,
+        "mission_id", "../etc"));
+    assertEquals(400, bad.status(), bad.toString());
+    api.call("DELETE", "/api/sessions/s-launched", null);
+  }
+
+  @Test
   void aChatToAProjectWithoutSessionIsQueuedUntilOneStarts() throws Exception {
     Answer sent = api.chat("s-api", MACHINE + "/docs", "Please document the v12 schema.");
     assertEquals("queued", sent.text("status"), sent.toString());
