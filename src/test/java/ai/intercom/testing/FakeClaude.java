@@ -61,7 +61,11 @@ public final class FakeClaude {
     try {
       if (Files.exists(log)) {
         for (String line : Files.readAllLines(log)) {
-          lines.add(Json.MAPPER.readTree(line));
+          try {
+            lines.add(Json.MAPPER.readTree(line));
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // a run is writing this line right now: it is read next time
+          }
         }
       }
     } catch (IOException e) {
