@@ -38,11 +38,17 @@ class LaunchRecoveryTest {
         "INTERCOM_AGENT_COMMAND", claude.executable().toString()), config);
   }
 
-  @Test
-  void runningMissionsAreInterruptedByARestartAndQueuedOnesRunAfterIt() throws Exception {
+  /** A home with the project web under its scan path and a policy that lets everything pass. */
+  private Path prepare() throws Exception {
     Path projects = Files.createDirectories(home.resolve("projects"));
     Files.createDirectories(projects.resolve("web/.git"));
     Files.writeString(home.resolve("policies.yml"), "defaults:\n  require_approval: never\nrules: []\n");
+    return projects;
+  }
+
+  @Test
+  void runningMissionsAreInterruptedByARestartAndQueuedOnesRunAfterIt() throws Exception {
+    Path projects = prepare();
     FakeClaude claude = FakeClaude.install(home.resolve("bin"));
 
     Node node = start(claude, projects);
@@ -84,9 +90,7 @@ class LaunchRecoveryTest {
 
   @Test
   void aCrashedNodesOrphanAgentIsEndedAndItsMissionInterruptedWhenItStartsAgain() throws Exception {
-    Path projects = Files.createDirectories(home.resolve("projects"));
-    Files.createDirectories(projects.resolve("web/.git"));
-    Files.writeString(home.resolve("policies.yml"), "defaults:\n  require_approval: never\nrules: []\n");
+    Path projects = prepare();
     FakeClaude claude = FakeClaude.install(home.resolve("bin"));
     Files.writeString(home.resolve("intercom.conf"),
         "intercom.agent-launcher.environment.FAKE_AGENT_LOG = \"" + claude.log() + "\"\n");
