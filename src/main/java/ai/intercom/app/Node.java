@@ -6,6 +6,7 @@ import ai.intercom.approval.PermissionPrompts;
 import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
 import ai.intercom.cluster.HubWatch;
+import ai.intercom.cluster.MachineServices;
 import ai.intercom.cluster.NodeRole;
 import ai.intercom.daemon.Discovery;
 import ai.intercom.daemon.Inbox;
@@ -149,7 +150,10 @@ public final class Node {
       throw e.getCause() instanceof StartupException cause ? cause : new StartupException(rootMessage(e), e);
     }
 
-    Courier courier = new Courier(system, settings.askTimeout());
+    // where each machine's session desk is: one cache for the courier and the agent supervisor
+    MachineServices<SessionDesk.Command> desks =
+        new MachineServices<>(system, settings.askTimeout(), SessionDesk.Command.class, SessionDesk.KEY_PREFIX);
+    Courier courier = new Courier(system, settings.askTimeout(), desks);
     ActorRef<ApprovalGate.Command> gate =
         ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout(),
             courier);
@@ -176,7 +180,7 @@ public final class Node {
       desk = Optional.of(sessions);
       supervisor = Optional.of(system.systemActorOf(AgentSupervisor.create(new AgentSupervisor.Setup(
               settings.machine().id(), settings.agentLauncher(), settings.logsDir(), () -> agentEnvironment(settings, ready),
-              settings.askTimeout())),
+              settings.askTimeout(), desks)),
           "agent-supervisor", Props.empty()));
       ActorRef<AgentSupervisor.Command> agents = supervisor.get();
       // while the entities still answer: the running missions say they were interrupted

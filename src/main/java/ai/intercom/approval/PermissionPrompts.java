@@ -44,7 +44,7 @@ public final class PermissionPrompts {
   private final ActorRef<ApprovalGate.Command> gate;
   private final Duration timeout;
   private final Duration decisionWait;
-  private final Map<String, CompletableFuture<ApprovalGate.ApprovalDecided>> waiting = new ConcurrentHashMap<>();
+  /** Held prompts by approval id: waiting for their decision, then kept a while for a waiter that comes back. */
   private final Map<String, CompletableFuture<Answer>> prompts = new ConcurrentHashMap<>();
 
   /** {@code expiry}: the gate's approval timeout; a prompt waits a little longer than that for its decision. */
@@ -57,10 +57,8 @@ public final class PermissionPrompts {
     ActorRef<ApprovalGate.Notice> listener = system.systemActorOf(
         Behaviors.receiveMessage(notice -> {
           if (notice instanceof ApprovalGate.ApprovalDecided decided) {
-            CompletableFuture<ApprovalGate.ApprovalDecided> prompt = waiting.remove(decided.approvalId());
-            if (prompt != null) {
-              prompt.complete(decided);
-            }
+            Optional.ofNullable(prompts.get(decided.approvalId())).ifPresent(prompt -> prompt.complete(
+                new Answer(decided.approved(), decided.sentence(), decided.approvalId())));
           }
           return Behaviors.same();
         }),
@@ -109,19 +107,12 @@ public final class PermissionPrompts {
       return new Prompt(null, CompletableFuture.completedFuture(new Answer(false, refused.reason(), null)));
     }
     String id = ((ApprovalGate.Held) admission).approval().id();
-    CompletableFuture<ApprovalGate.ApprovalDecided> decision = new CompletableFuture<>();
-    waiting.put(id, decision);
-    CompletableFuture<Answer> answer = decision
-        .orTimeout(decisionWait.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((decided, error) -> {
-          waiting.remove(id);
-          system.scheduler().scheduleOnce(ANSWER_KEPT, () -> prompts.remove(id), system.executionContext());
-          if (error != null) {
-            return new Answer(false, "no decision from the operator in time", id);
-          }
-          return new Answer(decided.approved(), decided.sentence(), id);
-        });
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
     prompts.put(id, answer);
+    answer.completeOnTimeout(new Answer(false, "no decision from the operator in time", id),
+            decisionWait.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((decided, error) ->
+            system.scheduler().scheduleOnce(ANSWER_KEPT, () -> prompts.remove(id), system.executionContext()));
     return new Prompt(id, answer);
   }
 

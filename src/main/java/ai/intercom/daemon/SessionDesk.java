@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -131,11 +132,6 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     return MachineServices.key(Command.class, KEY_PREFIX, machineId);
   }
 
-  /** The machine whose desk {@code key} names. */
-  public static String machineOf(ServiceKey<Command> key) {
-    return key.id().substring(KEY_PREFIX.length());
-  }
-
   public static Behavior<Command> create(
       Path inboxDir, String machineId, long compactBytes, Duration livenessInterval, LongPredicate alive) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
@@ -243,11 +239,16 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onFindInbox(FindInbox cmd) {
-    Live live = sessions.get(cmd.sessionId());
-    cmd.replyTo().tell(live == null
-        ? StatusReply.error("no session " + cmd.sessionId() + " on this machine (is its MCP server running?)")
-        : StatusReply.success(live.inbox()));
+    cmd.replyTo().tell(find(cmd.sessionId(), Live::inbox));
     return this;
+  }
+
+  /** What the live session {@code sessionId} has, or an error saying there is no such session here. */
+  private <T> StatusReply<T> find(String sessionId, Function<Live, T> what) {
+    Live live = sessions.get(sessionId);
+    return live == null
+        ? StatusReply.error("no session " + sessionId + " on this machine (is its MCP server running?)")
+        : StatusReply.success(what.apply(live));
   }
 
   private Behavior<Command> onList(ListSessions cmd) {
@@ -259,10 +260,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onFindSession(FindSession cmd) {
-    Live live = sessions.get(cmd.sessionId());
-    cmd.replyTo().tell(live == null
-        ? StatusReply.error("no session " + cmd.sessionId() + " on this machine (is its MCP server running?)")
-        : StatusReply.success(live.session()));
+    cmd.replyTo().tell(find(cmd.sessionId(), Live::session));
     return this;
   }
 

@@ -1,7 +1,6 @@
 package ai.intercom.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import ai.intercom.mission.Launches;
 import ai.intercom.mission.Router;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -56,17 +55,22 @@ abstract class JsonRoutes extends AllDirectives {
         .orElseGet(() -> failWith(error));
   }
 
-  /** How a launch, follow-up or stop went: {@code status, mission_id, to} and, when there are, approval id and note. */
-  protected Route launchOutcome(CompletionStage<Launches.Outcome> outcome) {
+  /**
+   * How a message, launch, follow-up or stop went: {@code status}, {@code mission_id}
+   * and, when there are, the thread, recipient, session, approval id and a note.
+   */
+  protected Route outcome(CompletionStage<Router.Outcome> outcome) {
     return onComplete(outcome, result -> {
       if (result.isFailure()) {
         return refusal(result.failed().get());
       }
-      Launches.Outcome done = result.get();
+      Router.Outcome done = result.get();
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("status", done.status());
+      putPresent(fields, "thread_id", done.threadId());
       fields.put("mission_id", done.missionId());
       putPresent(fields, "to", done.to());
+      putPresent(fields, "session_id", done.sessionId());
       putPresent(fields, "approval_id", done.approvalId());
       putPresent(fields, "note", done.note());
       return completeOK(fields, Json.marshaller());

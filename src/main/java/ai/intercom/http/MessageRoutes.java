@@ -4,7 +4,6 @@ import ai.intercom.approval.PermissionPrompts;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.mission.Mission;
-import ai.intercom.mission.Launches;
 import ai.intercom.mission.Router;
 import ai.intercom.persistence.Refusals;
 import ai.intercom.registry.AgentId;
@@ -96,7 +95,7 @@ public final class MessageRoutes extends JsonRoutes {
     if (timeout < 1 || timeout > MAX_ASK_SECONDS) {
       return badRequest("timeout must be 1-" + MAX_ASK_SECONDS + " seconds");
     }
-    return asSender(body.sessionId(), sender -> launchOutcome(router.launches().start(sender, body.to(), Mission.Kind.ASK,
+    return asSender(body.sessionId(), sender -> outcome(router.launches().start(sender, body.to(), Mission.Kind.ASK,
         body.message(), null, timeout)));
   }
 
@@ -107,7 +106,7 @@ public final class MessageRoutes extends JsonRoutes {
     if (body.machine().contains("/") || body.project().contains("/")) {
       return badRequest("machine and project are names without '/' (as listed by intercom_list_agents)");
     }
-    return asSender(body.sessionId(), sender -> launchOutcome(router.launches().start(sender,
+    return asSender(body.sessionId(), sender -> outcome(router.launches().start(sender,
         body.machine() + "/" + body.project(), Mission.Kind.START_AGENT, body.mission(), body.agentCommand(), 0)));
   }
 
@@ -200,28 +199,6 @@ public final class MessageRoutes extends JsonRoutes {
       return onSuccess(directory.report(AgentId.parse(sender.agent()), feedback),
           stored -> completeOK(Map.of("status", "recorded", "feedback", stored), Json.marshaller()));
     });
-  }
-
-  private Route outcome(CompletionStage<Router.Outcome> outcome) {
-    return onComplete(outcome, result -> {
-      if (result.isSuccess()) {
-        return completeOK(compact(result.get()), Json.marshaller());
-      }
-      return refusal(result.failed().get());
-    });
-  }
-
-  /** The outcome without its empty fields. */
-  private static Map<String, Object> compact(Router.Outcome outcome) {
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("status", outcome.status());
-    putPresent(fields, "thread_id", outcome.threadId());
-    fields.put("mission_id", outcome.missionId());
-    fields.put("to", outcome.to());
-    putPresent(fields, "session_id", outcome.sessionId());
-    putPresent(fields, "approval_id", outcome.approvalId());
-    putPresent(fields, "note", outcome.note());
-    return fields;
   }
 
   /** The writing session, known to this node's desk. */

@@ -128,7 +128,7 @@ public final class MissionRoutes extends JsonRoutes {
       return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
     }
     String by = body.by() == null || body.by().isBlank() ? "human" : body.by();
-    return launchOutcome(launches.stop(id, by));
+    return outcome(launches.stop(id, by));
   }
 
   /** The operator's follow-up to a mission's agent (Telegram: text in the mission's topic). */
@@ -139,7 +139,7 @@ public final class MissionRoutes extends JsonRoutes {
     if (body.message() == null) {
       return badRequest("message is required");
     }
-    return launchOutcome(launches.followUp(new Router.Sender(AgentId.HUMAN.toString(), null), id, body.message()));
+    return outcome(launches.followUp(new Router.Sender(AgentId.HUMAN.toString(), null), id, body.message()));
   }
 
   /** The {@code limit} parameter, 1-{@value #MAX_HISTORY}, {@code otherwise} when absent. */

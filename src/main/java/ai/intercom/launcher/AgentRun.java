@@ -91,6 +91,8 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   /** Looks for processes the agent started, so that ending the run also ends them. */
   private enum Snapshot implements Command { INSTANCE }
 
+  private record Seen(List<ProcessHandle> processes) implements Command {}
+
   /** The agent exited but something it started still holds its output open. */
   private enum Lingering implements Command { INSTANCE }
 
@@ -198,8 +200,15 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
         })
         .onMessage(Snapshot.class, snapshot -> {
           if (process != null && process.isAlive()) {
-            process.descendants().forEach(tree::add);
+            // listing processes reads /proc: not on this actor's thread
+            Process running = process;
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> running.descendants().toList(), blocking),
+                (seen, error) -> new Seen(error == null ? seen : List.of()));
           }
+          return this;
+        })
+        .onMessage(Seen.class, seen -> {
+          tree.addAll(seen.processes());
           return this;
         })
         .onMessage(Lingering.class, lingering -> {

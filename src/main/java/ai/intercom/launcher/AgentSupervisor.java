@@ -114,7 +114,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   /** What the machine is and how it runs agents. */
   public record Setup(String machineId, LauncherSettings settings, Path logsDir,
-      Supplier<Map<String, String>> environment, Duration askTimeout) {}
+      Supplier<Map<String, String>> environment, Duration askTimeout, MachineServices<SessionDesk.Command> desks) {}
 
   public static ServiceKey<Command> keyFor(String machineId) {
     return MachineServices.key(Command.class, KEY_PREFIX, machineId);
@@ -158,8 +158,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     this.system = context.getSystem();
     this.sharding = ClusterSharding.get(system);
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-    this.desks = new MachineServices<>(context.getSystem(), setup.askTimeout(), SessionDesk.Command.class,
-        SessionDesk.KEY_PREFIX);
+    this.desks = setup.desks();
   }
 
   @Override

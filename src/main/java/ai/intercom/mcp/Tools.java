@@ -3,6 +3,7 @@ package ai.intercom.mcp;
 import ai.intercom.cli.NodeClient;
 import ai.intercom.http.Json;
 import ai.intercom.launcher.AgentSupervisor;
+import ai.intercom.mission.Mission;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +14,7 @@ import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -146,11 +148,10 @@ final class Tools {
     return status;
   }
 
+  /** A mission status as the node writes it ({@code completed}, {@code running}, ...) that is final. */
   private static boolean isFinished(String status) {
-    return switch (status) {
-      case "completed", "failed", "denied", "interrupted", "stopped" -> true;
-      default -> false;
-    };
+    return Arrays.stream(Mission.Status.values())
+        .anyMatch(known -> known.isFinished() && known.name().equalsIgnoreCase(status));
   }
 
   private SyncToolSpecification startAgent() {

@@ -39,12 +39,13 @@ public final class Courier implements Settlement {
   private final MachineServices<SessionDesk.Command> desks;
   private final MachineServices<AgentSupervisor.Command> supervisors;
 
-  public Courier(ActorSystem<?> system, Duration timeout) {
+  /** {@code desks}: where the machines' session desks are (shared with the node's other users of them). */
+  public Courier(ActorSystem<?> system, Duration timeout, MachineServices<SessionDesk.Command> desks) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.missions = Settlement.onMissions(system, timeout);
-    this.desks = new MachineServices<>(system, timeout, SessionDesk.Command.class, SessionDesk.KEY_PREFIX);
+    this.desks = desks;
     this.supervisors =
         new MachineServices<>(system, timeout, AgentSupervisor.Command.class, AgentSupervisor.KEY_PREFIX);
   }

@@ -19,9 +19,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class Launches {
 
-  /** How a launch, a follow-up or a stop went: the mission's status after it. */
-  public record Outcome(String status, String missionId, String to, String approvalId, String note) {}
-
   private final Router router;
   private final Courier courier;
 
@@ -31,11 +28,11 @@ public final class Launches {
   }
 
   /**
-   * A new mission for {@code to}'s agent. {@code agentCommand}: a command or
-   * template instead of the target's default (null: the default);
+   * A new mission for {@code to}'s agent. {@code agentCommand}: the name of one
+   * of the target machine's commands (null: the project's or the default one);
    * {@code notifyAfterSeconds}: past this the requester gets the result in its inbox.
    */
-  public CompletionStage<Outcome> start(Router.Sender from, String to, Mission.Kind kind, String prompt,
+  public CompletionStage<Router.Outcome> start(Router.Sender from, String to, Mission.Kind kind, String prompt,
       String agentCommand, long notifyAfterSeconds) {
     AgentId target;
     try {
@@ -65,11 +62,11 @@ public final class Launches {
                       router.timeout())
                   .thenCompose(created -> {
                     if (admission instanceof ApprovalGate.Held held) {
-                      return CompletableFuture.completedFuture(new Outcome("pending_approval", missionId, to,
-                          held.approval().id(), "the operator approves or denies it (ai-intercom approvals, or"
-                              + " Telegram); follow it with intercom_status"));
+                      return CompletableFuture.completedFuture(Router.Outcome.ofMission("pending_approval",
+                          missionId, to, held.approval().id(), "the operator approves or denies it (ai-intercom"
+                              + " approvals, or Telegram); follow it with intercom_status"));
                     }
-                    return launched(missionId, to, null);
+                    return launched(missionId, to);
                   });
             }));
   }
@@ -78,7 +75,7 @@ public final class Launches {
    * More work for a mission's agent, from its requester (or the operator as
    * {@code human}): continues the same agent conversation once the gate lets it.
    */
-  public CompletionStage<Outcome> followUp(Router.Sender from, String missionId, String text) {
+  public CompletionStage<Router.Outcome> followUp(Router.Sender from, String missionId, String text) {
     try {
       router.checkText(text);
     } catch (IllegalArgumentException e) {
@@ -113,17 +110,17 @@ public final class Launches {
                   throw new Router.Refusal("the approval gate refused the message: " + refused.reason(), false);
                 }
                 if (admission instanceof ApprovalGate.Held held) {
-                  return CompletableFuture.completedFuture(new Outcome("pending_approval", missionId, state.to(),
+                  return CompletableFuture.completedFuture(Router.Outcome.ofMission("pending_approval", missionId, state.to(),
                       held.approval().id(), "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
                 }
                 return courier.continueMission(from.agent(), missionId, text, UUID.randomUUID().toString())
-                    .thenCompose(done -> statusOf(missionId, state.to(), null));
+                    .thenCompose(done -> statusOf(missionId, state.to()));
               });
         });
   }
 
   /** Stops a mission that is not finished; its agent, if one runs, is ended. */
-  public CompletionStage<Outcome> stop(String missionId, String by) {
+  public CompletionStage<Router.Outcome> stop(String missionId, String by) {
     return mission(missionId).<Mission.State>askWithStatus(r -> new Mission.Stop(by, r), router.timeout())
         .exceptionally(error -> {
           if (Refusals.isRefusal(error)) {
@@ -133,11 +130,11 @@ public final class Launches {
           throw new CompletionException(Refusals.cause(error));
         })
         .thenCompose(state -> courier.stopRun(state, by)
-            .thenApply(done -> new Outcome("stopped", missionId, state.to(), null, null)));
+            .thenApply(done -> Router.Outcome.ofMission("stopped", missionId, state.to(), null, null)));
   }
 
   /** The mission's status once its machine took it on (approved: queued or starting; running; failed). */
-  private CompletionStage<Outcome> launched(String missionId, String to, String note) {
+  private CompletionStage<Router.Outcome> launched(String missionId, String to) {
     return courier.launch(AgentId.parse(to).machine(), missionId, null, null)
         .exceptionallyCompose(error -> {
           if (Refusals.cause(error) instanceof Courier.Offline offline) {
@@ -148,13 +145,13 @@ public final class Launches {
           }
           return CompletableFuture.failedFuture(Refusals.cause(error));
         })
-        .thenCompose(done -> statusOf(missionId, to, note));
+        .thenCompose(done -> statusOf(missionId, to));
   }
 
-  private CompletionStage<Outcome> statusOf(String missionId, String to, String note) {
+  private CompletionStage<Router.Outcome> statusOf(String missionId, String to) {
     return mission(missionId).<Mission.State>askWithStatus(Mission.Get::new, router.timeout())
-        .thenApply(state -> new Outcome(state.status().name().toLowerCase(), missionId, to, null,
-            state.status() == Mission.Status.FAILED ? state.reason() : note));
+        .thenApply(state -> Router.Outcome.ofMission(state.status().name().toLowerCase(), missionId, to, null,
+            state.status() == Mission.Status.FAILED ? state.reason() : null));
   }
 
   private static void checkCommand(String agentCommand) {

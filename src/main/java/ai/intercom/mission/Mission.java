@@ -173,14 +173,15 @@ public final class Mission
     State messageAdded(MessageAdded e) {
       State added = with(status, e.at(), decidedBy, reason, agentSessionId, result, costUsd, durationMs, progress,
           append(List.of(new Entry(e.at(), e.author(), e.text()))));
-      if (e.key() == null) {
-        return added;
-      }
+      return e.key() == null ? added : added.withFollowUpKey(e.key());
+    }
+
+    private State withFollowUpKey(String key) {
       List<String> keys = new ArrayList<>(followUpKeys);
-      keys.add(e.key());
+      keys.add(key);
       return new State(missionId, from, to, kind, prompt, threadId, fromSession, agentCommand, notifyAfterSeconds,
-          added.status(), createdAt, added.updatedAt(), decidedBy, added.reason(), agentSessionId, result, costUsd,
-          durationMs, progress, added.transcript(), keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()));
+          status, createdAt, updatedAt, decidedBy, reason, agentSessionId, result, costUsd, durationMs, progress,
+          transcript, keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()));
     }
 
     /** A finished mission takes up work again: approved, to be run again (a follow-up). */

@@ -56,7 +56,13 @@ public final class Router {
    * {@code pending_approval} (waits for the operator as {@code approvalId}).
    */
   public record Outcome(
-      String status, String threadId, String missionId, String to, String sessionId, String approvalId, String note) {}
+      String status, String threadId, String missionId, String to, String sessionId, String approvalId, String note) {
+
+    /** How a mission without a thread went (a launch, a follow-up, a stop): its status after it. */
+    static Outcome ofMission(String status, String missionId, String to, String approvalId, String note) {
+      return new Outcome(status, null, missionId, to, null, approvalId, note);
+    }
+  }
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -160,8 +166,7 @@ public final class Router {
    */
   public CompletionStage<Outcome> reply(Sender from, String threadId, String text) {
     if (Mission.isValidId(threadId)) {
-      return launches.followUp(from, threadId, text).thenApply(outcome -> new Outcome(outcome.status(), null,
-          outcome.missionId(), outcome.to(), null, outcome.approvalId(), outcome.note()));
+      return launches.followUp(from, threadId, text);
     }
     if (!ChatThread.isValidId(threadId)) {
       return refused("thread id '" + threadId + "' is not like t-0a1b2c3d (take it from the message you answer)");
