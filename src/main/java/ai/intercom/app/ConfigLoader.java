@@ -16,14 +16,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Builds the node's configuration from its layers, highest first: the
- * environment variables of the contract, system properties, the operator's
- * {@code $INTERCOM_HOME/intercom.conf}, the packaged {@code application.conf}
- * and {@code reference.conf}.
+ * Builds the node's configuration from its layers, highest first: the environment variables of the
+ * contract, system properties, the operator's {@code $INTERCOM_HOME/intercom.conf}, the packaged
+ * {@code application.conf} and {@code reference.conf}.
  */
 public final class ConfigLoader {
 
   public static final String CONFIG_FILE = "intercom.conf";
+
   /** Where reference.conf takes the product's defaults from. */
   static final String PRODUCT_DEFAULTS = "intercom-reference.conf";
 
@@ -55,7 +55,9 @@ public final class ConfigLoader {
    * @throws StartupException naming the file, variable or key at fault
    */
   public Config load(Map<String, Object> overrides) {
-    return load(overrides, ConfigFactory.defaultApplication().withFallback(ConfigFactory.defaultReference()));
+    return load(
+        overrides,
+        ConfigFactory.defaultApplication().withFallback(ConfigFactory.defaultReference()));
   }
 
   public Config load() {
@@ -63,11 +65,13 @@ public final class ConfigLoader {
   }
 
   /**
-   * The product's own settings only, without Pekko's: for the commands that are
-   * clients of a node (the MCP server, the CLI), which must start fast.
+   * The product's own settings only, without Pekko's: for the commands that are clients of a node
+   * (the MCP server, the CLI), which must start fast.
    */
   public Config loadForClient() {
-    return load(Map.of(), ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PRODUCT_DEFAULTS));
+    return load(
+        Map.of(),
+        ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PRODUCT_DEFAULTS));
   }
 
   private Config load(Map<String, Object> overrides, Config defaults) {
@@ -101,7 +105,8 @@ public final class ConfigLoader {
     if (!Files.isReadable(file)) {
       throw new StartupException("configuration: cannot read " + file);
     }
-    return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    return ConfigFactory.parseFile(
+        file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
   }
 
   private Config environmentLayer() {
@@ -112,7 +117,8 @@ public final class ConfigLoader {
     copy("TELEGRAM_BOT_TOKEN", "intercom.telegram.bot-token", values);
     copy("TELEGRAM_API_URL", "intercom.telegram.api-url", values);
     copy("INTERCOM_AGENT_COMMAND", "intercom.agent-launcher.default-command", values);
-    number("TELEGRAM_SUPERGROUP_ID").ifPresent(v -> values.put("intercom.telegram.supergroup-id", v));
+    number("TELEGRAM_SUPERGROUP_ID")
+        .ifPresent(v -> values.put("intercom.telegram.supergroup-id", v));
     number("TELEGRAM_OWNER_ID")
         .ifPresent(v -> values.put("intercom.telegram.security.allowed-users", List.of(v)));
     port("INTERCOM_CLUSTER_PORT").ifPresent(v -> values.put("intercom.cluster.port", v));
@@ -132,13 +138,17 @@ public final class ConfigLoader {
     }
     Optional<Integer> httpPort = port("INTERCOM_HTTP_PORT");
     if (httpPort.isPresent()) {
-      HostPort listen = HostPort.parse(config.getString("intercom.hub.listen")).withPort(httpPort.get());
-      result = result.withValue("intercom.hub.listen", ConfigValueFactory.fromAnyRef(listen.toString()));
+      HostPort listen =
+          HostPort.parse(config.getString("intercom.hub.listen")).withPort(httpPort.get());
+      result =
+          result.withValue("intercom.hub.listen", ConfigValueFactory.fromAnyRef(listen.toString()));
     }
     String machineId = result.getString("intercom.machine.id");
     if (!machineId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
       throw new IllegalArgumentException(
-          "machine id '" + machineId + "' must be 1-63 letters, digits, '.', '_' or '-'"
+          "machine id '"
+              + machineId
+              + "' must be 1-63 letters, digits, '.', '_' or '-'"
               + " (set INTERCOM_MACHINE_ID or intercom.machine.id)");
     }
     return result;
@@ -169,7 +179,8 @@ public final class ConfigLoader {
         .map(
             v -> {
               if (v < 0 || v > 65535) {
-                throw new IllegalArgumentException(variable + " must be a port (0-65535), got " + v);
+                throw new IllegalArgumentException(
+                    variable + " must be a port (0-65535), got " + v);
               }
               return v.intValue();
             });

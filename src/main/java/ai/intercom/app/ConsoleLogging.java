@@ -10,11 +10,10 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
- * The console log, set up in code (parsing a logback.xml costs a node ~100 ms at
- * start): everything goes to stderr, because stdout belongs to the program's
- * output and to MCP's JSON-RPC. Pekko, Slick and HikariCP only above INFO.
- * {@code -Dlogback.configurationFile=...} still selects a file of one's own.
- * A node adds {@code logs/intercom.log} ({@link LogFile}).
+ * The console log, set up in code (parsing a logback.xml costs a node ~100 ms at start): everything
+ * goes to stderr, because stdout belongs to the program's output and to MCP's JSON-RPC. Pekko,
+ * Slick and HikariCP only above INFO. {@code -Dlogback.configurationFile=...} still selects a file
+ * of one's own. A node adds {@code logs/intercom.log} ({@link LogFile}).
  */
 public final class ConsoleLogging extends ContextAwareBase implements Configurator {
 

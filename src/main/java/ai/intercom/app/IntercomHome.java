@@ -18,11 +18,13 @@ public final class IntercomHome {
 
   public static void prepare(Settings settings) {
     Path home = settings.home();
-    for (Path dir : new Path[] {home, settings.dataDir(), settings.inboxDir(), settings.logsDir()}) {
+    for (Path dir :
+        new Path[] {home, settings.dataDir(), settings.inboxDir(), settings.logsDir()}) {
       try {
         Files.createDirectories(dir);
       } catch (IOException e) {
-        throw new StartupException("cannot create " + dir + " under INTERCOM_HOME: " + reason(e), e);
+        throw new StartupException(
+            "cannot create " + dir + " under INTERCOM_HOME: " + reason(e), e);
       }
     }
     try {
@@ -34,13 +36,15 @@ public final class IntercomHome {
   }
 
   /**
-   * Takes {@code data/node.lock}: one node per INTERCOM_HOME, since two would
-   * share one journal and overwrite each other's local token.
+   * Takes {@code data/node.lock}: one node per INTERCOM_HOME, since two would share one journal and
+   * overwrite each other's local token.
    */
   public static HomeLock lock(Settings settings) {
     Path file = settings.dataDir().resolve("node.lock");
     try {
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+      FileChannel channel =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
       FileLock lock;
       try {
         lock = channel.tryLock();
@@ -50,11 +54,15 @@ public final class IntercomHome {
       if (lock == null) {
         channel.close();
         String holder = Files.readString(file).trim();
-        throw new StartupException("another node is running on INTERCOM_HOME " + settings.home()
-            + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; stop it or use another INTERCOM_HOME");
+        throw new StartupException(
+            "another node is running on INTERCOM_HOME "
+                + settings.home()
+                + (holder.isEmpty() ? "" : " (pid " + holder + ")")
+                + "; stop it or use another INTERCOM_HOME");
       }
       channel.truncate(0);
-      channel.write(java.nio.ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes()));
+      channel.write(
+          java.nio.ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes()));
       return new HomeLock(channel, lock);
     } catch (IOException e) {
       throw new StartupException("cannot lock " + file + ": " + reason(e), e);

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adds {@code logs/intercom.log} (with stack traces, rolled daily and at 10 MB,
- * 14 days kept) to the console log of a node.
+ * Adds {@code logs/intercom.log} (with stack traces, rolled daily and at 10 MB, 14 days kept) to
+ * the console log of a node.
  */
 final class LogFile {
 

@@ -18,18 +18,23 @@ import picocli.CommandLine.Command;
     name = "ai-intercom",
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
-    description = "Agents on several machines find each other, chat and delegate work, overseen by a human.",
+    description =
+        "Agents on several machines find each other, chat and delegate work, overseen by a human.",
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
-    footer = {"", "Environment: INTERCOM_HOME (default ~/.config/ai-intercom), INTERCOM_MACHINE_ID,",
-        "INTERCOM_HTTP_PORT, INTERCOM_CLUSTER_PORT, HUB_URL, ... (see README).",
-        "Run 'ai-intercom COMMAND --help' for a command's options."})
+    footer = {
+      "",
+      "Environment: INTERCOM_HOME (default ~/.config/ai-intercom), INTERCOM_MACHINE_ID,",
+      "INTERCOM_HTTP_PORT, INTERCOM_CLUSTER_PORT, HUB_URL, ... (see README).",
+      "Run 'ai-intercom COMMAND --help' for a command's options."
+    })
 public final class Main implements Runnable {
 
   /** Logger of failures told to the operator in one line; it writes only to the log file. */
   static final String FAILURES = "ai.intercom.failure";
 
-  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+  static final String COMMON_POOL_PARALLELISM =
+      "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -37,7 +42,8 @@ public final class Main implements Runnable {
     // Pekko's CompletionStages run their callbacks on the common pool; below two
     // threads the JDK starts a new thread for every callback instead (2-core machines)
     if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
-      System.setProperty(COMMON_POOL_PARALLELISM,
+      System.setProperty(
+          COMMON_POOL_PARALLELISM,
           String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
     }
     // A node's start skips building the command-line model: picocli's classes
@@ -91,7 +97,9 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
   }
 
-  /** Failures of a command: one line on stderr, exit 1; a node's log file also gets the stack trace. */
+  /**
+   * Failures of a command: one line on stderr, exit 1; a node's log file also gets the stack trace.
+   */
   private static int onFailure(Exception e, CommandLine line, CommandLine.ParseResult parsed) {
     LoggerFactory.getLogger(FAILURES).error("{} failed", line.getCommandSpec().qualifiedName(), e);
     line.getErr().println("ai-intercom: error: " + oneLine(e));

@@ -64,9 +64,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Boots one node: its home, journal schema, local token, the actor system with
- * its cluster roles, the sharded entities and the HTTP API, then joins the
- * cluster. Anything that fails on the way stops the node with one clear reason.
+ * Boots one node: its home, journal schema, local token, the actor system with its cluster roles,
+ * the sharded entities and the HTTP API, then joins the cluster. Anything that fails on the way
+ * stops the node with one clear reason.
  */
 public final class Node {
 
@@ -95,8 +95,8 @@ public final class Node {
   }
 
   /**
-   * Starts a node. Returns once the actor system runs; {@link #ready()} completes
-   * when the HTTP API is bound and this node is Up in the cluster.
+   * Starts a node. Returns once the actor system runs; {@link #ready()} completes when the HTTP API
+   * is bound and this node is Up in the cluster.
    *
    * @throws StartupException when the home, the journal, a port or the config is unusable
    */
@@ -113,8 +113,10 @@ public final class Node {
 
   private static Node start(Settings settings, Config config, IntercomHome.HomeLock lock) {
     if (ForkJoinPool.getCommonPoolParallelism() < 2) {
-      log.warn("the common pool has fewer than 2 threads: every asynchronous step starts a thread"
-          + " (set -D{}=2 or more)", Main.COMMON_POOL_PARALLELISM);
+      log.warn(
+          "the common pool has fewer than 2 threads: every asynchronous step starts a thread"
+              + " (set -D{}=2 or more)",
+          Main.COMMON_POOL_PARALLELISM);
     }
     NodeRole role = settings.mode();
     Policy policy = PolicyFile.packagedDefault();
@@ -138,27 +140,39 @@ public final class Node {
     } catch (RuntimeException e) {
       throw new StartupException("cannot start the actor system: " + rootMessage(e), e);
     }
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "release-home",
-        () -> {
-          lock.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "release-home",
+            () -> {
+              lock.close();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
     try {
       schema.join();
     } catch (CompletionException e) {
       system.terminate();
-      throw e.getCause() instanceof StartupException cause ? cause : new StartupException(rootMessage(e), e);
+      throw e.getCause() instanceof StartupException cause
+          ? cause
+          : new StartupException(rootMessage(e), e);
     }
 
     // where each machine's session desk is: one cache for the courier and the agent supervisor
     MachineServices<SessionDesk.Command> desks =
-        new MachineServices<>(system, settings.askTimeout(), SessionDesk.Command.class, SessionDesk.KEY_PREFIX);
+        new MachineServices<>(
+            system, settings.askTimeout(), SessionDesk.Command.class, SessionDesk.KEY_PREFIX);
     Courier courier = new Courier(system, settings.askTimeout(), desks);
     ActorRef<ApprovalGate.Command> gate =
-        ApprovalGate.init(system, new AtomicReference<>(policy), settings.policiesFile(), settings.approvalTimeout(),
+        ApprovalGate.init(
+            system,
+            new AtomicReference<>(policy),
+            settings.policiesFile(),
+            settings.approvalTimeout(),
             courier);
-    Router router = new Router(system, gate, courier, settings.maxMessageBytes(), settings.askTimeout());
-    // before anything can reach them: the session desk and the agent supervisor talk to entities at once
+    Router router =
+        new Router(system, gate, courier, settings.maxMessageBytes(), settings.askTimeout());
+    // before anything can reach them: the session desk and the agent supervisor talk to entities at
+    // once
     Machine.init(system);
     MachineIndex.init(system);
     Mission.init(system);
@@ -173,31 +187,65 @@ public final class Node {
     Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
     Optional<ActorRef<AgentSupervisor.Command>> supervisor = Optional.empty();
     if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
-      ActorRef<SessionDesk.Command> sessions = system.systemActorOf(
-          SessionDesk.create(settings.inboxDir(), settings.machine().id(), settings.inbox().compactBytes(),
-              settings.inbox().livenessInterval(), SessionDesk::processAlive),
-          "session-desk", Inbox.DISPATCHER);
+      ActorRef<SessionDesk.Command> sessions =
+          system.systemActorOf(
+              SessionDesk.create(
+                  settings.inboxDir(),
+                  settings.machine().id(),
+                  settings.inbox().compactBytes(),
+                  settings.inbox().livenessInterval(),
+                  SessionDesk::processAlive),
+              "session-desk",
+              Inbox.DISPATCHER);
       desk = Optional.of(sessions);
-      supervisor = Optional.of(system.systemActorOf(AgentSupervisor.create(new AgentSupervisor.Setup(
-              settings.machine().id(), settings.agentLauncher(), settings.logsDir(), () -> agentEnvironment(settings, ready),
-              settings.askTimeout(), desks)),
-          "agent-supervisor", Props.empty()));
+      supervisor =
+          Optional.of(
+              system.systemActorOf(
+                  AgentSupervisor.create(
+                      new AgentSupervisor.Setup(
+                          settings.machine().id(),
+                          settings.agentLauncher(),
+                          settings.logsDir(),
+                          () -> agentEnvironment(settings, ready),
+                          settings.askTimeout(),
+                          desks)),
+                  "agent-supervisor",
+                  Props.empty()));
       ActorRef<AgentSupervisor.Command> agents = supervisor.get();
       // while the entities still answer: the running missions say they were interrupted
-      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "interrupt-agents",
-          () -> AskPattern.<AgentSupervisor.Command, Done>ask(agents, AgentSupervisor.Shutdown::new,
-              Duration.ofSeconds(1), system.scheduler()).exceptionally(error -> Done.getInstance()));
+      CoordinatedShutdown.get(system)
+          .addTask(
+              CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+              "interrupt-agents",
+              () ->
+                  AskPattern.<AgentSupervisor.Command, Done>ask(
+                          agents,
+                          AgentSupervisor.Shutdown::new,
+                          Duration.ofSeconds(1),
+                          system.scheduler())
+                      .exceptionally(error -> Done.getInstance()));
     }
 
     if (role == NodeRole.DAEMON) {
-      system.systemActorOf(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch", Props.empty());
+      system.systemActorOf(
+          HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch", Props.empty());
     }
-
 
     CompletableFuture<Void> up = new CompletableFuture<>();
     // binding runs on the system's threads while the main thread starts sharding
-    HttpServer.start(system, settings.hub().listen(), new ApiRoutes(system, settings, token, gate, desk, router,
-        permissions, new Directory(system, settings.askTimeout())).route())
+    HttpServer.start(
+            system,
+            settings.hub().listen(),
+            new ApiRoutes(
+                    system,
+                    settings,
+                    token,
+                    gate,
+                    desk,
+                    router,
+                    permissions,
+                    new Directory(system, settings.askTimeout()))
+                .route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
         .whenComplete(
@@ -207,65 +255,103 @@ public final class Node {
               } else {
                 ready.completeExceptionally(
                     new StartupException(
-                        "cannot serve HTTP on " + settings.hub().listen() + ": " + rootMessage(error), error));
+                        "cannot serve HTTP on "
+                            + settings.hub().listen()
+                            + ": "
+                            + rootMessage(error),
+                        error));
                 system.terminate();
               }
             });
     if (role.hostsEntities()) {
       // reading the journal is not needed to serve: it waits until the start is over
-      ready.thenRun(() -> system.scheduler().scheduleOnce(MISSION_ENDS_DELAY,
-          () -> MissionEnds.follow(system, gate), system.executionContext()));
+      ready.thenRun(
+          () ->
+              system
+                  .scheduler()
+                  .scheduleOnce(
+                      MISSION_ENDS_DELAY,
+                      () -> MissionEnds.follow(system, gate),
+                      system.executionContext()));
     }
-    system.getWhenTerminated().thenRun(() ->
-        ready.completeExceptionally(new StartupException("the node stopped before it was up (see logs/intercom.log)")));
+    system
+        .getWhenTerminated()
+        .thenRun(
+            () ->
+                ready.completeExceptionally(
+                    new StartupException(
+                        "the node stopped before it was up (see logs/intercom.log)")));
     // discovery registers with the entities, which must be initialised first
-    desk.ifPresent(sessions -> system.systemActorOf(
-        Discovery.create(
-            new Discovery.Identity(settings.machine().id(), settings.machine().displayName(),
-                settings.machine().description()),
-            new ProjectScanner(settings.discovery().detectBy(), settings.discovery().exclude()),
-            settings.discovery().enabled() ? settings.discovery().scanPaths() : List.of(),
-            sessions, settings.askTimeout()),
-        "discovery", Inbox.DISPATCHER));
+    desk.ifPresent(
+        sessions ->
+            system.systemActorOf(
+                Discovery.create(
+                    new Discovery.Identity(
+                        settings.machine().id(),
+                        settings.machine().displayName(),
+                        settings.machine().description()),
+                    new ProjectScanner(
+                        settings.discovery().detectBy(), settings.discovery().exclude()),
+                    settings.discovery().enabled() ? settings.discovery().scanPaths() : List.of(),
+                    sessions,
+                    settings.askTimeout()),
+                "discovery",
+                Inbox.DISPATCHER));
     Optional<ActorRef<SessionDesk.Command>> upDesk = desk;
     Optional<ActorRef<AgentSupervisor.Command>> upSupervisor = supervisor;
-    org.apache.pekko.cluster.Cluster.get(system.classicSystem()).registerOnMemberUp(() -> {
-      if (upDesk.isEmpty()) {
-        up.complete(null);
-        return;
-      }
-      SessionDesk.announce(system, settings.machine().id(), upDesk.get());
-      upSupervisor.ifPresent(s -> AgentSupervisor.announce(system, settings.machine().id(), s));
-      // ready once this machine's agents can be reached: the desk is in the receptionist
-      awaitListed(system, SessionDesk.keyFor(settings.machine().id()), up);
-    });
+    org.apache.pekko.cluster.Cluster.get(system.classicSystem())
+        .registerOnMemberUp(
+            () -> {
+              if (upDesk.isEmpty()) {
+                up.complete(null);
+                return;
+              }
+              SessionDesk.announce(system, settings.machine().id(), upDesk.get());
+              upSupervisor.ifPresent(
+                  s -> AgentSupervisor.announce(system, settings.machine().id(), s));
+              // ready once this machine's agents can be reached: the desk is in the receptionist
+              awaitListed(system, SessionDesk.keyFor(settings.machine().id()), up);
+            });
     join(system, seeds);
 
     return new Node(settings, system, gate, desk, ready);
   }
 
-  /** What launched agents find in their environment: how to reach this node, which mission they run. */
-  private static Map<String, String> agentEnvironment(Settings settings, CompletableFuture<InetSocketAddress> ready) {
+  /**
+   * What launched agents find in their environment: how to reach this node, which mission they run.
+   */
+  private static Map<String, String> agentEnvironment(
+      Settings settings, CompletableFuture<InetSocketAddress> ready) {
     Map<String, String> env = new HashMap<>();
     env.put("INTERCOM_HOME", settings.home().toString());
     env.put("INTERCOM_MACHINE_ID", settings.machine().id());
     InetSocketAddress bound = ready.getNow(null);
-    env.put("INTERCOM_HTTP_PORT", String.valueOf(bound == null ? settings.hub().listen().port() : bound.getPort()));
+    env.put(
+        "INTERCOM_HTTP_PORT",
+        String.valueOf(bound == null ? settings.hub().listen().port() : bound.getPort()));
     return env;
   }
 
-  private static void awaitListed(ActorSystem<?> system,
-      ServiceKey<SessionDesk.Command> key, CompletableFuture<Void> listed) {
-    AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-            r -> Receptionist.find(key, r), Duration.ofSeconds(5), system.scheduler())
-        .whenComplete((listing, error) -> {
-          if (listing != null && !listing.getServiceInstances(key).isEmpty()) {
-            listed.complete(null);
-          } else if (!system.whenTerminated().isCompleted()) {
-            system.scheduler().scheduleOnce(Duration.ofMillis(10), () -> awaitListed(system, key, listed),
-                system.executionContext());
-          }
-        });
+  private static void awaitListed(
+      ActorSystem<?> system, ServiceKey<SessionDesk.Command> key, CompletableFuture<Void> listed) {
+    AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(),
+            r -> Receptionist.find(key, r),
+            Duration.ofSeconds(5),
+            system.scheduler())
+        .whenComplete(
+            (listing, error) -> {
+              if (listing != null && !listing.getServiceInstances(key).isEmpty()) {
+                listed.complete(null);
+              } else if (!system.whenTerminated().isCompleted()) {
+                system
+                    .scheduler()
+                    .scheduleOnce(
+                        Duration.ofMillis(10),
+                        () -> awaitListed(system, key, listed),
+                        system.executionContext());
+              }
+            });
   }
 
   private static Policy loadPolicy(Settings settings) {
@@ -282,7 +368,8 @@ public final class Node {
       token.writeTo(settings.localTokenFile());
       return token;
     } catch (IOException e) {
-      throw new StartupException("cannot write " + settings.localTokenFile() + ": " + IntercomHome.reason(e), e);
+      throw new StartupException(
+          "cannot write " + settings.localTokenFile() + ": " + IntercomHome.reason(e), e);
     }
   }
 
@@ -318,7 +405,8 @@ public final class Node {
     try {
       SqliteJournalSchema.ensure(settings.journalFile());
     } catch (SQLException e) {
-      throw new StartupException("cannot open the journal " + settings.journalFile() + ": " + e.getMessage(), e);
+      throw new StartupException(
+          "cannot open the journal " + settings.journalFile() + ": " + e.getMessage(), e);
     }
   }
 
@@ -332,26 +420,46 @@ public final class Node {
       socket.bind(new InetSocketAddress(address.host(), address.port()));
     } catch (BindException e) {
       if (String.valueOf(e.getMessage()).contains("assign requested address")) {
-        throw new StartupException(what + " address " + address + " is not an address of this machine"
-            + " (check " + (what.equals("HTTP") ? "intercom.hub.listen" : "intercom.cluster.host")
-            + "; is Tailscale up?)", e);
+        throw new StartupException(
+            what
+                + " address "
+                + address
+                + " is not an address of this machine"
+                + " (check "
+                + (what.equals("HTTP") ? "intercom.hub.listen" : "intercom.cluster.host")
+                + "; is Tailscale up?)",
+            e);
       }
       throw new StartupException(
-          what + " address " + address + " is already in use (another node running? change " + setting + ")", e);
+          what
+              + " address "
+              + address
+              + " is already in use (another node running? change "
+              + setting
+              + ")",
+          e);
     } catch (IOException e) {
-      throw new StartupException("cannot listen on " + what + " address " + address + ": " + e.getMessage(), e);
+      throw new StartupException(
+          "cannot listen on " + what + " address " + address + ": " + e.getMessage(), e);
     }
   }
 
   static Config nodeConfig(Settings settings, Config config) {
     return ConfigFactory.empty()
-        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(settings.mode().clusterRoles()))
-        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(settings.cluster().host()))
-        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(settings.cluster().port()))
+        .withValue(
+            "pekko.cluster.roles", ConfigValueFactory.fromIterable(settings.mode().clusterRoles()))
+        .withValue(
+            "pekko.remote.artery.canonical.hostname",
+            ConfigValueFactory.fromAnyRef(settings.cluster().host()))
+        .withValue(
+            "pekko.remote.artery.canonical.port",
+            ConfigValueFactory.fromAnyRef(settings.cluster().port()))
         .withFallback(config);
   }
 
-  /** Daemons join the hub; a hub or standalone node forms the cluster unless seeds are configured. */
+  /**
+   * Daemons join the hub; a hub or standalone node forms the cluster unless seeds are configured.
+   */
   static List<Address> seedNodes(Settings settings) {
     List<HostPort> configured = settings.cluster().seedNodes();
     if (!configured.isEmpty()) {
@@ -372,7 +480,8 @@ public final class Node {
       host = null;
     }
     if (host == null) {
-      throw new StartupException("HUB_URL '" + hubUrl + "' is not a URL like http://100.64.0.1:7700");
+      throw new StartupException(
+          "HUB_URL '" + hubUrl + "' is not a URL like http://100.64.0.1:7700");
     }
     return List.of(address(new HostPort(host, settings.hub().clusterPort())));
   }

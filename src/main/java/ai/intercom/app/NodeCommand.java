@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ai-intercom standalone|hub|daemon}: runs a node in the foreground until Ctrl-C or SIGTERM. */
+/**
+ * {@code ai-intercom standalone|hub|daemon}: runs a node in the foreground until Ctrl-C or SIGTERM.
+ */
 @Command(mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class)
 final class NodeCommand implements Callable<Integer> {
 
@@ -31,8 +33,9 @@ final class NodeCommand implements Callable<Integer> {
 
   @Option(
       names = "--exit-when-ready",
-      description = "Start, wait until the node is up, check that its API answers, then shut down"
-          + " (a start-up check; exit code 0 when all is well).")
+      description =
+          "Start, wait until the node is up, check that its API answers, then shut down"
+              + " (a start-up check; exit code 0 when all is well).")
   boolean exitWhenReady;
 
   NodeCommand(NodeRole role) {
@@ -40,11 +43,13 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   /**
-   * The command for exactly {@code standalone|hub|daemon [--exit-when-ready]},
-   * else null (then picocli parses, with help and errors).
+   * The command for exactly {@code standalone|hub|daemon [--exit-when-ready]}, else null (then
+   * picocli parses, with help and errors).
    */
   static NodeCommand parseExact(String[] args) {
-    if (args.length == 0 || args.length > 2 || (args.length == 2 && !args[1].equals("--exit-when-ready"))) {
+    if (args.length == 0
+        || args.length > 2
+        || (args.length == 2 && !args[1].equals("--exit-when-ready"))) {
       return null;
     }
     for (NodeRole role : NodeRole.values()) {
@@ -60,7 +65,8 @@ final class NodeCommand implements Callable<Integer> {
   static String[] describe(NodeRole role) {
     String what =
         switch (role) {
-          case STANDALONE -> "Runs hub and daemon in one node (SQLite journal): the default set-up.";
+          case STANDALONE ->
+              "Runs hub and daemon in one node (SQLite journal): the default set-up.";
           case HUB -> "Runs a hub node: entities, approval gate, Telegram bridge.";
           case DAEMON -> "Runs a daemon node for this machine's agents; joins the hub at HUB_URL.";
         };
@@ -122,9 +128,11 @@ final class NodeCommand implements Callable<Integer> {
       if (!cutOff(node)) {
         return 0;
       }
-      Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(node.system()).getShutdownReason();
+      Optional<CoordinatedShutdown.Reason> reason =
+          CoordinatedShutdown.get(node.system()).getShutdownReason();
       if (role != NodeRole.DAEMON) {
-        throw new StartupException("the cluster removed this node (" + reason.orElseThrow() + "); start it again");
+        throw new StartupException(
+            "the cluster removed this node (" + reason.orElseThrow() + "); start it again");
       }
       log().warn("cut off from the hub ({}); starting again to join it", reason.orElseThrow());
     }
@@ -132,12 +140,15 @@ final class NodeCommand implements Callable<Integer> {
 
   /** Whether the node stopped because the hub was lost or the cluster downed it. */
   private static boolean cutOff(Node node) {
-    return CoordinatedShutdown.get(node.system()).getShutdownReason()
+    return CoordinatedShutdown.get(node.system())
+        .getShutdownReason()
         .filter(r -> r == HubWatch.HUB_LOST || r == CoordinatedShutdown.clusterDowningReason())
         .isPresent();
   }
 
-  /** Starts the node again; the ports and the home of the previous run may take a moment to be free. */
+  /**
+   * Starts the node again; the ports and the home of the previous run may take a moment to be free.
+   */
   private static Node restart(Settings settings, Config config) throws InterruptedException {
     for (int attempt = 1; ; attempt++) {
       try {
@@ -153,7 +164,8 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   private static boolean stoppedBySignal(Node node) {
-    return CoordinatedShutdown.get(node.system()).getShutdownReason()
+    return CoordinatedShutdown.get(node.system())
+        .getShutdownReason()
         .filter(r -> r == CoordinatedShutdown.jvmExitReason())
         .isPresent();
   }

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The product's settings, read once from the {@code intercom} section of the
- * layered configuration (see {@link ConfigLoader}).
+ * The product's settings, read once from the {@code intercom} section of the layered configuration
+ * (see {@link ConfigLoader}).
  */
 public record Settings(
     NodeRole mode,
@@ -69,7 +69,10 @@ public record Settings(
             machineId,
             orDefault(c.getString("machine.display-name"), machineId),
             c.getString("machine.description")),
-        new Hub(c.getString("hub.url"), HostPort.parse(c.getString("hub.listen")), c.getInt("hub.cluster-port")),
+        new Hub(
+            c.getString("hub.url"),
+            HostPort.parse(c.getString("hub.listen")),
+            c.getInt("hub.cluster-port")),
         new Cluster(
             c.getString("cluster.host"),
             c.getInt("cluster.port"),
@@ -135,9 +138,8 @@ public record Settings(
   }
 
   /**
-   * How a launched agent starts this product's MCP server: as configured, else
-   * the wrapper script that started this node ({@code INTERCOM_SCRIPT}), else
-   * this JVM with its class path.
+   * How a launched agent starts this product's MCP server: as configured, else the wrapper script
+   * that started this node ({@code INTERCOM_SCRIPT}), else this JVM with its class path.
    */
   private static List<String> mcpCommand(List<String> configured) {
     if (!configured.isEmpty()) {
@@ -147,8 +149,11 @@ public record Settings(
     if (script != null && !script.isBlank()) {
       return List.of(script);
     }
-    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), Main.class.getName());
+    return List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp",
+        System.getProperty("java.class.path"),
+        Main.class.getName());
   }
 
   /** A section of names and values (quoted keys allowed) as a map of strings. */

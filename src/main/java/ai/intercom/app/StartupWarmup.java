@@ -4,9 +4,9 @@ import ai.intercom.cluster.NodeRole;
 import org.slf4j.LoggerFactory;
 
 /**
- * Uses the second core during a node's start: sets up logging, loads the SQLite
- * native library and the HTTP server's classes while the main thread reads the
- * configuration and starts the actor system. A warm-up only: failures are ignored.
+ * Uses the second core during a node's start: sets up logging, loads the SQLite native library and
+ * the HTTP server's classes while the main thread reads the configuration and starts the actor
+ * system. A warm-up only: failures are ignored.
  */
 final class StartupWarmup {
 

@@ -43,30 +43,39 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.slf4j.Logger;
 
 /**
- * The one gate every inter-agent message passes (a cluster singleton on hub
- * nodes). It applies runtime grants, then the first matching rule of the
- * policy; what needs the operator waits here, persisted, until someone decides
- * or it expires. A decision is carried out by the {@link Settlement} (approved or
- * denied), and announced on the {@value #TOPIC} topic with every new request,
- * so that the CLI and the Telegram bridge decide through the same command.
+ * The one gate every inter-agent message passes (a cluster singleton on hub nodes). It applies
+ * runtime grants, then the first matching rule of the policy; what needs the operator waits here,
+ * persisted, until someone decides or it expires. A decision is carried out by the {@link
+ * Settlement} (approved or denied), and announced on the {@value #TOPIC} topic with every new
+ * request, so that the CLI and the Telegram bridge decide through the same command.
  */
 public final class ApprovalGate
-    extends EventSourcedBehaviorWithEnforcedReplies<ApprovalGate.Command, ApprovalGate.Event, GateState> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        ApprovalGate.Command, ApprovalGate.Event, GateState> {
 
   public static final String TOPIC = "approvals";
+
   /** Who decides when nobody did in time. */
   static final String EXPIRY = "expiry";
+
   static final int REMEMBERED_DECISIONS = 500;
   static final Duration RELEASE_RETRY = Duration.ofSeconds(5);
+
   /** A decision waits this many retries for a mission that does not exist (yet). */
   static final int MISSING_MISSION_TRIES = 12;
 
   public record PendingApproval(
-      String id, ApprovalRequest request, String rule, ApprovalLevel level, Instant createdAt, Instant expiresAt)
+      String id,
+      ApprovalRequest request,
+      String rule,
+      ApprovalLevel level,
+      Instant createdAt,
+      Instant expiresAt)
       implements JsonSerializable {}
 
   /** A decision not yet settled (see {@link Settlement}); settled again after a crash. */
-  public record Release(String approvalId, ApprovalRequest request, boolean approved, String by, String reason)
+  public record Release(
+      String approvalId, ApprovalRequest request, boolean approved, String by, String reason)
       implements JsonSerializable {
     public String missionId() {
       return request.missionId();
@@ -92,15 +101,20 @@ public final class ApprovalGate
   public record Refused(String reason) implements Admission {}
 
   /**
-   * An operator's decision. {@code grant} (approvals only) null = what the rule asked for.
-   * Answers what happened, or an error when the approval is unknown or already decided.
+   * An operator's decision. {@code grant} (approvals only) null = what the rule asked for. Answers
+   * what happened, or an error when the approval is unknown or already decided.
    */
   public record Decide(
-      String approvalId, boolean approve, GrantLevel grant, String by, String reason,
+      String approvalId,
+      boolean approve,
+      GrantLevel grant,
+      String by,
+      String reason,
       ActorRef<StatusReply<Decision>> replyTo)
       implements Command {}
 
-  public record Decision(String approvalId, String sentence, List<String> alsoReleased) implements JsonSerializable {}
+  public record Decision(String approvalId, String sentence, List<String> alsoReleased)
+      implements JsonSerializable {}
 
   public record ListPending(ActorRef<PendingList> replyTo) implements Command {}
 
@@ -123,13 +137,15 @@ public final class ApprovalGate
 
   private record SettleFailed(Release release, int attempt, String error) implements Command {}
 
-  private record PolicyRead(Policy policy, String error, ActorRef<StatusReply<PolicyView>> replyTo) implements Command {}
+  private record PolicyRead(Policy policy, String error, ActorRef<StatusReply<PolicyView>> replyTo)
+      implements Command {}
 
   public sealed interface Event extends JsonSerializable {}
 
   public record ApprovalHeld(PendingApproval approval) implements Event {}
 
-  public record Decided(String approvalId, boolean approved, GrantLevel grant, String by, String reason, Instant at)
+  public record Decided(
+      String approvalId, boolean approved, GrantLevel grant, String by, String reason, Instant at)
       implements Event {
     String sentence() {
       if (EXPIRY.equals(by)) {
@@ -138,7 +154,9 @@ public final class ApprovalGate
       if (!approved) {
         return "denied by " + by + (reason == null || reason.isBlank() ? "" : ": " + reason);
       }
-      return "approved by " + by + (grant == null || grant == GrantLevel.ONCE ? "" : " (" + grant.id() + ")");
+      return "approved by "
+          + by
+          + (grant == null || grant == GrantLevel.ONCE ? "" : " (" + grant.id() + ")");
     }
   }
 
@@ -151,13 +169,18 @@ public final class ApprovalGate
 
   public record ApprovalRequested(PendingApproval approval) implements Notice {}
 
-  public record ApprovalDecided(String approvalId, boolean approved, String sentence) implements Notice {}
+  public record ApprovalDecided(String approvalId, boolean approved, String sentence)
+      implements Notice {}
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** Starts the gate on hub nodes and returns a reference to it (a proxy elsewhere). */
   public static ActorRef<Command> init(
-      ActorSystem<?> system, AtomicReference<Policy> policy, Path policyFile, Duration expiry, Settlement settlement) {
+      ActorSystem<?> system,
+      AtomicReference<Policy> policy,
+      Path policyFile,
+      Duration expiry,
+      Settlement settlement) {
     return ClusterSingleton.get(system)
         .init(
             SingletonActor.of(create(policy, policyFile, expiry, settlement), "approval-gate")
@@ -165,19 +188,32 @@ public final class ApprovalGate
   }
 
   /**
-   * The gate, restarted on any failure. The announcement topic and the session
-   * grants live outside the restarted part: a restart loses neither.
+   * The gate, restarted on any failure. The announcement topic and the session grants live outside
+   * the restarted part: a restart loses neither.
    */
   public static Behavior<Command> create(
       AtomicReference<Policy> policy, Path policyFile, Duration expiry, Settlement settlement) {
-    return Behaviors.setup(outer -> {
-      ActorRef<Topic.Command<Notice>> notices = outer.spawn(Topic.create(Notice.class, TOPIC), "notices");
-      Set<Pair> sessionPairs = new HashSet<>();
-      return Behaviors.supervise(
-              Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> new ApprovalGate(
-                  context, timers, policy, policyFile, expiry, settlement, notices, sessionPairs))))
-          .onFailure(SupervisorStrategy.restart().withStopChildren(false));
-    });
+    return Behaviors.setup(
+        outer -> {
+          ActorRef<Topic.Command<Notice>> notices =
+              outer.spawn(Topic.create(Notice.class, TOPIC), "notices");
+          Set<Pair> sessionPairs = new HashSet<>();
+          return Behaviors.supervise(
+                  Behaviors.<Command>setup(
+                      context ->
+                          Behaviors.withTimers(
+                              timers ->
+                                  new ApprovalGate(
+                                      context,
+                                      timers,
+                                      policy,
+                                      policyFile,
+                                      expiry,
+                                      settlement,
+                                      notices,
+                                      sessionPairs))))
+              .onFailure(SupervisorStrategy.restart().withStopChildren(false));
+        });
   }
 
   private final ActorContext<Command> context;
@@ -187,6 +223,7 @@ public final class ApprovalGate
   private final Duration expiry;
   private final Settlement settlement;
   private final ActorRef<Topic.Command<Notice>> notices;
+
   /** Session grants last for this run of the hub only, so they are never persisted. */
   private final Set<Pair> sessionPairs;
 
@@ -229,7 +266,9 @@ public final class ApprovalGate
 
   @Override
   public SignalHandler<GateState> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .build();
   }
 
   /** Restarts the expiry clocks and re-sends decisions their missions have not confirmed. */
@@ -237,7 +276,8 @@ public final class ApprovalGate
     Instant now = Instant.now();
     for (PendingApproval approval : state.pending().values()) {
       Duration left = Duration.between(now, approval.expiresAt());
-      timers.startSingleTimer(approval.id(), new Expire(approval.id()), left.isNegative() ? Duration.ZERO : left);
+      timers.startSingleTimer(
+          approval.id(), new Expire(approval.id()), left.isNegative() ? Duration.ZERO : left);
     }
     state.releasing().values().forEach(release -> context.getSelf().tell(new Settle(release, 0)));
     if (!state.pending().isEmpty()) {
@@ -256,7 +296,9 @@ public final class ApprovalGate
         .onCommand(Settled.class, this::onSettled)
         .onCommand(SettleFailed.class, this::onSettleFailed)
         .onCommand(ListPending.class, this::onList)
-        .onCommand(ShowPolicy.class, (state, cmd) -> Effect().reply(cmd.replyTo(), view(policy.get(), state)))
+        .onCommand(
+            ShowPolicy.class,
+            (state, cmd) -> Effect().reply(cmd.replyTo(), view(policy.get(), state)))
         .onCommand(ReloadPolicy.class, this::onReload)
         .onCommand(PolicyRead.class, this::onPolicyRead)
         .onCommand(EndMission.class, this::onEndMission)
@@ -265,11 +307,18 @@ public final class ApprovalGate
 
   private ReplyEffect<Event, GateState> onSubmit(GateState state, Submit cmd) {
     ApprovalRequest request = cmd.request();
-    if (request == null || request.from() == null || request.to() == null || request.type() == null) {
-      return Effect().reply(cmd.replyTo(), new Refused("a message needs its sender, receiver and type to pass the gate"));
+    if (request == null
+        || request.from() == null
+        || request.to() == null
+        || request.type() == null) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Refused("a message needs its sender, receiver and type to pass the gate"));
     }
     if (request.missionId() == null || request.missionId().isBlank()) {
-      return Effect().reply(cmd.replyTo(), new Refused("a message needs its mission id to pass the gate"));
+      return Effect()
+          .reply(cmd.replyTo(), new Refused("a message needs its mission id to pass the gate"));
     }
     Policy.Verdict verdict = policy.get().decide(request, state.grants(sessionPairs));
     if (verdict instanceof Policy.Verdict.Pass pass) {
@@ -278,13 +327,15 @@ public final class ApprovalGate
     Policy.Match match = ((Policy.Verdict.Hold) verdict).match();
     Instant now = Instant.now();
     PendingApproval approval =
-        new PendingApproval(newId(state), request, match.rule(), match.level(), now, now.plus(expiry));
+        new PendingApproval(
+            newId(state), request, match.rule(), match.level(), now, now.plus(expiry));
     return Effect()
         .persist(new ApprovalHeld(approval))
-        .thenRun(s -> {
-          timers.startSingleTimer(approval.id(), new Expire(approval.id()), expiry);
-          notices.tell(Topic.publish(new ApprovalRequested(approval)));
-        })
+        .thenRun(
+            s -> {
+              timers.startSingleTimer(approval.id(), new Expire(approval.id()), expiry);
+              notices.tell(Topic.publish(new ApprovalRequested(approval)));
+            })
         .thenReply(cmd.replyTo(), s -> new Held(approval));
   }
 
@@ -292,12 +343,22 @@ public final class ApprovalGate
     PendingApproval approval = state.pending().get(cmd.approvalId());
     if (approval == null) {
       String why =
-          state.outcomeOf(cmd.approvalId())
-              .map(o -> "approval " + cmd.approvalId() + " was already " + o.sentence() + "; your decision came too late")
+          state
+              .outcomeOf(cmd.approvalId())
+              .map(
+                  o ->
+                      "approval "
+                          + cmd.approvalId()
+                          + " was already "
+                          + o.sentence()
+                          + "; your decision came too late")
               .orElse("no pending approval " + cmd.approvalId() + " (see 'ai-intercom approvals')");
       return refuse(Effect(), cmd.replyTo(), why);
     }
-    GrantLevel grant = cmd.approve() ? (cmd.grant() != null ? cmd.grant() : GrantLevel.defaultFor(approval.level())) : null;
+    GrantLevel grant =
+        cmd.approve()
+            ? (cmd.grant() != null ? cmd.grant() : GrantLevel.defaultFor(approval.level()))
+            : null;
     Instant now = Instant.now();
     Decided decided = new Decided(approval.id(), cmd.approve(), grant, cmd.by(), cmd.reason(), now);
     List<Decided> events = new ArrayList<>(List.of(decided));
@@ -309,22 +370,35 @@ public final class ApprovalGate
           .filter(other -> !other.id().equals(approval.id()))
           .filter(other -> after.covering(other.request()).isPresent())
           .sorted(Comparator.comparing(PendingApproval::createdAt))
-          .forEach(other -> events.add(
-              new Decided(other.id(), true, GrantLevel.ONCE, cmd.by(), "covered by the grant of " + approval.id(), now)));
+          .forEach(
+              other ->
+                  events.add(
+                      new Decided(
+                          other.id(),
+                          true,
+                          GrantLevel.ONCE,
+                          cmd.by(),
+                          "covered by the grant of " + approval.id(),
+                          now)));
     }
     List<String> alsoReleased = events.stream().skip(1).map(Decided::approvalId).toList();
     return Effect()
         .persist(List.<Event>copyOf(events))
-        .thenRun(s -> {
-          if (grant == GrantLevel.SESSION) {
-            sessionPairs.add(pair);
-          }
-          events.forEach(e -> announceAndSettle(e, s));
-        })
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(new Decision(approval.id(), decided.sentence(), alsoReleased)));
+        .thenRun(
+            s -> {
+              if (grant == GrantLevel.SESSION) {
+                sessionPairs.add(pair);
+              }
+              events.forEach(e -> announceAndSettle(e, s));
+            })
+        .thenReply(
+            cmd.replyTo(),
+            s ->
+                StatusReply.success(new Decision(approval.id(), decided.sentence(), alsoReleased)));
   }
 
-  private Grants grantsAfter(GateState state, PendingApproval approval, GrantLevel grant, Pair pair) {
+  private Grants grantsAfter(
+      GateState state, PendingApproval approval, GrantLevel grant, Pair pair) {
     Grants grants = state.grants(sessionPairs);
     if (grant == GrantLevel.MISSION) {
       return grants.withMission(approval.request().missionId());
@@ -345,13 +419,21 @@ public final class ApprovalGate
     }
     long seconds = Duration.between(approval.createdAt(), approval.expiresAt()).toSeconds();
     Decided expired =
-        new Decided(approval.id(), false, null, EXPIRY, "no decision within " + seconds + " s", Instant.now());
+        new Decided(
+            approval.id(),
+            false,
+            null,
+            EXPIRY,
+            "no decision within " + seconds + " s",
+            Instant.now());
     return Effect().persist(expired).thenRun(s -> announceAndSettle(expired, s)).thenNoReply();
   }
 
   private void announceAndSettle(Decided decided, GateState state) {
     timers.cancel(decided.approvalId());
-    notices.tell(Topic.publish(new ApprovalDecided(decided.approvalId(), decided.approved(), decided.sentence())));
+    notices.tell(
+        Topic.publish(
+            new ApprovalDecided(decided.approvalId(), decided.approved(), decided.sentence())));
     Release release = state.releasing().get(decided.approvalId());
     if (release != null) {
       context.getSelf().tell(new Settle(release, 0));
@@ -364,28 +446,45 @@ public final class ApprovalGate
     if (!state.releasing().containsKey(release.approvalId())) {
       return Effect().noReply();
     }
-    context.pipeToSelf(settlement.settle(release), (ok, error) -> {
-      if (error == null) {
-        return new Settled(release.approvalId());
-      }
-      Throwable cause = Refusals.cause(error);
-      boolean missing = cause instanceof StatusReply.ErrorMessage && Settlement.isMissing(cause.getMessage());
-      if (cause instanceof StatusReply.ErrorMessage && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
-        log().warn("approval {} ({}): not carried out on mission {}: {}", release.approvalId(),
-            release.approved() ? "approved" : "denied", release.missionId(), cause.getMessage());
-        return new Settled(release.approvalId());
-      }
-      return new SettleFailed(release, missing ? cmd.attempt() + 1 : cmd.attempt(),
-          cause instanceof TimeoutException ? "timeout" : cause.getMessage());
-    });
+    context.pipeToSelf(
+        settlement.settle(release),
+        (ok, error) -> {
+          if (error == null) {
+            return new Settled(release.approvalId());
+          }
+          Throwable cause = Refusals.cause(error);
+          boolean missing =
+              cause instanceof StatusReply.ErrorMessage && Settlement.isMissing(cause.getMessage());
+          if (cause instanceof StatusReply.ErrorMessage
+              && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
+            log()
+                .warn(
+                    "approval {} ({}): not carried out on mission {}: {}",
+                    release.approvalId(),
+                    release.approved() ? "approved" : "denied",
+                    release.missionId(),
+                    cause.getMessage());
+            return new Settled(release.approvalId());
+          }
+          return new SettleFailed(
+              release,
+              missing ? cmd.attempt() + 1 : cmd.attempt(),
+              cause instanceof TimeoutException ? "timeout" : cause.getMessage());
+        });
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, GateState> onSettleFailed(GateState state, SettleFailed cmd) {
     Release release = cmd.release();
-    log().warn("approval {}: mission {} not settled yet ({}), trying again in {}", release.approvalId(),
-        release.missionId(), cmd.error(), RELEASE_RETRY);
-    timers.startSingleTimer("settle-" + release.approvalId(), new Settle(release, cmd.attempt()), RELEASE_RETRY);
+    log()
+        .warn(
+            "approval {}: mission {} not settled yet ({}), trying again in {}",
+            release.approvalId(),
+            release.missionId(),
+            cmd.error(),
+            RELEASE_RETRY);
+    timers.startSingleTimer(
+        "settle-" + release.approvalId(), new Settle(release, cmd.attempt()), RELEASE_RETRY);
     return Effect().noReply();
   }
 
@@ -398,32 +497,47 @@ public final class ApprovalGate
 
   private ReplyEffect<Event, GateState> onList(GateState state, ListPending cmd) {
     List<PendingApproval> approvals =
-        state.pending().values().stream().sorted(Comparator.comparing(PendingApproval::createdAt)).toList();
+        state.pending().values().stream()
+            .sorted(Comparator.comparing(PendingApproval::createdAt))
+            .toList();
     return Effect().reply(cmd.replyTo(), new PendingList(approvals));
   }
 
-  /** Reads the file off the actor's thread; the gate keeps its old policy if the new one is broken. */
+  /**
+   * Reads the file off the actor's thread; the gate keeps its old policy if the new one is broken.
+   */
   private ReplyEffect<Event, GateState> onReload(GateState state, ReloadPolicy cmd) {
     var blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     context.pipeToSelf(
-        CompletableFuture.supplyAsync(() -> {
-          try {
-            return PolicyFile.load(policyFile);
-          } catch (PolicyFile.InvalidPolicyException e) {
-            throw new IllegalArgumentException(e.getMessage());
-          }
-        }, blocking),
-        (loaded, error) -> new PolicyRead(loaded, error == null ? null : Refusals.cause(error).getMessage(), cmd.replyTo()));
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return PolicyFile.load(policyFile);
+              } catch (PolicyFile.InvalidPolicyException e) {
+                throw new IllegalArgumentException(e.getMessage());
+              }
+            },
+            blocking),
+        (loaded, error) ->
+            new PolicyRead(
+                loaded, error == null ? null : Refusals.cause(error).getMessage(), cmd.replyTo()));
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, GateState> onPolicyRead(GateState state, PolicyRead cmd) {
     if (cmd.error() != null) {
-      return Effect().reply(cmd.replyTo(), StatusReply.error(cmd.error() + " (the previous policy stays in force)"));
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              StatusReply.error(cmd.error() + " (the previous policy stays in force)"));
     }
     policy.set(cmd.policy());
-    log().info("policy reloaded from {}: {} rules, default {}", cmd.policy().source(), cmd.policy().rules().size(),
-        cmd.policy().defaultLevel().id());
+    log()
+        .info(
+            "policy reloaded from {}: {} rules, default {}",
+            cmd.policy().source(),
+            cmd.policy().rules().size(),
+            cmd.policy().defaultLevel().id());
     return Effect().reply(cmd.replyTo(), StatusReply.success(view(cmd.policy(), state)));
   }
 

@@ -28,7 +28,10 @@ public enum ApprovalLevel {
       }
     }
     throw new IllegalArgumentException(
-        "unknown approval level '" + text + "' (expected "
-            + Arrays.stream(values()).map(ApprovalLevel::id).collect(Collectors.joining(", ")) + ")");
+        "unknown approval level '"
+            + text
+            + "' (expected "
+            + Arrays.stream(values()).map(ApprovalLevel::id).collect(Collectors.joining(", "))
+            + ")");
   }
 }

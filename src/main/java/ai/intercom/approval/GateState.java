@@ -10,10 +10,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the approval gate keeps in its journal: pending approvals, decisions not
- * yet settled on their missions, mission and always grants, and the latest
- * outcomes (to tell a late decider). Session grants are not here: they end with
- * the hub's run.
+ * What the approval gate keeps in its journal: pending approvals, decisions not yet settled on
+ * their missions, mission and always grants, and the latest outcomes (to tell a late decider).
+ * Session grants are not here: they end with the hub's run.
  */
 record GateState(
     Map<String, ApprovalGate.PendingApproval> pending,
@@ -53,8 +52,10 @@ record GateState(
     Map<String, ApprovalGate.PendingApproval> stillPending = new HashMap<>(pending);
     stillPending.remove(e.approvalId());
     Map<String, ApprovalGate.Release> toRelease = new HashMap<>(releasing);
-    toRelease.put(e.approvalId(),
-        new ApprovalGate.Release(e.approvalId(), approval.request(), e.approved(), e.by(), e.sentence()));
+    toRelease.put(
+        e.approvalId(),
+        new ApprovalGate.Release(
+            e.approvalId(), approval.request(), e.approved(), e.by(), e.sentence()));
     Set<String> missions = new HashSet<>(missionGrants);
     Set<Pair> always = new HashSet<>(alwaysPairs);
     if (e.approved() && e.grant() == GrantLevel.MISSION) {
@@ -66,7 +67,8 @@ record GateState(
     List<ApprovalGate.Outcome> outcomes = new ArrayList<>(recentOutcomes);
     outcomes.add(new ApprovalGate.Outcome(e.approvalId(), e.sentence()));
     if (outcomes.size() > ApprovalGate.REMEMBERED_DECISIONS) {
-      outcomes = outcomes.subList(outcomes.size() - ApprovalGate.REMEMBERED_DECISIONS, outcomes.size());
+      outcomes =
+          outcomes.subList(outcomes.size() - ApprovalGate.REMEMBERED_DECISIONS, outcomes.size());
     }
     return new GateState(stillPending, toRelease, missions, always, outcomes);
   }

@@ -2,7 +2,10 @@ package ai.intercom.approval;
 
 import java.util.regex.Pattern;
 
-/** Shell-style agent patterns of policies.yml: {@code *} any run of characters (also '/'), {@code ?} one. */
+/**
+ * Shell-style agent patterns of policies.yml: {@code *} any run of characters (also '/'), {@code ?}
+ * one.
+ */
 final class Glob {
 
   private Glob() {}

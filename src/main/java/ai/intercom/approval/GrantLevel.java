@@ -2,7 +2,10 @@ package ai.intercom.approval;
 
 import java.util.Locale;
 
-/** What an operator's approval also allows from then on (the Once / This mission / This session / Always buttons). */
+/**
+ * What an operator's approval also allows from then on (the Once / This mission / This session /
+ * Always buttons).
+ */
 public enum GrantLevel {
   ONCE,
   MISSION,
@@ -19,7 +22,8 @@ public enum GrantLevel {
         return level;
       }
     }
-    throw new IllegalArgumentException("unknown level '" + text + "' (expected once, mission, session or always)");
+    throw new IllegalArgumentException(
+        "unknown level '" + text + "' (expected once, mission, session or always)");
   }
 
   /** The grant an approval gives when the operator does not choose: the one the rule asked for. */

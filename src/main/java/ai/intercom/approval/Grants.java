@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What operators allowed beyond one message: whole missions, agent pairs for
- * the hub's run (session), agent pairs for good (always).
+ * What operators allowed beyond one message: whole missions, agent pairs for the hub's run
+ * (session), agent pairs for good (always).
  */
 public record Grants(Set<String> missions, Set<Pair> sessionPairs, Set<Pair> alwaysPairs) {
 

@@ -2,7 +2,9 @@ package ai.intercom.approval;
 
 import java.util.List;
 
-/** The rules of policies.yml in their order, compiled, and the default for messages no rule matches. */
+/**
+ * The rules of policies.yml in their order, compiled, and the default for messages no rule matches.
+ */
 public final class Policy {
 
   /** The rule that decided a request: a rule of the file, or the default. */

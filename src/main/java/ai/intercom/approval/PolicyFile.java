@@ -20,9 +20,9 @@ import java.util.Set;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Reads policies.yml (the original AI-Intercom format). Without a file the
- * packaged default applies; a file with any mistake is refused as a whole, with
- * one line naming the rule and the problem.
+ * Reads policies.yml (the original AI-Intercom format). Without a file the packaged default
+ * applies; a file with any mistake is refused as a whole, with one line naming the rule and the
+ * problem.
  */
 public final class PolicyFile {
 
@@ -37,7 +37,8 @@ public final class PolicyFile {
 
   private static final String DEFAULT_RESOURCE = "/ai/intercom/approval/default.yml";
   private static final Set<String> TOP_KEYS = Set.of("defaults", "rules");
-  private static final Set<String> RULE_KEYS = Set.of("from", "to", "type", "message_pattern", "approval", "label");
+  private static final Set<String> RULE_KEYS =
+      Set.of("from", "to", "type", "message_pattern", "approval", "label");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private PolicyFile() {}
@@ -73,7 +74,8 @@ public final class PolicyFile {
     } catch (JsonProcessingException e) {
       JsonLocation where = e.getLocation();
       String line = where == null ? "" : " line " + where.getLineNr() + ":";
-      throw new InvalidPolicyException(source + ":" + line + " not valid YAML: " + e.getOriginalMessage().split("\n")[0]);
+      throw new InvalidPolicyException(
+          source + ":" + line + " not valid YAML: " + e.getOriginalMessage().split("\n")[0]);
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       return new Policy(ApprovalLevel.ONCE, List.of(), source);
@@ -107,7 +109,8 @@ public final class PolicyFile {
   private static Rule rule(JsonNode node, int number, String source) throws InvalidPolicyException {
     String where = source + ": rule " + number;
     if (!node.isObject()) {
-      throw new InvalidPolicyException(where + ": expected keys from, to, type, message_pattern, approval, label");
+      throw new InvalidPolicyException(
+          where + ": expected keys from, to, type, message_pattern, approval, label");
     }
     String label = text(node, "label", where);
     if (label != null) {
@@ -124,18 +127,32 @@ public final class PolicyFile {
       try {
         kind = Mission.Kind.valueOf(type.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new InvalidPolicyException(where + ": unknown type '" + type + "' (expected ask, send, start_agent, chat or permission)");
+        throw new InvalidPolicyException(
+            where
+                + ": unknown type '"
+                + type
+                + "' (expected ask, send, start_agent, chat or permission)");
       }
     }
     String pattern = text(node, "message_pattern", where);
     Rule rule =
-        new Rule(number, orStar(text(node, "from", where)), orStar(text(node, "to", where)), kind, pattern,
-            level(approval, where + ": approval"), label);
+        new Rule(
+            number,
+            orStar(text(node, "from", where)),
+            orStar(text(node, "to", where)),
+            kind,
+            pattern,
+            level(approval, where + ": approval"),
+            label);
     try {
       rule.compile();
     } catch (PatternSyntaxException e) {
       throw new InvalidPolicyException(
-          where + ": message_pattern '" + pattern + "' is not a valid regular expression: " + e.getDescription());
+          where
+              + ": message_pattern '"
+              + pattern
+              + "' is not a valid regular expression: "
+              + e.getDescription());
     }
     return rule;
   }
@@ -148,7 +165,8 @@ public final class PolicyFile {
     }
   }
 
-  private static String text(JsonNode node, String key, String where) throws InvalidPolicyException {
+  private static String text(JsonNode node, String key, String where)
+      throws InvalidPolicyException {
     JsonNode value = node.get(key);
     if (value == null || value.isNull()) {
       return null;
@@ -163,12 +181,18 @@ public final class PolicyFile {
     return glob == null || glob.isBlank() ? "*" : glob;
   }
 
-  private static void requireKnownKeys(JsonNode node, Set<String> known, String where) throws InvalidPolicyException {
+  private static void requireKnownKeys(JsonNode node, Set<String> known, String where)
+      throws InvalidPolicyException {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!known.contains(name)) {
         throw new InvalidPolicyException(
-            where + " unknown key '" + name + "' (expected " + String.join(", ", known.stream().sorted().toList()) + ")");
+            where
+                + " unknown key '"
+                + name
+                + "' (expected "
+                + String.join(", ", known.stream().sorted().toList())
+                + ")");
       }
     }
   }

@@ -14,7 +14,13 @@ public record PolicyView(
     implements JsonSerializable {
 
   public record RuleView(
-      int number, String from, String to, String type, String messagePattern, String approval, String label)
+      int number,
+      String from,
+      String to,
+      String type,
+      String messagePattern,
+      String approval,
+      String label)
       implements JsonSerializable {}
 
   static PolicyView of(Policy policy, Grants grants) {
@@ -22,8 +28,16 @@ public record PolicyView(
         policy.source(),
         policy.defaultLevel().id(),
         policy.rules().stream()
-            .map(r -> new RuleView(r.number(), r.from(), r.to(),
-                r.type() == null ? "*" : r.type().name().toLowerCase(), r.messagePattern(), r.approval().id(), r.label()))
+            .map(
+                r ->
+                    new RuleView(
+                        r.number(),
+                        r.from(),
+                        r.to(),
+                        r.type() == null ? "*" : r.type().name().toLowerCase(),
+                        r.messagePattern(),
+                        r.approval().id(),
+                        r.label()))
             .toList(),
         grants.missions().stream().sorted().toList(),
         grants.sessionPairs().stream().map(Grants.Pair::toString).sorted().toList(),

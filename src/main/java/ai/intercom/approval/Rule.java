@@ -4,9 +4,9 @@ import ai.intercom.mission.Mission;
 import java.util.regex.Pattern;
 
 /**
- * One rule of policies.yml. A rule matches when the sender and receiver match
- * its globs, the type is its type (if it names one) and the message contains
- * its pattern (if it has one, case-insensitive).
+ * One rule of policies.yml. A rule matches when the sender and receiver match its globs, the type
+ * is its type (if it names one) and the message contains its pattern (if it has one,
+ * case-insensitive).
  */
 public record Rule(
     int number,
@@ -33,7 +33,9 @@ public record Rule(
         this,
         Glob.compile(from),
         Glob.compile(to),
-        messagePattern == null ? null : Pattern.compile(messagePattern, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
+        messagePattern == null
+            ? null
+            : Pattern.compile(messagePattern, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
   }
 
   /** How the operator sees it: its label, else its number. */

@@ -9,11 +9,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * What the gate does with a decision: approve or deny the mission, and for a
- * chat message deliver it (or tell its sender it was denied). The gate retries
- * until the returned stage completes; a {@link StatusReply.ErrorMessage} ends the
- * retries unless it says the mission or thread does not exist yet
- * ({@link #isMissing}), which the gate waits for a while.
+ * What the gate does with a decision: approve or deny the mission, and for a chat message deliver
+ * it (or tell its sender it was denied). The gate retries until the returned stage completes; a
+ * {@link StatusReply.ErrorMessage} ends the retries unless it says the mission or thread does not
+ * exist yet ({@link #isMissing}), which the gate waits for a while.
  */
 @FunctionalInterface
 public interface Settlement {
@@ -27,13 +26,15 @@ public interface Settlement {
 
   /** Settles on the mission only: approve or deny it. */
   static Settlement onMissions(ActorSystem<?> system, Duration timeout) {
-    return release -> ClusterSharding.get(system)
-        .entityRefFor(Mission.ENTITY_KEY, release.missionId())
-        .<Mission.State>askWithStatus(
-            replyTo -> release.approved()
-                ? new Mission.Approve(release.by(), replyTo)
-                : new Mission.Deny(release.by(), release.reason(), replyTo),
-            timeout)
-        .thenApply(state -> Done.getInstance());
+    return release ->
+        ClusterSharding.get(system)
+            .entityRefFor(Mission.ENTITY_KEY, release.missionId())
+            .<Mission.State>askWithStatus(
+                replyTo ->
+                    release.approved()
+                        ? new Mission.Approve(release.by(), replyTo)
+                        : new Mission.Deny(release.by(), release.reason(), replyTo),
+                timeout)
+            .thenApply(state -> Done.getInstance());
   }
 }

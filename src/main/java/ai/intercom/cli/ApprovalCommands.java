@@ -16,20 +16,31 @@ public final class ApprovalCommands {
 
   private ApprovalCommands() {}
 
-  @Command(name = "approvals", mixinStandardHelpOptions = true,
+  @Command(
+      name = "approvals",
+      mixinStandardHelpOptions = true,
       description = "Lists the messages waiting for the operator's approval.")
   public static final class ListApprovals extends ClientCommand {
     @Override
     int run(NodeClient node, PrintWriter out) {
-      Table.print(out, node.get("/api/approvals").path("approvals"), "no pending approvals",
+      Table.print(
+          out,
+          node.get("/api/approvals").path("approvals"),
+          "no pending approvals",
           new String[] {"ID", "AGE", "FROM -> TO", "TYPE", "PREVIEW", "RULE"},
-          approval -> new String[] {
-              approval.path("id").asText(),
-              Table.age(Duration.between(Instant.parse(approval.path("created_at").asText()), Instant.now())),
-              approval.at("/request/from").asText() + " -> " + approval.at("/request/to").asText(),
-              approval.at("/request/type").asText().toLowerCase(Locale.ROOT),
-              Table.cut(approval.at("/request/message").asText(), 48),
-              approval.path("rule").asText()});
+          approval ->
+              new String[] {
+                approval.path("id").asText(),
+                Table.age(
+                    Duration.between(
+                        Instant.parse(approval.path("created_at").asText()), Instant.now())),
+                approval.at("/request/from").asText()
+                    + " -> "
+                    + approval.at("/request/to").asText(),
+                approval.at("/request/type").asText().toLowerCase(Locale.ROOT),
+                Table.cut(approval.at("/request/message").asText(), 48),
+                approval.path("rule").asText()
+              });
       return 0;
     }
   }
@@ -39,7 +50,10 @@ public final class ApprovalCommands {
     @Parameters(paramLabel = "ID", description = "The approval id (see 'ai-intercom approvals').")
     String id;
 
-    @Option(names = "--by", paramLabel = "NAME", description = "Who decides, for the record (default: operator).")
+    @Option(
+        names = "--by",
+        paramLabel = "NAME",
+        description = "Who decides, for the record (default: operator).")
     String by;
 
     int decide(NodeClient node, PrintWriter out, String verb, String key, String value) {
@@ -50,12 +64,18 @@ public final class ApprovalCommands {
     }
   }
 
-  @Command(name = "approve", mixinStandardHelpOptions = true,
-      description = "Approves a pending message; --level also lets similar ones through from then on.")
+  @Command(
+      name = "approve",
+      mixinStandardHelpOptions = true,
+      description =
+          "Approves a pending message; --level also lets similar ones through from then on.")
   public static final class Approve extends Decision {
-    @Option(names = "--level", paramLabel = "LEVEL",
-        description = "once (this message), mission (the rest of its mission), session (this agent pair until"
-            + " the hub restarts) or always (this agent pair for good). Default: what the matching rule asks.")
+    @Option(
+        names = "--level",
+        paramLabel = "LEVEL",
+        description =
+            "once (this message), mission (the rest of its mission), session (this agent pair until"
+                + " the hub restarts) or always (this agent pair for good). Default: what the matching rule asks.")
     String level;
 
     @Override
@@ -64,7 +84,9 @@ public final class ApprovalCommands {
     }
   }
 
-  @Command(name = "deny", mixinStandardHelpOptions = true,
+  @Command(
+      name = "deny",
+      mixinStandardHelpOptions = true,
       description = "Denies a pending message; its sender is told why.")
   public static final class Deny extends Decision {
     @Option(names = "--reason", paramLabel = "TEXT", description = "Told to the sender.")

@@ -24,7 +24,8 @@ abstract class ClientCommand implements Callable<Integer> {
   /** An id typed by the operator, checked before it goes into a URL. */
   String idSegment(String id) {
     if (id == null || !id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
-      throw new ParameterException(spec.commandLine(), "'" + id + "' is not an id (letters, digits, '.', '_', '-')");
+      throw new ParameterException(
+          spec.commandLine(), "'" + id + "' is not an id (letters, digits, '.', '_', '-')");
     }
     return id;
   }

@@ -21,10 +21,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code check-inbox} and {@code wait-inbox}: this session's messages, for hooks
- * and for people. The session is found like the hook scripts find it: through
- * the processes above this one (the agent is also the parent of the session's
- * MCP server), unless {@code --session} or INTERCOM_SESSION_ID names it.
+ * {@code check-inbox} and {@code wait-inbox}: this session's messages, for hooks and for people.
+ * The session is found like the hook scripts find it: through the processes above this one (the
+ * agent is also the parent of the session's MCP server), unless {@code --session} or
+ * INTERCOM_SESSION_ID names it.
  */
 public final class InboxCommands {
 
@@ -33,8 +33,11 @@ public final class InboxCommands {
   abstract static class SessionCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--session", paramLabel = "ID",
-        description = "The session (default: INTERCOM_SESSION_ID, else the session of the agent above this process).")
+    @Option(
+        names = "--session",
+        paramLabel = "ID",
+        description =
+            "The session (default: INTERCOM_SESSION_ID, else the session of the agent above this process).")
     String session;
 
     Settings settings() {
@@ -67,16 +70,27 @@ public final class InboxCommands {
     }
   }
 
-  @Command(name = "check-inbox", mixinStandardHelpOptions = true,
-      description = {"Prints this session's new messages and marks them delivered.",
-          "--format hook prints Claude Code's hook output, or nothing when there is nothing new or no node."})
+  @Command(
+      name = "check-inbox",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Prints this session's new messages and marks them delivered.",
+        "--format hook prints Claude Code's hook output, or nothing when there is nothing new or no node."
+      })
   public static final class Check extends SessionCommand {
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "json",
+    @Option(
+        names = "--format",
+        paramLabel = "FORMAT",
+        defaultValue = "json",
         description = "json (default) or hook.")
     String format;
 
-    @Option(names = "--event", paramLabel = "EVENT", defaultValue = "PostToolUse",
-        description = "The hook event for --format hook: PostToolUse (default), UserPromptSubmit or SessionStart.")
+    @Option(
+        names = "--event",
+        paramLabel = "EVENT",
+        defaultValue = "PostToolUse",
+        description =
+            "The hook event for --format hook: PostToolUse (default), UserPromptSubmit or SessionStart.")
     String event;
 
     @Override
@@ -96,8 +110,10 @@ public final class InboxCommands {
       }
       JsonNode answer;
       try {
-        answer = new NodeClient(settings).post(
-            "/api/inbox/" + id.get() + "/check?format=" + format + "&event=" + event, null);
+        answer =
+            new NodeClient(settings)
+                .post(
+                    "/api/inbox/" + id.get() + "/check?format=" + format + "&event=" + event, null);
       } catch (NodeClient.NodeException e) {
         if (hook) {
           return 0;
@@ -111,12 +127,19 @@ public final class InboxCommands {
     }
   }
 
-  @Command(name = "wait-inbox", mixinStandardHelpOptions = true,
-      description = {"Waits for a message to this session (for a Stop or SessionStart hook with asyncRewake).",
-          "Exit 2 with the message on stderr when one arrives (this wakes an idle Claude Code);",
-          "exit 0 at the timeout or when no node runs."})
+  @Command(
+      name = "wait-inbox",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Waits for a message to this session (for a Stop or SessionStart hook with asyncRewake).",
+        "Exit 2 with the message on stderr when one arrives (this wakes an idle Claude Code);",
+        "exit 0 at the timeout or when no node runs."
+      })
   public static final class Wait extends SessionCommand {
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3000",
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        defaultValue = "3000",
         description = "How long to wait, in seconds (default 3000).")
     long timeout;
 
@@ -130,10 +153,12 @@ public final class InboxCommands {
       if (id.isEmpty()) {
         return 0;
       }
-      NodeClient node = new NodeClient(settings, settings.hub().listen().port(), Duration.ofSeconds(130));
+      NodeClient node =
+          new NodeClient(settings, settings.hub().listen().port(), Duration.ofSeconds(130));
       Instant deadline = Instant.now().plusSeconds(timeout);
       do {
-        long seconds = Math.min(100, Math.max(0, Duration.between(Instant.now(), deadline).toSeconds()));
+        long seconds =
+            Math.min(100, Math.max(0, Duration.between(Instant.now(), deadline).toSeconds()));
         JsonNode answer;
         try {
           answer = node.post("/api/inbox/" + id.get() + "/wait?timeout=" + seconds, null);

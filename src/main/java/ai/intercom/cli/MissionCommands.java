@@ -13,18 +13,29 @@ public final class MissionCommands {
 
   private MissionCommands() {}
 
-  @Command(name = "status", mixinStandardHelpOptions = true,
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
       description = "Shows a mission: its state, latest progress, and result or reason.")
   public static final class Status extends ClientCommand {
-    @Parameters(paramLabel = "MISSION", description = "The mission id, like m-20260101-0a1b2c (see 'ai-intercom missions').")
+    @Parameters(
+        paramLabel = "MISSION",
+        description = "The mission id, like m-20260101-0a1b2c (see 'ai-intercom missions').")
     String id;
 
     @Override
     int run(NodeClient node, PrintWriter out) {
       JsonNode mission = node.get("/api/missions/" + idSegment(id));
-      out.println(mission.path("mission_id").asText() + " (" + mission.path("kind").asText() + ") "
-          + mission.path("from").asText() + " -> " + mission.path("to").asText() + ": "
-          + mission.path("status").asText());
+      out.println(
+          mission.path("mission_id").asText()
+              + " ("
+              + mission.path("kind").asText()
+              + ") "
+              + mission.path("from").asText()
+              + " -> "
+              + mission.path("to").asText()
+              + ": "
+              + mission.path("status").asText());
       mission.path("progress").forEach(line -> out.println("  " + line.asText()));
       for (String field : new String[] {"result", "reason"}) {
         if (mission.hasNonNull(field)) {
@@ -32,20 +43,29 @@ public final class MissionCommands {
         }
       }
       if (mission.hasNonNull("cost_usd")) {
-        out.printf("cost: $%.4f, %d s%n", mission.path("cost_usd").asDouble(),
-            mission.path("duration_ms").asLong() / 1000);
+        out.printf(
+            "cost: $%.4f, %d s%n",
+            mission.path("cost_usd").asDouble(), mission.path("duration_ms").asLong() / 1000);
       }
       return 0;
     }
   }
 
-  @Command(name = "stop", mixinStandardHelpOptions = true,
-      description = "Stops a mission: its agent process and everything it started end (TERM, then KILL).")
+  @Command(
+      name = "stop",
+      mixinStandardHelpOptions = true,
+      description =
+          "Stops a mission: its agent process and everything it started end (TERM, then KILL).")
   public static final class Stop extends ClientCommand {
-    @Parameters(paramLabel = "MISSION", description = "The mission id, like m-20260101-0a1b2c (see 'ai-intercom missions').")
+    @Parameters(
+        paramLabel = "MISSION",
+        description = "The mission id, like m-20260101-0a1b2c (see 'ai-intercom missions').")
     String id;
 
-    @Option(names = "--by", paramLabel = "NAME", description = "Who stops it, for the record (default: operator).")
+    @Option(
+        names = "--by",
+        paramLabel = "NAME",
+        description = "Who stops it, for the record (default: operator).")
     String by;
 
     @Override

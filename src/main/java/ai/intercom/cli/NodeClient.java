@@ -16,8 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The CLI's way into the local node: its HTTP API on loopback, with the local
- * token from INTERCOM_HOME. Every failure becomes one sentence for the operator.
+ * The CLI's way into the local node: its HTTP API on loopback, with the local token from
+ * INTERCOM_HOME. Every failure becomes one sentence for the operator.
  */
 public final class NodeClient {
 
@@ -47,7 +47,8 @@ public final class NodeClient {
   /** As above, waiting up to {@code timeout} for an answer (long waits for messages). */
   public NodeClient(Settings settings, int port, java.time.Duration timeout) {
     HostPort listen = settings.hub().listen();
-    String host = listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
+    String host =
+        listen.host().equals("0.0.0.0") || listen.host().equals("::") ? "127.0.0.1" : listen.host();
     this.baseUrl = "http://" + new HostPort(host, port);
     this.tokenFile = settings.localTokenFile();
     this.timeoutMillis = (int) Math.max(1000, timeout.toMillis());
@@ -101,13 +102,18 @@ public final class NodeClient {
       int status = connection.getResponseCode();
       String text;
       // read whole and closed, the connection goes back to the keep-alive cache for the next call
-      try (InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+      try (InputStream in =
+          status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
         text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
       JsonNode json = text.isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(text);
       if (status == 401) {
-        throw new NodeException("the node at " + baseUrl + " refused the local token in " + tokenFile
-            + " (is it another node's home? check INTERCOM_HOME)");
+        throw new NodeException(
+            "the node at "
+                + baseUrl
+                + " refused the local token in "
+                + tokenFile
+                + " (is it another node's home? check INTERCOM_HOME)");
       }
       if (status >= 400) {
         throw new NodeException(json.path("error").asText("the node answered HTTP " + status));
@@ -135,7 +141,9 @@ public final class NodeClient {
 
   private NodeException notRunning() {
     return new NodeException(
-        "no node is running at " + baseUrl + " (start one with 'ai-intercom standalone', or set INTERCOM_HOME"
+        "no node is running at "
+            + baseUrl
+            + " (start one with 'ai-intercom standalone', or set INTERCOM_HOME"
             + " and INTERCOM_HTTP_PORT to reach another)");
   }
 }

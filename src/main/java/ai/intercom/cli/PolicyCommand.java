@@ -5,7 +5,9 @@ import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 
 /** {@code policy show|reload}: the approval policy in force. */
-@Command(name = "policy", mixinStandardHelpOptions = true,
+@Command(
+    name = "policy",
+    mixinStandardHelpOptions = true,
     description = "Shows or reloads the approval policy ($INTERCOM_HOME/policies.yml).",
     subcommands = {PolicyCommand.Show.class, PolicyCommand.Reload.class})
 public final class PolicyCommand implements Runnable {
@@ -14,10 +16,13 @@ public final class PolicyCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "say 'policy show' or 'policy reload'");
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "say 'policy show' or 'policy reload'");
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true,
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
       description = "Prints the effective rules, in order, and the runtime grants.")
   static final class Show extends ClientCommand {
     @Override
@@ -27,13 +32,17 @@ public final class PolicyCommand implements Runnable {
     }
   }
 
-  @Command(name = "reload", mixinStandardHelpOptions = true,
-      description = "Re-reads policies.yml; pending approvals and grants are kept. A broken file is refused.")
+  @Command(
+      name = "reload",
+      mixinStandardHelpOptions = true,
+      description =
+          "Re-reads policies.yml; pending approvals and grants are kept. A broken file is refused.")
   static final class Reload extends ClientCommand {
     @Override
     int run(NodeClient node, PrintWriter out) {
       JsonNode view = node.post("/api/policy/reload", null);
-      out.println("reloaded " + view.path("source").asText() + ": " + view.path("rules").size() + " rules");
+      out.println(
+          "reloaded " + view.path("source").asText() + ": " + view.path("rules").size() + " rules");
       print(view, out);
       return 0;
     }
@@ -48,14 +57,24 @@ public final class PolicyCommand implements Runnable {
     } else {
       Table table = new Table("#", "FROM", "TO", "TYPE", "MESSAGE PATTERN", "APPROVAL", "LABEL");
       for (JsonNode rule : rules) {
-        table.row(rule.path("number").asText(), rule.path("from").asText(), rule.path("to").asText(),
-            rule.path("type").asText(), rule.path("message_pattern").asText("*"),
-            rule.path("approval").asText(), rule.path("label").asText(""));
+        table.row(
+            rule.path("number").asText(),
+            rule.path("from").asText(),
+            rule.path("to").asText(),
+            rule.path("type").asText(),
+            rule.path("message_pattern").asText("*"),
+            rule.path("approval").asText(),
+            rule.path("label").asText(""));
       }
       table.print(out);
     }
-    out.println("grants: always " + list(view.path("always_grants")) + "; session " + list(view.path("session_grants"))
-        + "; missions " + list(view.path("mission_grants")));
+    out.println(
+        "grants: always "
+            + list(view.path("always_grants"))
+            + "; session "
+            + list(view.path("session_grants"))
+            + "; missions "
+            + list(view.path("mission_grants")));
   }
 
   private static String list(JsonNode values) {

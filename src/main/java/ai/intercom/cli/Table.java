@@ -12,10 +12,15 @@ import java.util.function.Function;
 final class Table {
 
   /**
-   * Prints one row per element of {@code items} (a JSON array from the node),
-   * or the sentence {@code none} when it is empty.
+   * Prints one row per element of {@code items} (a JSON array from the node), or the sentence
+   * {@code none} when it is empty.
    */
-  static void print(PrintWriter out, JsonNode items, String none, String[] headings, Function<JsonNode, String[]> row) {
+  static void print(
+      PrintWriter out,
+      JsonNode items,
+      String none,
+      String[] headings,
+      Function<JsonNode, String[]> row) {
     if (items.isEmpty()) {
       out.println(none);
       return;
@@ -27,7 +32,9 @@ final class Table {
 
   /** How long ago an ISO-8601 instant was: "3m ago"; "-" for none. */
   static String ago(String instant) {
-    return instant == null || instant.isBlank() ? "-" : age(Duration.between(Instant.parse(instant), Instant.now())) + " ago";
+    return instant == null || instant.isBlank()
+        ? "-"
+        : age(Duration.between(Instant.parse(instant), Instant.now())) + " ago";
   }
 
   /** A duration in the largest unit that fits: 42s, 5m, 2h10m. */

@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -17,10 +16,10 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
- * Where one kind of machine-local actor (a session desk, an agent supervisor) of
- * each machine is: asked of the receptionist the first time, then kept up to
- * date by a subscription, so that a message does not pay a lookup at every step.
- * Each machine registers its actor under {@code prefix + machineId}.
+ * Where one kind of machine-local actor (a session desk, an agent supervisor) of each machine is:
+ * asked of the receptionist the first time, then kept up to date by a subscription, so that a
+ * message does not pay a lookup at every step. Each machine registers its actor under {@code prefix
+ * + machineId}.
  */
 public final class MachineServices<T> {
 
@@ -33,17 +32,25 @@ public final class MachineServices<T> {
   private final Map<String, Optional<ActorRef<T>>> known = new ConcurrentHashMap<>();
   private final ActorRef<Receptionist.Listing> listings;
 
-  public MachineServices(ActorSystem<?> system, Duration timeout, Class<T> protocol, String prefix) {
+  public MachineServices(
+      ActorSystem<?> system, Duration timeout, Class<T> protocol, String prefix) {
     this.system = system;
     this.timeout = timeout;
     this.protocol = protocol;
     this.prefix = prefix;
-    this.listings = system.systemActorOf(Behaviors.receiveMessage(listing -> {
-      @SuppressWarnings("unchecked")
-      ServiceKey<T> key = (ServiceKey<T>) listing.getKey();
-      known.put(key.id().substring(prefix.length()), listing.getServiceInstances(key).stream().findFirst());
-      return Behaviors.same();
-    }), prefix + "listings-" + INSTANCES.incrementAndGet(), Props.empty());
+    this.listings =
+        system.systemActorOf(
+            Behaviors.receiveMessage(
+                listing -> {
+                  @SuppressWarnings("unchecked")
+                  ServiceKey<T> key = (ServiceKey<T>) listing.getKey();
+                  known.put(
+                      key.id().substring(prefix.length()),
+                      listing.getServiceInstances(key).stream().findFirst());
+                  return Behaviors.same();
+                }),
+            prefix + "listings-" + INSTANCES.incrementAndGet(),
+            Props.empty());
   }
 
   /** The key a machine registers its actor under. */
@@ -60,10 +67,11 @@ public final class MachineServices<T> {
     ServiceKey<T> key = key(protocol, prefix, machineId);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler())
-        .thenApply(listing -> {
-          // from now on the subscription keeps this machine's entry current
-          system.receptionist().tell(Receptionist.subscribe(key, listings));
-          return listing.getServiceInstances(key).stream().findFirst();
-        });
+        .thenApply(
+            listing -> {
+              // from now on the subscription keeps this machine's entry current
+              system.receptionist().tell(Receptionist.subscribe(key, listings));
+              return listing.getServiceInstances(key).stream().findFirst();
+            });
   }
 }

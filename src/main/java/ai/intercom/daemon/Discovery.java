@@ -16,9 +16,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
- * The project scanner of a machine: finds its projects under the scan paths (off
- * the actor's thread), registers the machine and its projects with the registry
- * (again until the hub answers), and tells the session desk which projects exist.
+ * The project scanner of a machine: finds its projects under the scan paths (off the actor's
+ * thread), registers the machine and its projects with the registry (again until the hub answers),
+ * and tells the session desk which projects exist.
  */
 public final class Discovery {
 
@@ -28,71 +28,122 @@ public final class Discovery {
 
   private record Scanned(List<Project> projects) implements Command {}
 
-  private enum Register implements Command { INSTANCE }
+  private enum Register implements Command {
+    INSTANCE
+  }
 
   private record Registered(Machine.State state, Throwable error) implements Command {}
 
   /** How this machine presents itself in the registry. */
   public record Identity(String machineId, String displayName, String description) {}
 
-  /** Scans {@code roots} (none: discovery is off) with {@code scanner}, then registers as {@code machine}. */
-  public static Behavior<Command> create(Identity machine, ProjectScanner scanner, List<Path> roots,
-      ActorRef<SessionDesk.Command> desk, Duration timeout) {
-    return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> {
-      if (!roots.isEmpty()) {
-        context.pipeToSelf(
-            CompletableFuture.supplyAsync(() -> scanner.scan(roots),
-                context.getExecutionContext()),
-            (result, error) -> {
-              if (error != null) {
-                context.getLog().warn("project discovery failed: {}", error.getMessage());
-                return new Scanned(List.of());
-              }
-              result.notes().forEach(note -> context.getLog().info("discovery: {}", note));
-              return new Scanned(result.projects());
-            });
-      } else {
-        context.getSelf().tell(new Scanned(List.of()));
-      }
-      return scanning(context, timers, machine, desk, timeout);
-    }))).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+  /**
+   * Scans {@code roots} (none: discovery is off) with {@code scanner}, then registers as {@code
+   * machine}.
+   */
+  public static Behavior<Command> create(
+      Identity machine,
+      ProjectScanner scanner,
+      List<Path> roots,
+      ActorRef<SessionDesk.Command> desk,
+      Duration timeout) {
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                context ->
+                    Behaviors.withTimers(
+                        timers -> {
+                          if (!roots.isEmpty()) {
+                            context.pipeToSelf(
+                                CompletableFuture.supplyAsync(
+                                    () -> scanner.scan(roots), context.getExecutionContext()),
+                                (result, error) -> {
+                                  if (error != null) {
+                                    context
+                                        .getLog()
+                                        .warn("project discovery failed: {}", error.getMessage());
+                                    return new Scanned(List.of());
+                                  }
+                                  result
+                                      .notes()
+                                      .forEach(
+                                          note -> context.getLog().info("discovery: {}", note));
+                                  return new Scanned(result.projects());
+                                });
+                          } else {
+                            context.getSelf().tell(new Scanned(List.of()));
+                          }
+                          return scanning(context, timers, machine, desk, timeout);
+                        })))
+        .onFailure(
+            SupervisorStrategy.restartWithBackoff(
+                Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
   }
 
-  private static Behavior<Command> scanning(ActorContext<Command> context, TimerScheduler<Command> timers,
-      Identity machine, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+  private static Behavior<Command> scanning(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Identity machine,
+      ActorRef<SessionDesk.Command> desk,
+      Duration timeout) {
     return Behaviors.receive(Command.class)
-        .onMessage(Scanned.class, scanned -> {
-          context.getLog().info("{} projects found under the scan paths", scanned.projects().size());
-          desk.tell(new SessionDesk.KnowProjects(scanned.projects().stream().map(Project::name).toList()));
-          context.getSelf().tell(Register.INSTANCE);
-          return registering(context, timers, machine, scanned.projects(), desk, timeout);
-        })
+        .onMessage(
+            Scanned.class,
+            scanned -> {
+              context
+                  .getLog()
+                  .info("{} projects found under the scan paths", scanned.projects().size());
+              desk.tell(
+                  new SessionDesk.KnowProjects(
+                      scanned.projects().stream().map(Project::name).toList()));
+              context.getSelf().tell(Register.INSTANCE);
+              return registering(context, timers, machine, scanned.projects(), desk, timeout);
+            })
         .build();
   }
 
-  private static Behavior<Command> registering(ActorContext<Command> context, TimerScheduler<Command> timers,
-      Identity machine, List<Project> projects, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+  private static Behavior<Command> registering(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Identity machine,
+      List<Project> projects,
+      ActorRef<SessionDesk.Command> desk,
+      Duration timeout) {
     ClusterSharding sharding = ClusterSharding.get(context.getSystem());
     return Behaviors.receive(Command.class)
-        .onMessageEquals(Register.INSTANCE, () -> {
-          sharding.entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
-              .tell(new MachineIndex.Add(machine.machineId(), context.getSystem().ignoreRef()));
-          context.pipeToSelf(
-              sharding.entityRefFor(Machine.ENTITY_KEY, machine.machineId()).askWithStatus(
-                  r -> new Machine.Register(machine.displayName(), machine.description(), projects, r), timeout),
-              Registered::new);
-          return Behaviors.same();
-        })
-        .onMessage(Registered.class, registered -> {
-          if (registered.error() != null) {
-            context.getLog().info("machine {} not registered yet ({}); again in {}", machine.machineId(),
-                registered.error().getMessage(), RETRY);
-            timers.startSingleTimer(Register.INSTANCE, RETRY);
-            return Behaviors.same();
-          }
-          desk.tell(new SessionDesk.KnowProjects(registered.state().projects().keySet()));
-          return Behaviors.same();
-        })
+        .onMessageEquals(
+            Register.INSTANCE,
+            () -> {
+              sharding
+                  .entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
+                  .tell(new MachineIndex.Add(machine.machineId(), context.getSystem().ignoreRef()));
+              context.pipeToSelf(
+                  sharding
+                      .entityRefFor(Machine.ENTITY_KEY, machine.machineId())
+                      .askWithStatus(
+                          r ->
+                              new Machine.Register(
+                                  machine.displayName(), machine.description(), projects, r),
+                          timeout),
+                  Registered::new);
+              return Behaviors.same();
+            })
+        .onMessage(
+            Registered.class,
+            registered -> {
+              if (registered.error() != null) {
+                context
+                    .getLog()
+                    .info(
+                        "machine {} not registered yet ({}); again in {}",
+                        machine.machineId(),
+                        registered.error().getMessage(),
+                        RETRY);
+                timers.startSingleTimer(Register.INSTANCE, RETRY);
+                return Behaviors.same();
+              }
+              desk.tell(new SessionDesk.KnowProjects(registered.state().projects().keySet()));
+              return Behaviors.same();
+            })
         .build();
   }
 

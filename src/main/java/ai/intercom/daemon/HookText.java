@@ -5,36 +5,43 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
- * What a hook puts into an agent's context: who wrote, in which thread, the
- * message, and how to answer. Written as facts, and kept under Claude Code's
- * limit of 10,000 characters; longer texts are cut, with a pointer to
- * intercom_check_inbox, which shows them in full.
+ * What a hook puts into an agent's context: who wrote, in which thread, the message, and how to
+ * answer. Written as facts, and kept under Claude Code's limit of 10,000 characters; longer texts
+ * are cut, with a pointer to intercom_check_inbox, which shows them in full.
  */
 public final class HookText {
 
   /** Claude Code turns longer hook context into a file reference. */
   public static final int LIMIT = 10_000;
+
   /** Left for the headers and the closing lines. */
   static final int FRAME = 1_500;
+
   /** How much message text fits into one hook answer. */
   public static final int TEXT_BUDGET = LIMIT - FRAME;
 
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
   private HookText() {}
 
   public static String of(List<Inbox.Delivered> letters) {
     StringBuilder text = new StringBuilder();
-    text.append("AI-Intercom: ").append(letters.size())
+    text.append("AI-Intercom: ")
+        .append(letters.size())
         .append(letters.size() == 1 ? " new message" : " new messages")
         .append(" from other agents for this session.\n");
     boolean anyCut = false;
     String lastThread = null;
     for (Inbox.Delivered delivered : letters) {
       Letter letter = delivered.letter();
-      text.append("\nFrom ").append(letter.from())
-          .append(" (thread ").append(letter.threadId())
-          .append(", ").append(TIME.format(letter.at())).append("):\n")
+      text.append("\nFrom ")
+          .append(letter.from())
+          .append(" (thread ")
+          .append(letter.threadId())
+          .append(", ")
+          .append(TIME.format(letter.at()))
+          .append("):\n")
           .append(letter.text());
       if (delivered.cut()) {
         anyCut = true;
@@ -43,10 +50,12 @@ public final class HookText {
       text.append('\n');
       lastThread = letter.threadId();
     }
-    text.append("\nTo answer, call intercom_reply(thread_id=\"").append(lastThread)
+    text.append("\nTo answer, call intercom_reply(thread_id=\"")
+        .append(lastThread)
         .append("\", message=\"...\") with the thread id of the message you answer.");
     if (anyCut) {
-      text.append(" Some messages were too long for this notice: call intercom_check_inbox() to read them whole.");
+      text.append(
+          " Some messages were too long for this notice: call intercom_check_inbox() to read them whole.");
     }
     return text.length() <= LIMIT ? text.toString() : text.substring(0, LIMIT);
   }

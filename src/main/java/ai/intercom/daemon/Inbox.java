@@ -22,18 +22,18 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One agent session's inbox (or a project's queue while it has no session):
- * the only writer of its files, the keeper of its delivery cursor and of the
- * hooks waiting on it. A letter reaches the agent at most once: the cursor is
- * written before the letters are handed out. Everything undelivered is on disk
- * and comes back after a restart.
+ * One agent session's inbox (or a project's queue while it has no session): the only writer of its
+ * files, the keeper of its delivery cursor and of the hooks waiting on it. A letter reaches the
+ * agent at most once: the cursor is written before the letters are handed out. Everything
+ * undelivered is on disk and comes back after a restart.
  *
- * <p>The actor does file I/O itself, so it runs on the blocking I/O dispatcher
- * ({@link #DISPATCHER}).
+ * <p>The actor does file I/O itself, so it runs on the blocking I/O dispatcher ({@link
+ * #DISPATCHER}).
  */
 public final class Inbox extends AbstractBehavior<Inbox.Command> {
 
-  public static final DispatcherSelector DISPATCHER = DispatcherSelector.fromConfig("intercom.blocking-io-dispatcher");
+  public static final DispatcherSelector DISPATCHER =
+      DispatcherSelector.fromConfig("intercom.blocking-io-dispatcher");
 
   /** Letter ids remembered to drop a second copy of the same letter. */
   static final int REMEMBERED_LETTERS = 1000;
@@ -44,16 +44,18 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   public record Deliver(Letter letter, ActorRef<Done> replyTo) implements Command {}
 
   /**
-   * Hands out what is undelivered and marks it delivered. With
-   * {@code maxChars > 0} texts are shortened to fit (a hook's budget) and the
-   * shortened ones stay readable in full through the next full check.
+   * Hands out what is undelivered and marks it delivered. With {@code maxChars > 0} texts are
+   * shortened to fit (a hook's budget) and the shortened ones stay readable in full through the
+   * next full check.
    */
   public record Check(int maxChars, ActorRef<Batch> replyTo) implements Command {}
 
   /** As {@link Check}, but waits up to {@code timeout} for a letter if there is none. */
   public record Await(Duration timeout, int maxChars, ActorRef<Batch> replyTo) implements Command {}
 
-  /** Hands out what is undelivered without showing it to the agent (its session ended), then stops. */
+  /**
+   * Hands out what is undelivered without showing it to the agent (its session ended), then stops.
+   */
   public record Surrender(ActorRef<Handover> replyTo) implements Command {}
 
   /** What a surrendered inbox still held. */
@@ -74,23 +76,35 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
 
   /** Restarted after a failure (a full disk, say): it reads its files again and goes on. */
   public static Behavior<Command> create(Path dir, String name, long compactBytes) {
-    return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
-            new Inbox(context, timers, new InboxFiles(dir, name), compactBytes))))
-        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(10), 0.2));
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                context ->
+                    Behaviors.withTimers(
+                        timers ->
+                            new Inbox(context, timers, new InboxFiles(dir, name), compactBytes))))
+        .onFailure(
+            SupervisorStrategy.restartWithBackoff(
+                Duration.ofMillis(100), Duration.ofSeconds(10), 0.2));
   }
 
   private final TimerScheduler<Command> timers;
   private final InboxFiles files;
   private final long compactBytes;
+
   /** Lines on disk not yet delivered, plus delivered ones whose text was cut. */
   private final List<Line> kept = new ArrayList<>();
+
   private final Set<String> recentLetterIds = new LinkedHashSet<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private Cursor cursor;
   private long lastSeq;
   private long nextWaiter = 1;
 
-  private Inbox(ActorContext<Command> context, TimerScheduler<Command> timers, InboxFiles files, long compactBytes) {
+  private Inbox(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      InboxFiles files,
+      long compactBytes) {
     super(context);
     this.timers = timers;
     this.files = files;
@@ -151,13 +165,14 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   }
 
   private Behavior<Command> onAwaitTimedOut(AwaitTimedOut cmd) {
-    waiters.removeIf(waiter -> {
-      if (waiter.id() == cmd.waiter()) {
-        waiter.replyTo().tell(new Batch(List.of()));
-        return true;
-      }
-      return false;
-    });
+    waiters.removeIf(
+        waiter -> {
+          if (waiter.id() == cmd.waiter()) {
+            waiter.replyTo().tell(new Batch(List.of()));
+            return true;
+          }
+          return false;
+        });
     return this;
   }
 
@@ -175,9 +190,8 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   }
 
   /**
-   * Undelivered letters first go out whole or cut to the budget; without a
-   * budget, letters a hook had cut come out again in full. The cursor moves
-   * before anything is handed out.
+   * Undelivered letters first go out whole or cut to the budget; without a budget, letters a hook
+   * had cut come out again in full. The cursor moves before anything is handed out.
    */
   private Batch handOut(int maxChars) {
     if (kept.isEmpty()) {
@@ -196,8 +210,14 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
       if (maxChars > 0) {
         int room = Math.max(0, budget);
         if (letter.text().length() > room) {
-          letter = new Letter(letter.letterId(), letter.threadId(), letter.missionId(), letter.from(),
-              letter.text().substring(0, room), letter.at());
+          letter =
+              new Letter(
+                  letter.letterId(),
+                  letter.threadId(),
+                  letter.missionId(),
+                  letter.from(),
+                  letter.text().substring(0, room),
+                  letter.at());
           cut.add(line.seq());
           out.add(new Delivered(letter, true));
         } else {

@@ -18,10 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The files of one inbox: {@code NAME.jsonl} (one {@link Line} per message, in
- * order), {@code NAME.cursor} (what was already delivered) and
- * {@code NAME.pending}, which exists exactly while something is undelivered, so
- * that a hook can tell "nothing new" without asking the node.
+ * The files of one inbox: {@code NAME.jsonl} (one {@link Line} per message, in order), {@code
+ * NAME.cursor} (what was already delivered) and {@code NAME.pending}, which exists exactly while
+ * something is undelivered, so that a hook can tell "nothing new" without asking the node.
  */
 final class InboxFiles {
 
@@ -32,9 +31,8 @@ final class InboxFiles {
   record Line(long seq, Letter letter) {}
 
   /**
-   * The delivery cursor: every line up to {@code delivered} reached the agent;
-   * {@code cut} lists those whose text a hook had to shorten, still to be read
-   * in full through intercom_check_inbox.
+   * The delivery cursor: every line up to {@code delivered} reached the agent; {@code cut} lists
+   * those whose text a hook had to shorten, still to be read in full through intercom_check_inbox.
    */
   record Cursor(long delivered, Set<Long> cut) {
     Cursor {
@@ -66,7 +64,10 @@ final class InboxFiles {
         cursor = JSON.readValue(cursorFile.toFile(), Cursor.class);
       }
     } catch (IOException e) {
-      log.warn("{}: unreadable cursor, every line counts as undelivered: {}", cursorFile, e.getMessage());
+      log.warn(
+          "{}: unreadable cursor, every line counts as undelivered: {}",
+          cursorFile,
+          e.getMessage());
     }
     List<Line> lines = new ArrayList<>();
     long lastSeq = cursor.delivered();
@@ -96,8 +97,12 @@ final class InboxFiles {
 
   void append(Line line) {
     try {
-      Files.write(jsonl, (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8),
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+      Files.write(
+          jsonl,
+          (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8),
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND,
+          StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -106,8 +111,10 @@ final class InboxFiles {
   void writeCursor(Cursor cursor) {
     try {
       Path tmp = cursorFile.resolveSibling(cursorFile.getFileName() + ".tmp");
-      Files.write(tmp, JSON.writeValueAsBytes(new Cursor(cursor.delivered(), new TreeSet<>(cursor.cut()))));
-      Files.move(tmp, cursorFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.write(
+          tmp, JSON.writeValueAsBytes(new Cursor(cursor.delivered(), new TreeSet<>(cursor.cut()))));
+      Files.move(
+          tmp, cursorFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

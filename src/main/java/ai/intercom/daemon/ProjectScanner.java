@@ -21,26 +21,27 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Finds the projects of this machine: walks the configured roots and reports
- * every directory holding one of the marker names ({@code CLAUDE.md},
- * {@code .git}, ...) as a {@link Project}, with a description taken from its
- * README. Blocking file I/O: run it on a blocking dispatcher.
+ * Finds the projects of this machine: walks the configured roots and reports every directory
+ * holding one of the marker names ({@code CLAUDE.md}, {@code .git}, ...) as a {@link Project}, with
+ * a description taken from its README. Blocking file I/O: run it on a blocking dispatcher.
  *
- * <p>The walk never follows symbolic links, does not enter hidden or excluded
- * directories nor a project (a nested repository belongs to its outer
- * project), and is bounded by {@link #MAX_DEPTH} and {@link #MAX_DIRECTORIES}.
- * What it skipped is said in {@link Result#notes()}, never thrown.
+ * <p>The walk never follows symbolic links, does not enter hidden or excluded directories nor a
+ * project (a nested repository belongs to its outer project), and is bounded by {@link #MAX_DEPTH}
+ * and {@link #MAX_DIRECTORIES}. What it skipped is said in {@link Result#notes()}, never thrown.
  */
 public final class ProjectScanner {
 
   /** Levels below each root that are searched; a root is level 0. */
   public static final int MAX_DEPTH = 4;
+
   /** Directories visited in total, over all roots. */
   public static final int MAX_DIRECTORIES = 20_000;
 
   static final int MAX_DESCRIPTION = 200;
-  private static final List<String> DESCRIPTION_FILES = List.of("README.md", "CLAUDE.md", "AGENTS.md");
-  // a description is the first prose line; a file whose start is not prose is not worth reading whole
+  private static final List<String> DESCRIPTION_FILES =
+      List.of("README.md", "CLAUDE.md", "AGENTS.md");
+  // a description is the first prose line; a file whose start is not prose is not worth reading
+  // whole
   private static final int DESCRIPTION_READ_BYTES = 64 * 1024;
 
   /** The projects found, sorted by name, and one sentence per thing skipped. */
@@ -101,7 +102,8 @@ public final class ProjectScanner {
       }
       Path real;
       try {
-        // a root is named by the operator, so a link there is meant; below it, links are never followed
+        // a root is named by the operator, so a link there is meant; below it, links are never
+        // followed
         real = absolute.toRealPath();
       } catch (IOException e) {
         notes.add("scan root " + absolute + " skipped: " + reason(e));
@@ -116,8 +118,12 @@ public final class ProjectScanner {
       }
       if (visited.size() > maxDirectories) {
         stopped = true;
-        notes.add("scan stopped early after " + maxDirectories + " directories, at " + dir
-            + "; the rest was not searched");
+        notes.add(
+            "scan stopped early after "
+                + maxDirectories
+                + " directories, at "
+                + dir
+                + "; the rest was not searched");
         return;
       }
       if (isProject(dir)) {
@@ -135,7 +141,10 @@ public final class ProjectScanner {
       }
     }
 
-    /** The directories to enter below {@code dir}, sorted by name; links, hidden and excluded ones left out. */
+    /**
+     * The directories to enter below {@code dir}, sorted by name; links, hidden and excluded ones
+     * left out.
+     */
     List<Path> subdirectories(Path dir) {
       List<Path> children = new ArrayList<>();
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
@@ -170,13 +179,23 @@ public final class ProjectScanner {
       Path fileName = real.getFileName();
       String name = fileName == null ? "" : fileName.toString();
       if (!AgentId.isValidPart(name)) {
-        notes.add("skipped project " + real + ": its name '" + name
-            + "' is not a valid project name (1-63 letters, digits, '.', '_' or '-', starting with a letter or digit)");
+        notes.add(
+            "skipped project "
+                + real
+                + ": its name '"
+                + name
+                + "' is not a valid project name (1-63 letters, digits, '.', '_' or '-', starting with a letter or digit)");
         return;
       }
       Project first = byName.get(name);
       if (first != null) {
-        notes.add("skipped project " + real + ": the name '" + name + "' is already taken by " + first.path());
+        notes.add(
+            "skipped project "
+                + real
+                + ": the name '"
+                + name
+                + "' is already taken by "
+                + first.path());
         return;
       }
       byName.put(name, new Project(name, real.toString(), description(real), List.of(), List.of()));

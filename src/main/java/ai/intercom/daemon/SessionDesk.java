@@ -36,19 +36,27 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The agent sessions of this machine: registers them (with their inbox and the
- * links that let a hook find its session from its ancestor processes), notices
- * when an agent's process is gone, and puts letters for a project into the
- * right inbox, or into the project's queue while it has no session.
+ * The agent sessions of this machine: registers them (with their inbox and the links that let a
+ * hook find its session from its ancestor processes), notices when an agent's process is gone, and
+ * puts letters for a project into the right inbox, or into the project's queue while it has no
+ * session.
  *
- * <p>Files under {@code inbox/}: {@code SESSION.jsonl|.cursor|.pending} (see
- * {@link InboxFiles}), {@code queued/PROJECT.*} and {@code pid/PID} (a process
- * of a session's ancestry, holding the session id).
+ * <p>Files under {@code inbox/}: {@code SESSION.jsonl|.cursor|.pending} (see {@link InboxFiles}),
+ * {@code queued/PROJECT.*} and {@code pid/PID} (a process of a session's ancestry, holding the
+ * session id).
  */
 public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
-  /** {@code missionId}: set for the session of an agent launched for that mission (it works headless). */
-  public record LocalSession(String sessionId, String project, long pid, List<Long> ancestors, Instant registeredAt,
+  /**
+   * {@code missionId}: set for the session of an agent launched for that mission (it works
+   * headless).
+   */
+  public record LocalSession(
+      String sessionId,
+      String project,
+      long pid,
+      List<Long> ancestors,
+      Instant registeredAt,
       String missionId)
       implements JsonSerializable {
     public LocalSession {
@@ -60,22 +68,33 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   public sealed interface Command extends JsonSerializable {}
 
-  /** An MCP server announces its session; {@code ancestors} are its parent processes, nearest first. */
+  /**
+   * An MCP server announces its session; {@code ancestors} are its parent processes, nearest first.
+   */
   public record Register(
-      String sessionId, String project, long pid, List<Long> ancestors, String missionId,
+      String sessionId,
+      String project,
+      long pid,
+      List<Long> ancestors,
+      String missionId,
       ActorRef<StatusReply<LocalSession>> replyTo)
       implements Command {}
 
-  public record Unregister(String sessionId, String reason, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record Unregister(String sessionId, String reason, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
-  public record FindInbox(String sessionId, ActorRef<StatusReply<ActorRef<Inbox.Command>>> replyTo) implements Command {}
+  public record FindInbox(String sessionId, ActorRef<StatusReply<ActorRef<Inbox.Command>>> replyTo)
+      implements Command {}
 
   public record ListSessions(ActorRef<List<LocalSession>> replyTo) implements Command {}
 
   /** The live session with this id, for the node to know who is writing. */
-  public record FindSession(String sessionId, ActorRef<StatusReply<LocalSession>> replyTo) implements Command {}
+  public record FindSession(String sessionId, ActorRef<StatusReply<LocalSession>> replyTo)
+      implements Command {}
 
-  /** Succeeds when letters for {@code project} can be kept here (a known project of this machine). */
+  /**
+   * Succeeds when letters for {@code project} can be kept here (a known project of this machine).
+   */
   public record Accepts(String project, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** What this machine offers: its projects and live sessions. */
@@ -97,29 +116,37 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   /**
-   * A letter for an agent of this machine: to {@code preferredSession} if it is
-   * live, else to the project's newest session, else into the project's queue.
+   * A letter for an agent of this machine: to {@code preferredSession} if it is live, else to the
+   * project's newest session, else into the project's queue.
    */
   public record DeliverToProject(
-      String project, Letter letter, String preferredSession, ActorRef<Delivery> replyTo) implements Command {}
+      String project, Letter letter, String preferredSession, ActorRef<Delivery> replyTo)
+      implements Command {}
 
   /** {@code status} is {@code delivered} (to {@code sessionId}) or {@code queued}. */
   public record Delivery(String status, String sessionId) implements JsonSerializable {}
 
-  private enum CheckLiveness implements Command { INSTANCE }
+  private enum CheckLiveness implements Command {
+    INSTANCE
+  }
 
   private record Surrendered(String project, List<Letter> letters) implements Command {}
 
-  private record Handed(String sessionId, ActorRef<Inbox.Command> inbox, List<Letter> letters) implements Command {}
+  private record Handed(String sessionId, ActorRef<Inbox.Command> inbox, List<Letter> letters)
+      implements Command {}
 
-  private record Stored(Delivery delivery, boolean ok, ActorRef<Delivery> replyTo) implements Command {}
+  private record Stored(Delivery delivery, boolean ok, ActorRef<Delivery> replyTo)
+      implements Command {}
 
   private record Live(LocalSession session, ActorRef<Inbox.Command> inbox) {}
 
   /** Every machine's desk, for the directory. */
   public static final ServiceKey<Command> ALL = ServiceKey.create(Command.class, "session-desks");
 
-  /** Makes the desk findable by other nodes; call once this node is Up (earlier entries can be lost). */
+  /**
+   * Makes the desk findable by other nodes; call once this node is Up (earlier entries can be
+   * lost).
+   */
   public static void announce(ActorSystem<?> system, String machineId, ActorRef<Command> desk) {
     system.receptionist().tell(Receptionist.register(ALL, desk));
     system.receptionist().tell(Receptionist.register(keyFor(machineId), desk));
@@ -133,11 +160,18 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   public static Behavior<Command> create(
-      Path inboxDir, String machineId, long compactBytes, Duration livenessInterval, LongPredicate alive) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      timers.startTimerWithFixedDelay(CheckLiveness.INSTANCE, livenessInterval);
-      return new SessionDesk(context, inboxDir, machineId, compactBytes, alive);
-    }));
+      Path inboxDir,
+      String machineId,
+      long compactBytes,
+      Duration livenessInterval,
+      LongPredicate alive) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> {
+                  timers.startTimerWithFixedDelay(CheckLiveness.INSTANCE, livenessInterval);
+                  return new SessionDesk(context, inboxDir, machineId, compactBytes, alive);
+                }));
   }
 
   /** Whether a process runs. */
@@ -156,7 +190,11 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private final Set<String> knownProjects = new TreeSet<>();
 
   private SessionDesk(
-      ActorContext<Command> context, Path inboxDir, String machineId, long compactBytes, LongPredicate alive) {
+      ActorContext<Command> context,
+      Path inboxDir,
+      String machineId,
+      long compactBytes,
+      LongPredicate alive) {
     super(context);
     this.inboxDir = inboxDir;
     this.queueDir = inboxDir.resolve("queued");
@@ -193,15 +231,29 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private Behavior<Command> onRegister(Register cmd) {
     if (!Session.isValidId(cmd.sessionId())) {
-      cmd.replyTo().tell(StatusReply.error("session id '" + cmd.sessionId() + "' must be 1-128 letters, digits, '_' or '-'"));
+      cmd.replyTo()
+          .tell(
+              StatusReply.error(
+                  "session id '"
+                      + cmd.sessionId()
+                      + "' must be 1-128 letters, digits, '_' or '-'"));
       return this;
     }
     if (!AgentId.isValidPart(cmd.project())) {
-      cmd.replyTo().tell(StatusReply.error("project name '" + cmd.project() + "' must be 1-63 letters, digits, '.', '_' or '-'"));
+      cmd.replyTo()
+          .tell(
+              StatusReply.error(
+                  "project name '"
+                      + cmd.project()
+                      + "' must be 1-63 letters, digits, '.', '_' or '-'"));
       return this;
     }
-    if (cmd.ancestors().size() > MAX_ANCESTORS || cmd.ancestors().stream().anyMatch(pid -> pid <= 1)) {
-      cmd.replyTo().tell(StatusReply.error("ancestors must be at most " + MAX_ANCESTORS + " process ids above 1"));
+    if (cmd.ancestors().size() > MAX_ANCESTORS
+        || cmd.ancestors().stream().anyMatch(pid -> pid <= 1)) {
+      cmd.replyTo()
+          .tell(
+              StatusReply.error(
+                  "ancestors must be at most " + MAX_ANCESTORS + " process ids above 1"));
       return this;
     }
     if (!alive.test(cmd.pid())) {
@@ -210,20 +262,38 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     }
     Live known = sessions.get(cmd.sessionId());
     ActorRef<Inbox.Command> inbox = known != null ? known.inbox() : spawnInbox(cmd.sessionId());
-    LocalSession session = new LocalSession(cmd.sessionId(), cmd.project(), cmd.pid(), cmd.ancestors(), Instant.now(),
-        cmd.missionId());
+    LocalSession session =
+        new LocalSession(
+            cmd.sessionId(),
+            cmd.project(),
+            cmd.pid(),
+            cmd.ancestors(),
+            Instant.now(),
+            cmd.missionId());
     sessions.put(cmd.sessionId(), new Live(session, inbox));
     writePidLinks(session);
     ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
-    sharding.entityRefFor(Session.ENTITY_KEY, cmd.sessionId())
-        .tell(new Session.Register(machineId, cmd.project(), cmd.pid(), getContext().getSystem().ignoreRef()));
+    sharding
+        .entityRefFor(Session.ENTITY_KEY, cmd.sessionId())
+        .tell(
+            new Session.Register(
+                machineId, cmd.project(), cmd.pid(), getContext().getSystem().ignoreRef()));
     if (knownProjects.add(cmd.project())) {
       // a project outside the scan paths becomes known to the directory through its first session
-      sharding.entityRefFor(Machine.ENTITY_KEY, machineId)
-          .tell(new Machine.UpdateProject(cmd.project(), null, null, null, getContext().getSystem().ignoreRef()));
+      sharding
+          .entityRefFor(Machine.ENTITY_KEY, machineId)
+          .tell(
+              new Machine.UpdateProject(
+                  cmd.project(), null, null, null, getContext().getSystem().ignoreRef()));
     }
     takeOverQueue(session, inbox);
-    getContext().getLog().info("session {} of project {} registered (pid {})", cmd.sessionId(), cmd.project(), cmd.pid());
+    getContext()
+        .getLog()
+        .info(
+            "session {} of project {} registered (pid {})",
+            cmd.sessionId(),
+            cmd.project(),
+            cmd.pid());
     cmd.replyTo().tell(StatusReply.success(session));
     return this;
   }
@@ -243,19 +313,24 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     return this;
   }
 
-  /** What the live session {@code sessionId} has, or an error saying there is no such session here. */
+  /**
+   * What the live session {@code sessionId} has, or an error saying there is no such session here.
+   */
   private <T> StatusReply<T> find(String sessionId, Function<Live, T> what) {
     Live live = sessions.get(sessionId);
     return live == null
-        ? StatusReply.error("no session " + sessionId + " on this machine (is its MCP server running?)")
+        ? StatusReply.error(
+            "no session " + sessionId + " on this machine (is its MCP server running?)")
         : StatusReply.success(what.apply(live));
   }
 
   private Behavior<Command> onList(ListSessions cmd) {
-    cmd.replyTo().tell(sessions.values().stream()
-        .map(Live::session)
-        .sorted(Comparator.comparing(LocalSession::registeredAt))
-        .toList());
+    cmd.replyTo()
+        .tell(
+            sessions.values().stream()
+                .map(Live::session)
+                .sorted(Comparator.comparing(LocalSession::registeredAt))
+                .toList());
     return this;
   }
 
@@ -268,17 +343,27 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     if (knownProjects.contains(cmd.project())) {
       cmd.replyTo().tell(StatusReply.ack());
     } else {
-      cmd.replyTo().tell(StatusReply.error("machine " + machineId + " has no project '" + cmd.project() + "'"
-          + (knownProjects.isEmpty() ? "" : " (it has " + String.join(", ", knownProjects) + ")")));
+      cmd.replyTo()
+          .tell(
+              StatusReply.error(
+                  "machine "
+                      + machineId
+                      + " has no project '"
+                      + cmd.project()
+                      + "'"
+                      + (knownProjects.isEmpty()
+                          ? ""
+                          : " (it has " + String.join(", ", knownProjects) + ")")));
     }
     return this;
   }
 
   private Behavior<Command> onGetRoster(GetRoster cmd) {
-    List<LocalSession> live = sessions.values().stream()
-        .map(Live::session)
-        .sorted(Comparator.comparing(LocalSession::registeredAt))
-        .toList();
+    List<LocalSession> live =
+        sessions.values().stream()
+            .map(Live::session)
+            .sorted(Comparator.comparing(LocalSession::registeredAt))
+            .toList();
     cmd.replyTo().tell(new Roster(machineId, List.copyOf(knownProjects), live));
     return this;
   }
@@ -293,16 +378,24 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       cmd.replyTo().tell(new Delivery("failed", null));
       return this;
     }
-    Optional<Live> target = Optional.ofNullable(cmd.preferredSession())
-        .map(sessions::get)
-        .filter(live -> live.session().project().equals(cmd.project()))
-        .or(() -> newestSessionOf(cmd.project()));
-    Delivery delivery = target.map(live -> new Delivery("delivered", live.session().sessionId()))
-        .orElse(new Delivery("queued", null));
+    Optional<Live> target =
+        Optional.ofNullable(cmd.preferredSession())
+            .map(sessions::get)
+            .filter(live -> live.session().project().equals(cmd.project()))
+            .or(() -> newestSessionOf(cmd.project()));
+    Delivery delivery =
+        target
+            .map(live -> new Delivery("delivered", live.session().sessionId()))
+            .orElse(new Delivery("queued", null));
     ActorRef<Inbox.Command> inbox = target.map(Live::inbox).orElseGet(() -> queueOf(cmd.project()));
     // answered once the letter is on disk
-    getContext().ask(Done.class, inbox, Duration.ofSeconds(10), r -> new Inbox.Deliver(cmd.letter(), r),
-        (done, error) -> new Stored(delivery, error == null, cmd.replyTo()));
+    getContext()
+        .ask(
+            Done.class,
+            inbox,
+            Duration.ofSeconds(10),
+            r -> new Inbox.Deliver(cmd.letter(), r),
+            (done, error) -> new Stored(delivery, error == null, cmd.replyTo()));
     return this;
   }
 
@@ -314,15 +407,24 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   /** A dead session's undelivered letters go to another session of its project, or to its queue. */
   private Behavior<Command> onSurrendered(Surrendered cmd) {
     for (Letter letter : cmd.letters()) {
-      getContext().getSelf().tell(new DeliverToProject(cmd.project(), letter, null, getContext().getSystem().ignoreRef()));
+      getContext()
+          .getSelf()
+          .tell(
+              new DeliverToProject(
+                  cmd.project(), letter, null, getContext().getSystem().ignoreRef()));
     }
     return this;
   }
 
   private Behavior<Command> onHanded(Handed cmd) {
-    cmd.letters().forEach(letter -> cmd.inbox().tell(new Inbox.Deliver(letter, getContext().getSystem().ignoreRef())));
+    cmd.letters()
+        .forEach(
+            letter ->
+                cmd.inbox().tell(new Inbox.Deliver(letter, getContext().getSystem().ignoreRef())));
     if (!cmd.letters().isEmpty()) {
-      getContext().getLog().info("{} queued letters handed to session {}", cmd.letters().size(), cmd.sessionId());
+      getContext()
+          .getLog()
+          .info("{} queued letters handed to session {}", cmd.letters().size(), cmd.sessionId());
     }
     return this;
   }
@@ -332,15 +434,23 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
         .map(Live::session)
         .filter(session -> !alive.test(session.pid()))
         .toList()
-        .forEach(session -> end(session.sessionId(), "agent process " + session.pid() + " is gone"));
+        .forEach(
+            session -> end(session.sessionId(), "agent process " + session.pid() + " is gone"));
     return this;
   }
 
   private void end(String sessionId, String reason) {
     Live live = sessions.remove(sessionId);
     deletePidLinks(live.session());
-    getContext().ask(Inbox.Handover.class, live.inbox(), Duration.ofSeconds(10), Inbox.Surrender::new,
-        (handover, error) -> new Surrendered(live.session().project(), handover == null ? List.of() : handover.letters()));
+    getContext()
+        .ask(
+            Inbox.Handover.class,
+            live.inbox(),
+            Duration.ofSeconds(10),
+            Inbox.Surrender::new,
+            (handover, error) ->
+                new Surrendered(
+                    live.session().project(), handover == null ? List.of() : handover.letters()));
     ClusterSharding.get(getContext().getSystem())
         .entityRefFor(Session.ENTITY_KEY, sessionId)
         .tell(new Session.Unregister(reason, getContext().getSystem().ignoreRef()));
@@ -354,8 +464,15 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     }
     ActorRef<Inbox.Command> queue = queueOf(project);
     queues.remove(project);
-    getContext().ask(Inbox.Handover.class, queue, Duration.ofSeconds(10), Inbox.Surrender::new,
-        (handover, error) -> new Handed(session.sessionId(), inbox, handover == null ? List.of() : handover.letters()));
+    getContext()
+        .ask(
+            Inbox.Handover.class,
+            queue,
+            Duration.ofSeconds(10),
+            Inbox.Surrender::new,
+            (handover, error) ->
+                new Handed(
+                    session.sessionId(), inbox, handover == null ? List.of() : handover.letters()));
   }
 
   private boolean hasQueuedFile(String project) {
@@ -368,32 +485,42 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   /**
-   * Where a project's letters go when no session was asked for: its newest
-   * interactive session. An agent launched for a mission works on that mission
-   * alone; it gets letters only in the threads it writes in.
+   * Where a project's letters go when no session was asked for: its newest interactive session. An
+   * agent launched for a mission works on that mission alone; it gets letters only in the threads
+   * it writes in.
    */
   private Optional<Live> newestSessionOf(String project) {
     return sessions.values().stream()
-        .filter(live -> live.session().project().equals(project) && live.session().missionId() == null)
+        .filter(
+            live -> live.session().project().equals(project) && live.session().missionId() == null)
         .max(Comparator.comparing(live -> live.session().registeredAt()));
   }
 
   private ActorRef<Inbox.Command> spawnInbox(String sessionId) {
-    return getContext().spawn(Inbox.create(inboxDir, sessionId, compactBytes), "inbox-" + sessionId, Inbox.DISPATCHER);
+    return getContext()
+        .spawn(
+            Inbox.create(inboxDir, sessionId, compactBytes),
+            "inbox-" + sessionId,
+            Inbox.DISPATCHER);
   }
 
   private ActorRef<Inbox.Command> queueOf(String project) {
-    return queues.computeIfAbsent(project, p ->
-        getContext().spawnAnonymous(Inbox.create(queueDir, p, compactBytes), Inbox.DISPATCHER));
+    return queues.computeIfAbsent(
+        project,
+        p ->
+            getContext().spawnAnonymous(Inbox.create(queueDir, p, compactBytes), Inbox.DISPATCHER));
   }
 
   private void writePidLinks(LocalSession session) {
     try {
       for (long pid : session.ancestors()) {
-        Files.writeString(pidDir.resolve(Long.toString(pid)), session.sessionId(), StandardCharsets.UTF_8);
+        Files.writeString(
+            pidDir.resolve(Long.toString(pid)), session.sessionId(), StandardCharsets.UTF_8);
       }
     } catch (IOException e) {
-      getContext().getLog().warn("cannot link session {} to its processes: {}", session.sessionId(), e.getMessage());
+      getContext()
+          .getLog()
+          .warn("cannot link session {} to its processes: {}", session.sessionId(), e.getMessage());
     }
   }
 
@@ -401,7 +528,8 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     for (long pid : session.ancestors()) {
       Path link = pidDir.resolve(Long.toString(pid));
       try {
-        if (Files.exists(link) && Files.readString(link, StandardCharsets.UTF_8).equals(session.sessionId())) {
+        if (Files.exists(link)
+            && Files.readString(link, StandardCharsets.UTF_8).equals(session.sessionId())) {
           Files.delete(link);
         }
       } catch (IOException e) {

@@ -25,9 +25,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
- * Who is there: every machine that registered (online or not), its projects
- * with their profiles, and the agent sessions running now. Put together at each
- * question from the registry entities and the online machines' session desks.
+ * Who is there: every machine that registered (online or not), its projects with their profiles,
+ * and the agent sessions running now. Put together at each question from the registry entities and
+ * the online machines' session desks.
  */
 public final class Directory {
 
@@ -35,11 +35,23 @@ public final class Directory {
   public record SessionView(String sessionId, String status, Instant since, String missionId) {}
 
   public record AgentView(
-      String agent, String machine, String project, String description, List<String> capabilities,
-      List<String> tags, String path, boolean online, List<SessionView> sessions) {}
+      String agent,
+      String machine,
+      String project,
+      String description,
+      List<String> capabilities,
+      List<String> tags,
+      String path,
+      boolean online,
+      List<SessionView> sessions) {}
 
   public record MachineView(
-      String machineId, String displayName, String description, boolean online, int projects, int sessions,
+      String machineId,
+      String displayName,
+      String description,
+      boolean online,
+      int projects,
+      int sessions,
       Instant lastSeen) {}
 
   private final ActorSystem<?> system;
@@ -56,119 +68,190 @@ public final class Directory {
   public CompletionStage<List<AgentView>> agents(String filter) {
     String wanted = filter == null || filter.isBlank() ? "all" : filter.trim();
     if (!wanted.equals("all") && !wanted.equals("online") && !wanted.startsWith("machine:")) {
-      return CompletableFuture.failedFuture(new IllegalArgumentException(
-          "filter '" + filter + "' must be all, online or machine:<id>"));
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException(
+              "filter '" + filter + "' must be all, online or machine:<id>"));
     }
-    return survey().thenApply(survey -> {
-      List<AgentView> agents = new ArrayList<>();
-      survey.machines().forEach((id, state) -> {
-        Optional<SessionDesk.Roster> roster = Optional.ofNullable(survey.rosters().get(id));
-        TreeSet<String> names = new TreeSet<>(state.map(s -> s.projects().keySet()).orElse(Set.of()));
-        roster.ifPresent(r -> names.addAll(r.projects()));
-        roster.ifPresent(r -> r.sessions().forEach(s -> names.add(s.project())));
-        for (String name : names) {
-          Project project = state.map(s -> s.projects().get(name)).orElse(null);
-          List<SessionView> sessions = roster.map(r -> r.sessions().stream()
-              .filter(s -> s.project().equals(name))
-              .map(s -> new SessionView(s.sessionId(), "active", s.registeredAt(), s.missionId()))
-              .toList()).orElse(List.of());
-          agents.add(new AgentView(id + "/" + name, id, name,
-              project == null ? "" : project.description(),
-              project == null ? List.of() : project.capabilities(),
-              project == null ? List.of() : project.tags(),
-              project == null ? "" : project.path(),
-              roster.isPresent(), sessions));
-        }
-      });
-      return agents.stream()
-          .filter(a -> wanted.equals("all")
-              || (wanted.equals("online") && a.online())
-              || wanted.equals("machine:" + a.machine()))
-          .toList();
-    });
+    return survey()
+        .thenApply(
+            survey -> {
+              List<AgentView> agents = new ArrayList<>();
+              survey
+                  .machines()
+                  .forEach(
+                      (id, state) -> {
+                        Optional<SessionDesk.Roster> roster =
+                            Optional.ofNullable(survey.rosters().get(id));
+                        TreeSet<String> names =
+                            new TreeSet<>(state.map(s -> s.projects().keySet()).orElse(Set.of()));
+                        roster.ifPresent(r -> names.addAll(r.projects()));
+                        roster.ifPresent(r -> r.sessions().forEach(s -> names.add(s.project())));
+                        for (String name : names) {
+                          Project project = state.map(s -> s.projects().get(name)).orElse(null);
+                          List<SessionView> sessions =
+                              roster
+                                  .map(
+                                      r ->
+                                          r.sessions().stream()
+                                              .filter(s -> s.project().equals(name))
+                                              .map(
+                                                  s ->
+                                                      new SessionView(
+                                                          s.sessionId(),
+                                                          "active",
+                                                          s.registeredAt(),
+                                                          s.missionId()))
+                                              .toList())
+                                  .orElse(List.of());
+                          agents.add(
+                              new AgentView(
+                                  id + "/" + name,
+                                  id,
+                                  name,
+                                  project == null ? "" : project.description(),
+                                  project == null ? List.of() : project.capabilities(),
+                                  project == null ? List.of() : project.tags(),
+                                  project == null ? "" : project.path(),
+                                  roster.isPresent(),
+                                  sessions));
+                        }
+                      });
+              return agents.stream()
+                  .filter(
+                      a ->
+                          wanted.equals("all")
+                              || (wanted.equals("online") && a.online())
+                              || wanted.equals("machine:" + a.machine()))
+                  .toList();
+            });
   }
 
   public CompletionStage<List<MachineView>> machines() {
-    return survey().thenApply(survey -> survey.machines().entrySet().stream().map(entry -> {
-      Optional<SessionDesk.Roster> roster = Optional.ofNullable(survey.rosters().get(entry.getKey()));
-      Optional<Machine.State> state = entry.getValue();
-      return new MachineView(entry.getKey(),
-          state.map(Machine.State::displayName).orElse(entry.getKey()),
-          state.map(Machine.State::description).orElse(""),
-          roster.isPresent(),
-          Math.max(state.map(s -> s.projects().size()).orElse(0), roster.map(r -> r.projects().size()).orElse(0)),
-          roster.map(r -> r.sessions().size()).orElse(0),
-          state.map(Machine.State::lastSeen).orElse(null));
-    }).toList());
+    return survey()
+        .thenApply(
+            survey ->
+                survey.machines().entrySet().stream()
+                    .map(
+                        entry -> {
+                          Optional<SessionDesk.Roster> roster =
+                              Optional.ofNullable(survey.rosters().get(entry.getKey()));
+                          Optional<Machine.State> state = entry.getValue();
+                          return new MachineView(
+                              entry.getKey(),
+                              state.map(Machine.State::displayName).orElse(entry.getKey()),
+                              state.map(Machine.State::description).orElse(""),
+                              roster.isPresent(),
+                              Math.max(
+                                  state.map(s -> s.projects().size()).orElse(0),
+                                  roster.map(r -> r.projects().size()).orElse(0)),
+                              roster.map(r -> r.sessions().size()).orElse(0),
+                              state.map(Machine.State::lastSeen).orElse(null));
+                        })
+                    .toList());
   }
 
-  /** {@code intercom_register}: the profile of the agent's project; null fields stay as they were. */
-  public CompletionStage<Project> register(AgentId agent, String description, List<String> capabilities,
-      List<String> tags) {
-    return sharding.entityRefFor(Machine.ENTITY_KEY, agent.machine())
+  /**
+   * {@code intercom_register}: the profile of the agent's project; null fields stay as they were.
+   */
+  public CompletionStage<Project> register(
+      AgentId agent, String description, List<String> capabilities, List<String> tags) {
+    return sharding
+        .entityRefFor(Machine.ENTITY_KEY, agent.machine())
         .<Machine.State>askWithStatus(
-            r -> new Machine.UpdateProject(agent.project(), description, capabilities, tags, r), timeout)
+            r -> new Machine.UpdateProject(agent.project(), description, capabilities, tags, r),
+            timeout)
         .thenApply(state -> state.projects().get(agent.project()));
   }
 
   public CompletionStage<Feedback> report(AgentId agent, Feedback feedback) {
-    return sharding.entityRefFor(Machine.ENTITY_KEY, agent.machine())
+    return sharding
+        .entityRefFor(Machine.ENTITY_KEY, agent.machine())
         .<Machine.State>askWithStatus(r -> new Machine.ReportFeedback(feedback, r), timeout)
         .thenApply(state -> feedback);
   }
 
   /** All machines' feedback, oldest first. */
   public CompletionStage<List<Feedback>> feedback() {
-    return survey().thenApply(survey -> survey.machines().values().stream()
-        .flatMap(state -> state.map(Machine.State::feedback).orElse(List.of()).stream())
-        .sorted(Comparator.comparing(Feedback::at))
-        .toList());
+    return survey()
+        .thenApply(
+            survey ->
+                survey.machines().values().stream()
+                    .flatMap(state -> state.map(Machine.State::feedback).orElse(List.of()).stream())
+                    .sorted(Comparator.comparing(Feedback::at))
+                    .toList());
   }
 
-  /** Every known machine's registry state (empty when not readable now) and the rosters of the online ones. */
-  private record Survey(Map<String, Optional<Machine.State>> machines, Map<String, SessionDesk.Roster> rosters) {}
+  /**
+   * Every known machine's registry state (empty when not readable now) and the rosters of the
+   * online ones.
+   */
+  private record Survey(
+      Map<String, Optional<Machine.State>> machines, Map<String, SessionDesk.Roster> rosters) {}
 
   private CompletionStage<Survey> survey() {
     CompletionStage<Map<String, SessionDesk.Roster>> rosters = rosters();
-    return rosters.thenCompose(online -> sharding.entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
-        .<MachineIndex.State>ask(MachineIndex.Get::new, timeout)
-        .exceptionally(error -> new MachineIndex.State(Set.of()))
-        .thenCompose(known -> {
-          TreeSet<String> ids = new TreeSet<>(known.machineIds());
-          ids.addAll(online.keySet());
-          Map<String, CompletableFuture<Optional<Machine.State>>> states = new TreeMap<>();
-          for (String id : ids) {
-            states.put(id, sharding.entityRefFor(Machine.ENTITY_KEY, id)
-                .<Machine.State>askWithStatus(Machine.Get::new, timeout)
-                .thenApply(Optional::of)
-                .exceptionally(error -> Optional.empty())
-                .toCompletableFuture());
-          }
-          return CompletableFuture.allOf(states.values().toArray(CompletableFuture[]::new)).thenApply(all -> {
-            Map<String, Optional<Machine.State>> machines = new TreeMap<>();
-            states.forEach((id, state) -> machines.put(id, state.join()));
-            return new Survey(machines, online);
-          });
-        }));
+    return rosters.thenCompose(
+        online ->
+            sharding
+                .entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
+                .<MachineIndex.State>ask(MachineIndex.Get::new, timeout)
+                .exceptionally(error -> new MachineIndex.State(Set.of()))
+                .thenCompose(
+                    known -> {
+                      TreeSet<String> ids = new TreeSet<>(known.machineIds());
+                      ids.addAll(online.keySet());
+                      Map<String, CompletableFuture<Optional<Machine.State>>> states =
+                          new TreeMap<>();
+                      for (String id : ids) {
+                        states.put(
+                            id,
+                            sharding
+                                .entityRefFor(Machine.ENTITY_KEY, id)
+                                .<Machine.State>askWithStatus(Machine.Get::new, timeout)
+                                .thenApply(Optional::of)
+                                .exceptionally(error -> Optional.empty())
+                                .toCompletableFuture());
+                      }
+                      return CompletableFuture.allOf(
+                              states.values().toArray(CompletableFuture[]::new))
+                          .thenApply(
+                              all -> {
+                                Map<String, Optional<Machine.State>> machines = new TreeMap<>();
+                                states.forEach((id, state) -> machines.put(id, state.join()));
+                                return new Survey(machines, online);
+                              });
+                    }));
   }
 
   private CompletionStage<Map<String, SessionDesk.Roster>> rosters() {
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(), r -> Receptionist.find(SessionDesk.ALL, r), timeout, system.scheduler())
-        .thenCompose(listing -> {
-          List<CompletableFuture<Optional<SessionDesk.Roster>>> asks = new ArrayList<>();
-          for (ActorRef<SessionDesk.Command> desk : listing.getServiceInstances(SessionDesk.ALL)) {
-            asks.add(AskPattern.<SessionDesk.Command, SessionDesk.Roster>ask(
-                    desk, SessionDesk.GetRoster::new, timeout, system.scheduler())
-                .thenApply(Optional::of)
-                .exceptionally(error -> Optional.empty())
-                .toCompletableFuture());
-          }
-          return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(all -> {
-            Map<String, SessionDesk.Roster> byMachine = new TreeMap<>();
-            asks.forEach(ask -> ask.join().ifPresent(roster -> byMachine.put(roster.machineId(), roster)));
-            return byMachine;
-          });
-        });
+            system.receptionist(),
+            r -> Receptionist.find(SessionDesk.ALL, r),
+            timeout,
+            system.scheduler())
+        .thenCompose(
+            listing -> {
+              List<CompletableFuture<Optional<SessionDesk.Roster>>> asks = new ArrayList<>();
+              for (ActorRef<SessionDesk.Command> desk :
+                  listing.getServiceInstances(SessionDesk.ALL)) {
+                asks.add(
+                    AskPattern.<SessionDesk.Command, SessionDesk.Roster>ask(
+                            desk, SessionDesk.GetRoster::new, timeout, system.scheduler())
+                        .thenApply(Optional::of)
+                        .exceptionally(error -> Optional.empty())
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      all -> {
+                        Map<String, SessionDesk.Roster> byMachine = new TreeMap<>();
+                        asks.forEach(
+                            ask ->
+                                ask.join()
+                                    .ifPresent(
+                                        roster -> byMachine.put(roster.machineId(), roster)));
+                        return byMachine;
+                      });
+            });
   }
 }

@@ -24,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's HTTP API under {@code /api}: health without a token, everything
- * else behind the local token. Every error is a JSON object {@code {"error": "..."}}.
+ * The node's HTTP API under {@code /api}: health without a token, everything else behind the local
+ * token. Every error is a JSON object {@code {"error": "..."}}.
  */
 public final class ApiRoutes extends JsonRoutes {
 
@@ -33,7 +33,17 @@ public final class ApiRoutes extends JsonRoutes {
 
   /** What only a node with agent sessions serves. */
   private static final Set<String> DAEMON_ONLY =
-      Set.of("sessions", "inbox", "chat", "send", "reply", "register", "feedback", "ask", "start_agent", "permission");
+      Set.of(
+          "sessions",
+          "inbox",
+          "chat",
+          "send",
+          "reply",
+          "register",
+          "feedback",
+          "ask",
+          "start_agent",
+          "permission");
 
   private final HealthRoutes health;
   private final ClusterRoutes cluster;
@@ -58,26 +68,42 @@ public final class ApiRoutes extends JsonRoutes {
     this.cluster = new ClusterRoutes(system);
     this.approvals = new ApprovalRoutes(system, gate, settings.askTimeout());
     this.sessions = desk.map(d -> new SessionRoutes(system, d, settings.askTimeout()));
-    this.messages = desk.map(d ->
-        new MessageRoutes(system, d, router, permissions, directory, settings.machine().id(), settings.askTimeout()));
+    this.messages =
+        desk.map(
+            d ->
+                new MessageRoutes(
+                    system,
+                    d,
+                    router,
+                    permissions,
+                    directory,
+                    settings.machine().id(),
+                    settings.askTimeout()));
     this.directory = new DirectoryRoutes(directory);
-    this.missions = new MissionRoutes(system, router.launches(), settings.askTimeout(), settings.mode().hostsEntities()
-        ? Optional.of(new JournalIndex(settings.journalFile())) : Optional.empty());
+    this.missions =
+        new MissionRoutes(
+            system,
+            router.launches(),
+            settings.askTimeout(),
+            settings.mode().hostsEntities()
+                ? Optional.of(new JournalIndex(settings.journalFile()))
+                : Optional.empty());
     this.auth = new LocalAuth(token);
   }
 
   /**
-   * The routes, built once: the Java DSL calls the suppliers given to its
-   * directives at every request, so they hand out routes built here.
+   * The routes, built once: the Java DSL calls the suppliers given to its directives at every
+   * request, so they hand out routes built here.
    */
   public Route route() {
-    Route guarded = concat(
-        cluster.route(),
-        approvals.route(),
-        directory.route(),
-        missions.route(),
-        sessions.map(SessionRoutes::route).orElseGet(this::noDaemon),
-        messages.map(MessageRoutes::route).orElseGet(this::noDaemon));
+    Route guarded =
+        concat(
+            cluster.route(),
+            approvals.route(),
+            directory.route(),
+            missions.route(),
+            sessions.map(SessionRoutes::route).orElseGet(this::noDaemon),
+            messages.map(MessageRoutes::route).orElseGet(this::noDaemon));
     Route behindToken = auth.require(() -> guarded);
     Route api = pathPrefix("api", () -> concat(health.route(), behindToken));
     Route withRejections = handleRejections(rejections(), () -> api);
@@ -85,9 +111,14 @@ public final class ApiRoutes extends JsonRoutes {
   }
 
   private Route noDaemon() {
-    return pathPrefix(PathMatchers.segment(), segment -> DAEMON_ONLY.contains(segment)
-            ? error(StatusCodes.NOT_FOUND, "this is a hub node: agent sessions live on daemon or standalone nodes")
-            : reject());
+    return pathPrefix(
+        PathMatchers.segment(),
+        segment ->
+            DAEMON_ONLY.contains(segment)
+                ? error(
+                    StatusCodes.NOT_FOUND,
+                    "this is a hub node: agent sessions live on daemon or standalone nodes")
+                : reject());
   }
 
   private static RejectionHandler rejections() {
@@ -105,12 +136,17 @@ public final class ApiRoutes extends JsonRoutes {
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .match(java.util.concurrent.TimeoutException.class, e -> error(
-            StatusCodes.SERVICE_UNAVAILABLE, "no answer in time from the cluster (is the hub running and reachable?)"))
+        .match(
+            java.util.concurrent.TimeoutException.class,
+            e ->
+                error(
+                    StatusCodes.SERVICE_UNAVAILABLE,
+                    "no answer in time from the cluster (is the hub running and reachable?)"))
         .matchAny(
             e -> {
               log.error("request failed", e);
-              return error(StatusCodes.INTERNAL_SERVER_ERROR,
+              return error(
+                  StatusCodes.INTERNAL_SERVER_ERROR,
                   "internal error: " + Optional.ofNullable(e.getMessage()).orElse(e.toString()));
             })
         .build();

@@ -14,9 +14,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Pending approvals and the policy, for operators without Telegram:
- * {@code GET /api/approvals}, {@code POST /api/approvals/{id}/approve|deny},
- * {@code GET /api/policy}, {@code POST /api/policy/reload}.
+ * Pending approvals and the policy, for operators without Telegram: {@code GET /api/approvals},
+ * {@code POST /api/approvals/{id}/approve|deny}, {@code GET /api/policy}, {@code POST
+ * /api/policy/reload}.
  */
 public final class ApprovalRoutes extends JsonRoutes {
 
@@ -29,7 +29,8 @@ public final class ApprovalRoutes extends JsonRoutes {
   private final ActorRef<ApprovalGate.Command> gate;
   private final Duration timeout;
 
-  public ApprovalRoutes(ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Duration timeout) {
+  public ApprovalRoutes(
+      ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Duration timeout) {
     this.system = system;
     this.gate = gate;
     this.timeout = timeout;
@@ -37,12 +38,40 @@ public final class ApprovalRoutes extends JsonRoutes {
 
   public Route route() {
     return concat(
-        path("approvals", () -> get(() -> onSuccess(pending(), list -> completeOK(list, Json.marshaller())))),
-        pathPrefix("approvals", () -> pathPrefix(PathMatchers.segment(), id -> concat(
-            path("approve", () -> post(() -> body(DecisionBody.class, NO_DECISION_BODY, body -> decide(id, true, body)))),
-            path("deny", () -> post(() -> body(DecisionBody.class, NO_DECISION_BODY, body -> decide(id, false, body))))))),
-        path("policy", () -> get(() -> onSuccess(policy(), view -> completeOK(view, Json.marshaller())))),
-        pathPrefix("policy", () -> path("reload", () -> post(() -> onSuccess(reload(), this::completeStatus)))));
+        path(
+            "approvals",
+            () -> get(() -> onSuccess(pending(), list -> completeOK(list, Json.marshaller())))),
+        pathPrefix(
+            "approvals",
+            () ->
+                pathPrefix(
+                    PathMatchers.segment(),
+                    id ->
+                        concat(
+                            path(
+                                "approve",
+                                () ->
+                                    post(
+                                        () ->
+                                            body(
+                                                DecisionBody.class,
+                                                NO_DECISION_BODY,
+                                                body -> decide(id, true, body)))),
+                            path(
+                                "deny",
+                                () ->
+                                    post(
+                                        () ->
+                                            body(
+                                                DecisionBody.class,
+                                                NO_DECISION_BODY,
+                                                body -> decide(id, false, body))))))),
+        path(
+            "policy",
+            () -> get(() -> onSuccess(policy(), view -> completeOK(view, Json.marshaller())))),
+        pathPrefix(
+            "policy",
+            () -> path("reload", () -> post(() -> onSuccess(reload(), this::completeStatus)))));
   }
 
   private Route decide(String id, boolean approve, DecisionBody body) {
@@ -57,8 +86,11 @@ public final class ApprovalRoutes extends JsonRoutes {
     String by = body.by() == null || body.by().isBlank() ? "operator" : body.by();
     GrantLevel level = grant;
     CompletionStage<StatusReply<ApprovalGate.Decision>> decision =
-        AskPattern.ask(gate, replyTo -> new ApprovalGate.Decide(id, approve, level, by, body.reason(), replyTo),
-            timeout, system.scheduler());
+        AskPattern.ask(
+            gate,
+            replyTo -> new ApprovalGate.Decide(id, approve, level, by, body.reason(), replyTo),
+            timeout,
+            system.scheduler());
     return onSuccess(decision, this::completeStatus);
   }
 
@@ -67,7 +99,9 @@ public final class ApprovalRoutes extends JsonRoutes {
       return completeOK(reply.getValue(), Json.marshaller());
     }
     String message = reply.getError().getMessage();
-    return error(message.startsWith("no pending approval") ? StatusCodes.NOT_FOUND : StatusCodes.CONFLICT, message);
+    return error(
+        message.startsWith("no pending approval") ? StatusCodes.NOT_FOUND : StatusCodes.CONFLICT,
+        message);
   }
 
   private CompletionStage<ApprovalGate.PendingList> pending() {
@@ -81,5 +115,4 @@ public final class ApprovalRoutes extends JsonRoutes {
   private CompletionStage<StatusReply<PolicyView>> reload() {
     return AskPattern.ask(gate, ApprovalGate.ReloadPolicy::new, timeout, system.scheduler());
   }
-
 }

@@ -17,17 +17,49 @@ public final class DirectoryRoutes extends JsonRoutes {
   }
 
   public Route route() {
-    return get(() -> concat(
-        path("agents", () -> parameterOptional("filter", filter -> onComplete(directory.agents(filter.orElse("all")),
-            result -> result.isSuccess()
-                ? completeOK(Map.of("status", "ok", "count", result.get().size(), "agents", result.get()),
-                    Json.marshaller())
-                : result.failed().get() instanceof IllegalArgumentException
-                    ? badRequest(result.failed().get().getMessage())
-                    : failWith(result.failed().get())))),
-        path("machines", () -> onSuccess(directory.machines(),
-            machines -> completeOK(Map.of("status", "ok", "machines", machines), Json.marshaller()))),
-        path("feedback", () -> onSuccess(directory.feedback(),
-            feedback -> completeOK(Map.of("status", "ok", "feedback", feedback), Json.marshaller())))));
+    return get(
+        () ->
+            concat(
+                path(
+                    "agents",
+                    () ->
+                        parameterOptional(
+                            "filter",
+                            filter ->
+                                onComplete(
+                                    directory.agents(filter.orElse("all")),
+                                    result ->
+                                        result.isSuccess()
+                                            ? completeOK(
+                                                Map.of(
+                                                    "status",
+                                                    "ok",
+                                                    "count",
+                                                    result.get().size(),
+                                                    "agents",
+                                                    result.get()),
+                                                Json.marshaller())
+                                            : result.failed().get()
+                                                    instanceof IllegalArgumentException
+                                                ? badRequest(result.failed().get().getMessage())
+                                                : failWith(result.failed().get())))),
+                path(
+                    "machines",
+                    () ->
+                        onSuccess(
+                            directory.machines(),
+                            machines ->
+                                completeOK(
+                                    Map.of("status", "ok", "machines", machines),
+                                    Json.marshaller()))),
+                path(
+                    "feedback",
+                    () ->
+                        onSuccess(
+                            directory.feedback(),
+                            feedback ->
+                                completeOK(
+                                    Map.of("status", "ok", "feedback", feedback),
+                                    Json.marshaller())))));
   }
 }

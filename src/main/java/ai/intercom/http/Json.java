@@ -2,9 +2,9 @@ package ai.intercom.http;
 
 import ai.intercom.serialization.JsonFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
-import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 
 /** The local API's JSON ({@link JsonFormat}) as Pekko HTTP marshalling, and its error body. */
 public final class Json {

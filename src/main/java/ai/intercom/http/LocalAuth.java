@@ -23,7 +23,9 @@ public final class LocalAuth extends AllDirectives {
         "Authorization",
         header -> {
           Optional<String> bearer =
-              header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
+              header
+                  .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+                  .map(h -> h.substring(7).trim());
           if (bearer.isPresent() && token.matches(bearer.get())) {
             return inner.get();
           }

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -28,13 +28,12 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * What an agent session of this machine does through its MCP server:
- * {@code POST /api/chat|send} ({@code session_id, to, message}),
- * {@code POST /api/reply} ({@code session_id, thread_id, message}),
- * {@code POST /api/register} (its project's profile), {@code POST /api/feedback},
- * {@code POST /api/ask|start_agent} (missions that start an agent) and
- * {@code POST /api/permission} (a launched agent's permission prompt).
- * The session id says who writes: the agent {@code machine/project} of that session.
+ * What an agent session of this machine does through its MCP server: {@code POST /api/chat|send}
+ * ({@code session_id, to, message}), {@code POST /api/reply} ({@code session_id, thread_id,
+ * message}), {@code POST /api/register} (its project's profile), {@code POST /api/feedback}, {@code
+ * POST /api/ask|start_agent} (missions that start an agent) and {@code POST /api/permission} (a
+ * launched agent's permission prompt). The session id says who writes: the agent {@code
+ * machine/project} of that session.
  */
 public final class MessageRoutes extends JsonRoutes {
 
@@ -42,15 +41,19 @@ public final class MessageRoutes extends JsonRoutes {
 
   public record Reply(String sessionId, String threadId, String message) {}
 
-  public record Profile(String sessionId, String description, List<String> capabilities, List<String> tags) {}
+  public record Profile(
+      String sessionId, String description, List<String> capabilities, List<String> tags) {}
 
-  public record FeedbackReport(String sessionId, String feedbackType, String description, String context) {}
+  public record FeedbackReport(
+      String sessionId, String feedbackType, String description, String context) {}
 
   public record Ask(String sessionId, String to, String message, Long timeout) {}
 
-  public record StartAgent(String sessionId, String machine, String project, String mission, String agentCommand) {}
+  public record StartAgent(
+      String sessionId, String machine, String project, String mission, String agentCommand) {}
 
-  public record PermissionAsk(String sessionId, String missionId, String toolName, JsonNode input, String toolUseId) {}
+  public record PermissionAsk(
+      String sessionId, String missionId, String toolName, JsonNode input, String toolUseId) {}
 
   /** Longest wait for a result an agent may ask for ({@code intercom_ask}'s timeout). */
   public static final long MAX_ASK_SECONDS = 3600;
@@ -63,8 +66,14 @@ public final class MessageRoutes extends JsonRoutes {
   private final String machineId;
   private final Duration timeout;
 
-  public MessageRoutes(ActorSystem<?> system, ActorRef<SessionDesk.Command> desk, Router router,
-      PermissionPrompts permissions, Directory directory, String machineId, Duration timeout) {
+  public MessageRoutes(
+      ActorSystem<?> system,
+      ActorRef<SessionDesk.Command> desk,
+      Router router,
+      PermissionPrompts permissions,
+      Directory directory,
+      String machineId,
+      Duration timeout) {
     this.system = system;
     this.desk = desk;
     this.router = router;
@@ -76,15 +85,23 @@ public final class MessageRoutes extends JsonRoutes {
 
   public Route route() {
     return concat(
-        path("chat", () -> post(() -> body(NewMessage.class, null, body -> open(body, Mission.Kind.CHAT)))),
-        path("send", () -> post(() -> body(NewMessage.class, null, body -> open(body, Mission.Kind.SEND)))),
+        path(
+            "chat",
+            () -> post(() -> body(NewMessage.class, null, body -> open(body, Mission.Kind.CHAT)))),
+        path(
+            "send",
+            () -> post(() -> body(NewMessage.class, null, body -> open(body, Mission.Kind.SEND)))),
         path("reply", () -> post(() -> body(Reply.class, null, this::reply))),
         path("register", () -> post(() -> body(Profile.class, null, this::register))),
         path("feedback", () -> post(() -> body(FeedbackReport.class, null, this::feedback))),
         path("ask", () -> post(() -> body(Ask.class, null, this::ask))),
         path("start_agent", () -> post(() -> body(StartAgent.class, null, this::startAgent))),
         path("permission", () -> post(() -> body(PermissionAsk.class, null, this::permission))),
-        pathPrefix("permission", () -> path(PathMatchers.segment(), approvalId -> get(() -> awaitPermission(approvalId)))));
+        pathPrefix(
+            "permission",
+            () ->
+                path(
+                    PathMatchers.segment(), approvalId -> get(() -> awaitPermission(approvalId)))));
   }
 
   private Route ask(Ask body) {
@@ -95,8 +112,13 @@ public final class MessageRoutes extends JsonRoutes {
     if (timeout < 1 || timeout > MAX_ASK_SECONDS) {
       return badRequest("timeout must be 1-" + MAX_ASK_SECONDS + " seconds");
     }
-    return asSender(body.sessionId(), sender -> outcome(router.launches().start(sender, body.to(), Mission.Kind.ASK,
-        body.message(), null, timeout)));
+    return asSender(
+        body.sessionId(),
+        sender ->
+            outcome(
+                router
+                    .launches()
+                    .start(sender, body.to(), Mission.Kind.ASK, body.message(), null, timeout)));
   }
 
   private Route startAgent(StartAgent body) {
@@ -104,17 +126,29 @@ public final class MessageRoutes extends JsonRoutes {
       return badRequest("machine, project and mission are required");
     }
     if (body.machine().contains("/") || body.project().contains("/")) {
-      return badRequest("machine and project are names without '/' (as listed by intercom_list_agents)");
+      return badRequest(
+          "machine and project are names without '/' (as listed by intercom_list_agents)");
     }
-    return asSender(body.sessionId(), sender -> outcome(router.launches().start(sender,
-        body.machine() + "/" + body.project(), Mission.Kind.START_AGENT, body.mission(), body.agentCommand(), 0)));
+    return asSender(
+        body.sessionId(),
+        sender ->
+            outcome(
+                router
+                    .launches()
+                    .start(
+                        sender,
+                        body.machine() + "/" + body.project(),
+                        Mission.Kind.START_AGENT,
+                        body.mission(),
+                        body.agentCommand(),
+                        0)));
   }
 
   /**
-   * A launched agent's permission prompt: answers Claude Code's
-   * {@code {"behavior":"allow","updatedInput":{..}}} or {@code {"behavior":"deny","message":".."}},
-   * or {@code {"status":"pending","approval_id":..}} when the operator has not
-   * decided within one wait (then {@code GET /api/permission/{approval_id}}).
+   * A launched agent's permission prompt: answers Claude Code's {@code
+   * {"behavior":"allow","updatedInput":{..}}} or {@code {"behavior":"deny","message":".."}}, or
+   * {@code {"status":"pending","approval_id":..}} when the operator has not decided within one wait
+   * (then {@code GET /api/permission/{approval_id}}).
    */
   private Route permission(PermissionAsk body) {
     if (body.missionId() == null || body.toolName() == null || body.toolName().isBlank()) {
@@ -124,50 +158,70 @@ public final class MessageRoutes extends JsonRoutes {
       return badRequest("mission id '" + body.missionId() + "' is not like m-20260101-0a1b2c");
     }
     JsonNode input = body.input() == null ? Json.MAPPER.createObjectNode() : body.input();
-    return asSender(body.sessionId(), sender -> onComplete(
-        permissions.ask(sender.agent(), body.missionId(), body.toolName(), input.toString()),
-        prompt -> prompt.isSuccess()
-            ? decision(prompt.get().approvalId(), prompt.get().answer(), input)
-            : badRequest(Refusals.cause(prompt.failed().get()).getMessage())));
+    return asSender(
+        body.sessionId(),
+        sender ->
+            onComplete(
+                permissions.ask(
+                    sender.agent(), body.missionId(), body.toolName(), input.toString()),
+                prompt ->
+                    prompt.isSuccess()
+                        ? decision(prompt.get().approvalId(), prompt.get().answer(), input)
+                        : badRequest(Refusals.cause(prompt.failed().get()).getMessage())));
   }
 
   private Route awaitPermission(String approvalId) {
-    return permissions.prompt(approvalId)
+    return permissions
+        .prompt(approvalId)
         .map(answer -> decision(approvalId, answer, null))
-        .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no permission prompt " + approvalId + " waits here"));
+        .orElseGet(
+            () ->
+                error(StatusCodes.NOT_FOUND, "no permission prompt " + approvalId + " waits here"));
   }
 
-  private Route decision(String approvalId, CompletableFuture<PermissionPrompts.Answer> answer, JsonNode input) {
-    CompletableFuture<Optional<PermissionPrompts.Answer>> within = answer.thenApply(Optional::of)
-        .completeOnTimeout(Optional.empty(), SessionRoutes.MAX_WAIT.toSeconds(), TimeUnit.SECONDS);
-    return withRequestTimeout(SessionRoutes.MAX_WAIT.plusSeconds(10), () -> onSuccess(within, decided -> {
-      Map<String, Object> fields = new LinkedHashMap<>();
-      if (decided.isEmpty()) {
-        fields.put("status", "pending");
-        fields.put("approval_id", approvalId);
-      } else if (decided.get().allow()) {
-        fields.put("behavior", "allow");
-        fields.put("updatedInput", input == null ? Json.MAPPER.createObjectNode() : input);
-      } else {
-        fields.put("behavior", "deny");
-        fields.put("message", decided.get().message());
-      }
-      return completeOK(fields, Json.marshaller());
-    }));
+  private Route decision(
+      String approvalId, CompletableFuture<PermissionPrompts.Answer> answer, JsonNode input) {
+    CompletableFuture<Optional<PermissionPrompts.Answer>> within =
+        answer
+            .thenApply(Optional::of)
+            .completeOnTimeout(
+                Optional.empty(), SessionRoutes.MAX_WAIT.toSeconds(), TimeUnit.SECONDS);
+    return withRequestTimeout(
+        SessionRoutes.MAX_WAIT.plusSeconds(10),
+        () ->
+            onSuccess(
+                within,
+                decided -> {
+                  Map<String, Object> fields = new LinkedHashMap<>();
+                  if (decided.isEmpty()) {
+                    fields.put("status", "pending");
+                    fields.put("approval_id", approvalId);
+                  } else if (decided.get().allow()) {
+                    fields.put("behavior", "allow");
+                    fields.put(
+                        "updatedInput", input == null ? Json.MAPPER.createObjectNode() : input);
+                  } else {
+                    fields.put("behavior", "deny");
+                    fields.put("message", decided.get().message());
+                  }
+                  return completeOK(fields, Json.marshaller());
+                }));
   }
 
   private Route open(NewMessage body, Mission.Kind kind) {
     if (body.to() == null || body.message() == null) {
       return badRequest("to and message are required");
     }
-    return asSender(body.sessionId(), sender -> outcome(router.open(sender, body.to(), kind, body.message())));
+    return asSender(
+        body.sessionId(), sender -> outcome(router.open(sender, body.to(), kind, body.message())));
   }
 
   private Route reply(Reply body) {
     if (body.threadId() == null || body.message() == null) {
       return badRequest("thread_id and message are required");
     }
-    return asSender(body.sessionId(), sender -> outcome(router.reply(sender, body.threadId(), body.message())));
+    return asSender(
+        body.sessionId(), sender -> outcome(router.reply(sender, body.threadId(), body.message())));
   }
 
   private Route register(Profile body) {
@@ -175,12 +229,22 @@ public final class MessageRoutes extends JsonRoutes {
       return badRequest("give at least one of description, capabilities, tags");
     }
     if (body.description() != null && body.description().length() > 2000) {
-      return badRequest("the description has " + body.description().length() + " characters; the limit is 2000");
+      return badRequest(
+          "the description has " + body.description().length() + " characters; the limit is 2000");
     }
-    return asSender(body.sessionId(), sender -> onSuccess(
-        directory.register(AgentId.parse(sender.agent()), body.description(), body.capabilities(), body.tags()),
-        project -> completeOK(Map.of("status", "registered", "agent", sender.agent(), "project", project),
-            Json.marshaller())));
+    return asSender(
+        body.sessionId(),
+        sender ->
+            onSuccess(
+                directory.register(
+                    AgentId.parse(sender.agent()),
+                    body.description(),
+                    body.capabilities(),
+                    body.tags()),
+                project ->
+                    completeOK(
+                        Map.of("status", "registered", "agent", sender.agent(), "project", project),
+                        Json.marshaller())));
   }
 
   private Route feedback(FeedbackReport body) {
@@ -190,15 +254,26 @@ public final class MessageRoutes extends JsonRoutes {
     if (body.description() == null || body.description().isBlank()) {
       return badRequest("description is required");
     }
-    if (body.description().length() + (body.context() == null ? 0 : body.context().length()) > 20_000) {
+    if (body.description().length() + (body.context() == null ? 0 : body.context().length())
+        > 20_000) {
       return badRequest("feedback is limited to 20,000 characters");
     }
-    return asSender(body.sessionId(), sender -> {
-      Feedback feedback = new Feedback(sender.agent(), sender.sessionId(), body.feedbackType(), body.description(),
-          body.context() == null ? "" : body.context(), Instant.now());
-      return onSuccess(directory.report(AgentId.parse(sender.agent()), feedback),
-          stored -> completeOK(Map.of("status", "recorded", "feedback", stored), Json.marshaller()));
-    });
+    return asSender(
+        body.sessionId(),
+        sender -> {
+          Feedback feedback =
+              new Feedback(
+                  sender.agent(),
+                  sender.sessionId(),
+                  body.feedbackType(),
+                  body.description(),
+                  body.context() == null ? "" : body.context(),
+                  Instant.now());
+          return onSuccess(
+              directory.report(AgentId.parse(sender.agent()), feedback),
+              stored ->
+                  completeOK(Map.of("status", "recorded", "feedback", stored), Json.marshaller()));
+        });
   }
 
   /** The writing session, known to this node's desk. */
@@ -207,9 +282,14 @@ public final class MessageRoutes extends JsonRoutes {
       return badRequest("session_id is required");
     }
     CompletionStage<StatusReply<SessionDesk.LocalSession>> found =
-        AskPattern.ask(desk, r -> new SessionDesk.FindSession(sessionId, r), timeout, system.scheduler());
-    return onSuccess(found, reply -> reply.isSuccess()
-        ? inner.apply(new Router.Sender(machineId + "/" + reply.getValue().project(), sessionId))
-        : error(StatusCodes.NOT_FOUND, reply.getError().getMessage()));
+        AskPattern.ask(
+            desk, r -> new SessionDesk.FindSession(sessionId, r), timeout, system.scheduler());
+    return onSuccess(
+        found,
+        reply ->
+            reply.isSuccess()
+                ? inner.apply(
+                    new Router.Sender(machineId + "/" + reply.getValue().project(), sessionId))
+                : error(StatusCodes.NOT_FOUND, reply.getError().getMessage()));
   }
 }

@@ -24,32 +24,39 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * This machine's agent sessions and their inboxes, for the MCP server and the hooks:
- * {@code GET|POST /api/sessions}, {@code DELETE /api/sessions/{id}},
- * {@code POST /api/inbox/{id}/check?format=hook|json&event=...},
- * {@code POST /api/inbox/{id}/wait?timeout=SECONDS}.
+ * This machine's agent sessions and their inboxes, for the MCP server and the hooks: {@code
+ * GET|POST /api/sessions}, {@code DELETE /api/sessions/{id}}, {@code POST
+ * /api/inbox/{id}/check?format=hook|json&event=...}, {@code POST
+ * /api/inbox/{id}/wait?timeout=SECONDS}.
  */
 public final class SessionRoutes extends JsonRoutes {
 
-  /** One HTTP wait at most; longer waits are several requests (the server's idle timeout is 120 s). */
+  /**
+   * One HTTP wait at most; longer waits are several requests (the server's idle timeout is 120 s).
+   */
   public static final Duration MAX_WAIT = Duration.ofSeconds(100);
 
-  private static final Set<String> HOOK_EVENTS = Set.of("PostToolUse", "UserPromptSubmit", "SessionStart", "Stop");
+  private static final Set<String> HOOK_EVENTS =
+      Set.of("PostToolUse", "UserPromptSubmit", "SessionStart", "Stop");
 
-  public record Registration(String sessionId, String project, Long pid, List<Long> ancestors, String missionId) {}
+  public record Registration(
+      String sessionId, String project, Long pid, List<Long> ancestors, String missionId) {}
 
-  public record Message(String from, String threadId, String missionId, String message, Instant at, boolean cut) {}
+  public record Message(
+      String from, String threadId, String missionId, String message, Instant at, boolean cut) {}
 
   public record Messages(String status, int count, List<Message> messages) {}
 
   /** Claude Code's hook output; its names are camelCase, unlike the rest of the API. */
-  public record HookOutput(@JsonProperty("hookSpecificOutput") Map<String, String> hookSpecificOutput) {}
+  public record HookOutput(
+      @JsonProperty("hookSpecificOutput") Map<String, String> hookSpecificOutput) {}
 
   private final ActorSystem<?> system;
   private final ActorRef<SessionDesk.Command> desk;
   private final Duration timeout;
 
-  public SessionRoutes(ActorSystem<?> system, ActorRef<SessionDesk.Command> desk, Duration timeout) {
+  public SessionRoutes(
+      ActorSystem<?> system, ActorRef<SessionDesk.Command> desk, Duration timeout) {
     this.system = system;
     this.desk = desk;
     this.timeout = timeout;
@@ -57,31 +64,61 @@ public final class SessionRoutes extends JsonRoutes {
 
   public Route route() {
     return concat(
-        path("sessions", () -> concat(
-            get(() -> onSuccess(sessions(), list -> completeOK(Map.of("sessions", list), Json.marshaller()))),
-            post(() -> body(Registration.class, null, this::register)))),
-        pathPrefix("sessions", () -> pathPrefix(PathMatchers.segment(), id -> pathEnd(() ->
-            delete(() -> parameterOptional("reason", reason -> unregister(id, reason)))))),
-        pathPrefix("inbox", () -> pathPrefix(PathMatchers.segment(), id -> concat(
-            path("check", () -> post(() -> checkParameters(id))),
-            path("wait", () -> post(() -> waitParameters(id)))))));
+        path(
+            "sessions",
+            () ->
+                concat(
+                    get(
+                        () ->
+                            onSuccess(
+                                sessions(),
+                                list -> completeOK(Map.of("sessions", list), Json.marshaller()))),
+                    post(() -> body(Registration.class, null, this::register)))),
+        pathPrefix(
+            "sessions",
+            () ->
+                pathPrefix(
+                    PathMatchers.segment(),
+                    id ->
+                        pathEnd(
+                            () ->
+                                delete(
+                                    () ->
+                                        parameterOptional(
+                                            "reason", reason -> unregister(id, reason)))))),
+        pathPrefix(
+            "inbox",
+            () ->
+                pathPrefix(
+                    PathMatchers.segment(),
+                    id ->
+                        concat(
+                            path("check", () -> post(() -> checkParameters(id))),
+                            path("wait", () -> post(() -> waitParameters(id)))))));
   }
 
   private Route checkParameters(String id) {
-    return parameterOptional("format", format -> parameterOptional("event", event ->
-        check(id, format.orElse("json"), event.orElse("PostToolUse"))));
+    return parameterOptional(
+        "format",
+        format ->
+            parameterOptional(
+                "event", event -> check(id, format.orElse("json"), event.orElse("PostToolUse"))));
   }
 
   private Route waitParameters(String id) {
-    return parameterOptional("timeout", seconds -> parameterOptional("format", format ->
-        await(id, seconds, format.orElse("json"))));
+    return parameterOptional(
+        "timeout",
+        seconds ->
+            parameterOptional("format", format -> await(id, seconds, format.orElse("json"))));
   }
 
   private Route unregister(String id, Optional<String> reason) {
     return onSuccess(
-        AskPattern.<SessionDesk.Command, StatusReply<org.apache.pekko.Done>>ask(desk,
+        AskPattern.<SessionDesk.Command, StatusReply<org.apache.pekko.Done>>ask(
+            desk,
             r -> new SessionDesk.Unregister(id, reason.orElse("the agent's MCP server stopped"), r),
-            timeout, system.scheduler()),
+            timeout,
+            system.scheduler()),
         reply -> status(reply, done -> Map.of("status", "unregistered", "session_id", id)));
   }
 
@@ -94,9 +131,13 @@ public final class SessionRoutes extends JsonRoutes {
       return badRequest("mission_id '" + body.missionId() + "' is not like m-20260101-0a1b2c");
     }
     return onSuccess(
-        AskPattern.<SessionDesk.Command, StatusReply<SessionDesk.LocalSession>>ask(desk,
-            r -> new SessionDesk.Register(body.sessionId(), body.project(), body.pid(), ancestors, body.missionId(), r),
-            timeout, system.scheduler()),
+        AskPattern.<SessionDesk.Command, StatusReply<SessionDesk.LocalSession>>ask(
+            desk,
+            r ->
+                new SessionDesk.Register(
+                    body.sessionId(), body.project(), body.pid(), ancestors, body.missionId(), r),
+            timeout,
+            system.scheduler()),
         reply -> status(reply, session -> Map.of("status", "registered", "session", session)));
   }
 
@@ -105,25 +146,39 @@ public final class SessionRoutes extends JsonRoutes {
       return badRequest("format must be json or hook");
     }
     if (!HOOK_EVENTS.contains(event)) {
-      return badRequest("event must be one of " + String.join(", ", HOOK_EVENTS.stream().sorted().toList()));
+      return badRequest(
+          "event must be one of " + String.join(", ", HOOK_EVENTS.stream().sorted().toList()));
     }
     boolean hook = format.equals("hook");
     int budget = hook ? HookText.TEXT_BUDGET : 0;
-    return withInbox(sessionId, inbox -> onSuccess(
-        AskPattern.<Inbox.Command, Inbox.Batch>ask(inbox, r -> new Inbox.Check(budget, r), timeout, system.scheduler()),
-        batch -> {
-          if (!hook) {
-            return completeOK(messages(batch), Json.marshaller());
-          }
-          if (batch.isEmpty()) {
-            return complete(StatusCodes.NO_CONTENT);
-          }
-          return completeOK(new HookOutput(Map.of("hookEventName", event, "additionalContext", HookText.of(batch.letters()))),
-              Json.marshaller());
-        }));
+    return withInbox(
+        sessionId,
+        inbox ->
+            onSuccess(
+                AskPattern.<Inbox.Command, Inbox.Batch>ask(
+                    inbox, r -> new Inbox.Check(budget, r), timeout, system.scheduler()),
+                batch -> {
+                  if (!hook) {
+                    return completeOK(messages(batch), Json.marshaller());
+                  }
+                  if (batch.isEmpty()) {
+                    return complete(StatusCodes.NO_CONTENT);
+                  }
+                  return completeOK(
+                      new HookOutput(
+                          Map.of(
+                              "hookEventName",
+                              event,
+                              "additionalContext",
+                              HookText.of(batch.letters()))),
+                      Json.marshaller());
+                }));
   }
 
-  /** Waits for letters; {@code format=text} answers the hook text (200) or nothing (204) at the timeout. */
+  /**
+   * Waits for letters; {@code format=text} answers the hook text (200) or nothing (204) at the
+   * timeout.
+   */
   private Route await(String sessionId, Optional<String> seconds, String format) {
     if (!format.equals("json") && !format.equals("text")) {
       return badRequest("format must be json or text");
@@ -138,20 +193,39 @@ public final class SessionRoutes extends JsonRoutes {
       return badRequest("timeout must be 0-" + MAX_WAIT.toSeconds() + " seconds per request");
     }
     Duration answerWithin = wait.plus(timeout);
-    return withRequestTimeout(answerWithin.plusSeconds(5), () -> withInbox(sessionId, inbox -> onSuccess(
-        AskPattern.<Inbox.Command, Inbox.Batch>ask(inbox, r -> new Inbox.Await(wait, HookText.TEXT_BUDGET, r),
-            answerWithin, system.scheduler()),
-        batch -> {
-          if (format.equals("text")) {
-            return batch.isEmpty()
-                ? complete(StatusCodes.NO_CONTENT)
-                : complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, HookText.of(batch.letters())));
-          }
-          return completeOK(batch.isEmpty()
-                  ? Map.of("status", "timeout")
-                  : Map.of("status", "message", "count", batch.letters().size(), "text", HookText.of(batch.letters())),
-              Json.marshaller());
-        })));
+    return withRequestTimeout(
+        answerWithin.plusSeconds(5),
+        () ->
+            withInbox(
+                sessionId,
+                inbox ->
+                    onSuccess(
+                        AskPattern.<Inbox.Command, Inbox.Batch>ask(
+                            inbox,
+                            r -> new Inbox.Await(wait, HookText.TEXT_BUDGET, r),
+                            answerWithin,
+                            system.scheduler()),
+                        batch -> {
+                          if (format.equals("text")) {
+                            return batch.isEmpty()
+                                ? complete(StatusCodes.NO_CONTENT)
+                                : complete(
+                                    HttpEntities.create(
+                                        ContentTypes.TEXT_PLAIN_UTF8,
+                                        HookText.of(batch.letters())));
+                          }
+                          return completeOK(
+                              batch.isEmpty()
+                                  ? Map.of("status", "timeout")
+                                  : Map.of(
+                                      "status",
+                                      "message",
+                                      "count",
+                                      batch.letters().size(),
+                                      "text",
+                                      HookText.of(batch.letters())),
+                              Json.marshaller());
+                        })));
   }
 
   private CompletionStage<List<SessionDesk.LocalSession>> sessions() {
@@ -160,17 +234,29 @@ public final class SessionRoutes extends JsonRoutes {
 
   private Route withInbox(String sessionId, Function<ActorRef<Inbox.Command>, Route> inner) {
     CompletionStage<StatusReply<ActorRef<Inbox.Command>>> found =
-        AskPattern.ask(desk, r -> new SessionDesk.FindInbox(sessionId, r), timeout, system.scheduler());
-    return onSuccess(found, reply -> reply.isSuccess()
-        ? inner.apply(reply.getValue())
-        : error(StatusCodes.NOT_FOUND, reply.getError().getMessage()));
+        AskPattern.ask(
+            desk, r -> new SessionDesk.FindInbox(sessionId, r), timeout, system.scheduler());
+    return onSuccess(
+        found,
+        reply ->
+            reply.isSuccess()
+                ? inner.apply(reply.getValue())
+                : error(StatusCodes.NOT_FOUND, reply.getError().getMessage()));
   }
 
   private static Messages messages(Inbox.Batch batch) {
-    List<Message> list = batch.letters().stream()
-        .map(d -> new Message(d.letter().from(), d.letter().threadId(), d.letter().missionId(), d.letter().text(),
-            d.letter().at(), d.cut()))
-        .toList();
+    List<Message> list =
+        batch.letters().stream()
+            .map(
+                d ->
+                    new Message(
+                        d.letter().from(),
+                        d.letter().threadId(),
+                        d.letter().missionId(),
+                        d.letter().text(),
+                        d.letter().at(),
+                        d.cut()))
+            .toList();
     return new Messages("ok", list.size(), list);
   }
 

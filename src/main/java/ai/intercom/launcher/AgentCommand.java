@@ -7,12 +7,11 @@ import java.util.List;
 /**
  * The command line of one agent run, made from a command or a template.
  *
- * <p>A plain command ({@code claude}, {@code /opt/bin/claude --model x}) is a
- * stream-json agent: it gets the default arguments, {@code --resume} for a
- * follow-up, the permission relay's arguments, then the prompt. A template holds
- * {@code {prompt}} where the prompt goes ({@code codex exec {prompt}},
- * {@code gemini -p {prompt}}) and is used as written: such agents print plain
- * text, which is then their result.
+ * <p>A plain command ({@code claude}, {@code /opt/bin/claude --model x}) is a stream-json agent: it
+ * gets the default arguments, {@code --resume} for a follow-up, the permission relay's arguments,
+ * then the prompt. A template holds {@code {prompt}} where the prompt goes ({@code codex exec
+ * {prompt}}, {@code gemini -p {prompt}}) and is used as written: such agents print plain text,
+ * which is then their result.
  */
 public record AgentCommand(List<String> argv, boolean template) {
 
@@ -26,14 +25,19 @@ public record AgentCommand(List<String> argv, boolean template) {
    * @param resumeSession the agent conversation to continue, or null
    * @param relay the permission relay's arguments (for plain commands), maybe empty
    */
-  public static AgentCommand of(String commandOrTemplate, List<String> defaultArgs, String prompt,
-      String resumeSession, List<String> relay) {
+  public static AgentCommand of(
+      String commandOrTemplate,
+      List<String> defaultArgs,
+      String prompt,
+      String resumeSession,
+      List<String> relay) {
     List<String> words = words(commandOrTemplate);
     if (words.isEmpty()) {
       throw new IllegalArgumentException("the agent command is empty");
     }
     if (words.stream().anyMatch(word -> word.contains(PROMPT))) {
-      return new AgentCommand(words.stream().map(word -> word.replace(PROMPT, prompt)).toList(), true);
+      return new AgentCommand(
+          words.stream().map(word -> word.replace(PROMPT, prompt)).toList(), true);
     }
     List<String> argv = new ArrayList<>(words);
     argv.addAll(defaultArgs);
@@ -58,8 +62,8 @@ public record AgentCommand(List<String> argv, boolean template) {
   }
 
   /**
-   * Splits a command line into words as a POSIX shell would for plain words and
-   * quotes ('single', "double", backslash escapes); no variables, no globbing.
+   * Splits a command line into words as a POSIX shell would for plain words and quotes ('single',
+   * "double", backslash escapes); no variables, no globbing.
    */
   static List<String> words(String line) {
     List<String> words = new ArrayList<>();
@@ -77,7 +81,9 @@ public record AgentCommand(List<String> argv, boolean template) {
       } else if (quote == '"') {
         if (c == '"') {
           quote = 0;
-        } else if (c == '\\' && i + 1 < line.length() && "\"\\$`".indexOf(line.charAt(i + 1)) >= 0) {
+        } else if (c == '\\'
+            && i + 1 < line.length()
+            && "\"\\$`".indexOf(line.charAt(i + 1)) >= 0) {
           word.append(line.charAt(++i));
         } else {
           word.append(c);
@@ -113,7 +119,8 @@ public record AgentCommand(List<String> argv, boolean template) {
     List<String> shown = new ArrayList<>();
     for (String arg : argv) {
       String flat = arg.length() > 60 ? arg.substring(0, 57) + "..." : arg;
-      shown.add(flat.matches("[A-Za-z0-9_./:=@%+,-]+") ? flat : "'" + flat.replace("'", "'\\''") + "'");
+      shown.add(
+          flat.matches("[A-Za-z0-9_./:=@%+,-]+") ? flat : "'" + flat.replace("'", "'\\''") + "'");
     }
     return String.join(" ", shown);
   }

@@ -9,8 +9,8 @@ public sealed interface AgentOutput {
   record Init(String sessionId, String model, String cwd) implements AgentOutput {}
 
   /**
-   * Lines a human can follow, e.g. "Read src/A.java", "Bash: mvn -q test",
-   * "Edit README.md", "says: I will start by...".
+   * Lines a human can follow, e.g. "Read src/A.java", "Bash: mvn -q test", "Edit README.md", "says:
+   * I will start by...".
    */
   record Progress(String sessionId, List<String> lines) implements AgentOutput {
     public Progress {

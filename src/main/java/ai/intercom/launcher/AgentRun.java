@@ -39,29 +39,35 @@ import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.StreamConverters;
-import org.apache.pekko.util.ByteString;
 
 /**
- * One agent process of a mission, from start to exit: reads its stream-json
- * output as it comes (a stream on the blocking-IO threads, never on this
- * actor's), turns it into the mission's progress in batches, and records the
- * result or why the run failed. It ends the process tree when the mission runs
- * too long or is stopped.
+ * One agent process of a mission, from start to exit: reads its stream-json output as it comes (a
+ * stream on the blocking-IO threads, never on this actor's), turns it into the mission's progress
+ * in batches, and records the result or why the run failed. It ends the process tree when the
+ * mission runs too long or is stopped.
  */
 final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   /** Longer stdout lines are cut (and then unreadable as JSON): a run's memory stays bounded. */
   static final int MAX_LINE_BYTES = 2 * 1024 * 1024;
+
   /** Plain-text output kept as the result of agents that print no stream-json (the end of it). */
   static final int PLAIN_TEXT_KEPT = 64 * 1024;
+
   static final int BATCH = 256;
   static final Duration BATCH_WINDOW = Duration.ofMillis(200);
   static final int LOGGED_UNREADABLE = 5;
   static final int STDERR_TAIL = 1024;
 
   /** What to run, where, for which mission. */
-  record Spec(String missionId, AgentCommand command, Path cwd, Map<String, String> env, Path stderrLog,
-      Duration maxDuration, Duration stopGrace) {}
+  record Spec(
+      String missionId,
+      AgentCommand command,
+      Path cwd,
+      Map<String, String> env,
+      Path stderrLog,
+      Duration maxDuration,
+      Duration stopGrace) {}
 
   sealed interface Command {}
 
@@ -84,31 +90,45 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   private record Exited(int code, String stderrTail) implements Command {}
 
-  private enum Deadline implements Command { INSTANCE }
+  private enum Deadline implements Command {
+    INSTANCE
+  }
 
-  private enum HardKill implements Command { INSTANCE }
+  private enum HardKill implements Command {
+    INSTANCE
+  }
 
   /** Looks for processes the agent started, so that ending the run also ends them. */
-  private enum Snapshot implements Command { INSTANCE }
+  private enum Snapshot implements Command {
+    INSTANCE
+  }
 
   private record Seen(List<ProcessHandle> processes) implements Command {}
 
   /** The agent exited but something it started still holds its output open. */
-  private enum Lingering implements Command { INSTANCE }
+  private enum Lingering implements Command {
+    INSTANCE
+  }
 
   private record Recorded(Mission.State state) implements Command {}
 
-  private record RetryOutcome(Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome, int attempt)
+  private record RetryOutcome(
+      Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome, int attempt)
       implements Command {}
 
   static final Duration SNAPSHOT_EVERY = Duration.ofSeconds(1);
+
   /** How long the output may stay open after the agent exited before what holds it is ended. */
   static final Duration LINGER = Duration.ofSeconds(2);
+
   static final int OUTCOME_TRIES = 5;
 
-  static Behavior<Command> create(Spec spec, ActorRef<AgentSupervisor.Command> supervisor, Duration askTimeout) {
-    return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new AgentRun(context, timers, spec, supervisor, askTimeout)));
+  static Behavior<Command> create(
+      Spec spec, ActorRef<AgentSupervisor.Command> supervisor, Duration askTimeout) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> new AgentRun(context, timers, spec, supervisor, askTimeout)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -121,10 +141,13 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   private final ActorSystem<?> system;
 
   private Process process;
+
   /** Where this run's part of the stderr log begins (a follow-up appends to the same file). */
   private volatile long stderrStart;
+
   /** The agent and every process seen under it: ended together. */
   private final Set<ProcessHandle> tree = new LinkedHashSet<>();
+
   private UniqueKillSwitch output;
   private String sessionId;
   private AgentOutput.Result result;
@@ -132,14 +155,24 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   private long unreadable;
   private boolean streamDone;
   private Exited exit;
-  /** Why the run was ended from outside: a stop (by whom) or the deadline; null while it runs its course. */
+
+  /**
+   * Why the run was ended from outside: a stop (by whom) or the deadline; null while it runs its
+   * course.
+   */
   private String endedBecause;
+
   /** The mission was stopped (or finished otherwise): it takes no outcome from this run. */
   private boolean stopped;
+
   private boolean recording;
 
-  private AgentRun(ActorContext<Command> context, TimerScheduler<Command> timers, Spec spec,
-      ActorRef<AgentSupervisor.Command> supervisor, Duration askTimeout) {
+  private AgentRun(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Spec spec,
+      ActorRef<AgentSupervisor.Command> supervisor,
+      Duration askTimeout) {
     super(context);
     this.timers = timers;
     this.spec = spec;
@@ -149,23 +182,31 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     this.self = context.getSelf();
     this.mission = ClusterSharding.get(system).entityRefFor(Mission.ENTITY_KEY, spec.missionId());
     this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    context.pipeToSelf(CompletableFuture.supplyAsync(this::startProcess, blocking),
-        (started, error) -> error == null ? new Started(started)
-            : new StartFailed(Refusals.cause(error).getMessage()));
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(this::startProcess, blocking),
+        (started, error) ->
+            error == null
+                ? new Started(started)
+                : new StartFailed(Refusals.cause(error).getMessage()));
   }
 
   private Process startProcess() {
     stderrStart = spec.stderrLog().toFile().length();
-    ProcessBuilder builder = new ProcessBuilder(ProcessTree.inOwnGroup(spec.command().argv()))
-        .directory(spec.cwd().toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectError(ProcessBuilder.Redirect.appendTo(spec.stderrLog().toFile()));
+    ProcessBuilder builder =
+        new ProcessBuilder(ProcessTree.inOwnGroup(spec.command().argv()))
+            .directory(spec.cwd().toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectError(ProcessBuilder.Redirect.appendTo(spec.stderrLog().toFile()));
     builder.environment().putAll(spec.env());
     try {
       return builder.start();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start " + spec.command().argv().get(0) + ": "
-          + Optional.ofNullable(e.getMessage()).orElse(e.toString()), e);
+      throw new IllegalStateException(
+          "cannot start "
+              + spec.command().argv().get(0)
+              + ": "
+              + Optional.ofNullable(e.getMessage()).orElse(e.toString()),
+          e);
     }
   }
 
@@ -173,87 +214,146 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Started.class, this::onStarted)
-        .onMessage(StartFailed.class, failed -> record(r -> new Mission.Fail(failed.why()
-            + " (check intercom.agent-launcher.default-command or INTERCOM_AGENT_COMMAND)", r)))
+        .onMessage(
+            StartFailed.class,
+            failed ->
+                record(
+                    r ->
+                        new Mission.Fail(
+                            failed.why()
+                                + " (check intercom.agent-launcher.default-command or INTERCOM_AGENT_COMMAND)",
+                            r)))
         .onMessage(StartRecorded.class, this::onStartRecorded)
         .onMessage(Outputs.class, this::onOutputs)
         .onMessage(Relayed.class, this::onRelayed)
         .onMessage(StreamEnded.class, this::onStreamEnded)
         .onMessage(Exited.class, this::onExited)
-        .onMessage(Deadline.class, deadline -> end("it ran longer than the limit of "
-            + spec.maxDuration().toSeconds() + " s (intercom.agent-launcher.max-mission-duration) and was stopped"))
-        .onMessage(Stop.class, stop -> {
-          stopped = true;
-          return end("stopped by " + stop.by());
-        })
-        .onMessage(HardKill.class, kill -> {
-          int killed = ProcessTree.kill(List.copyOf(tree));
-          if (killed > 0) {
-            getContext().getLog().warn("mission {}: {} processes ignored TERM for {}; killed",
-                spec.missionId(), killed, spec.stopGrace());
-          }
-          if (output != null && !streamDone) {
-            // whatever still holds the output open is gone or beyond reach: stop reading
-            output.abort(new IllegalStateException("the agent's output stayed open after it ended"));
-          }
-          return this;
-        })
-        .onMessage(Snapshot.class, snapshot -> {
-          if (process != null && process.isAlive()) {
-            // listing processes reads /proc: not on this actor's thread
-            Process running = process;
-            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> running.descendants().toList(), blocking),
-                (seen, error) -> new Seen(error == null ? seen : List.of()));
-          }
-          return this;
-        })
-        .onMessage(Seen.class, seen -> {
-          tree.addAll(seen.processes());
-          return this;
-        })
-        .onMessage(Lingering.class, lingering -> {
-          if (!streamDone) {
-            tree.addAll(ProcessTree.group(process.pid()));
-            getContext().getLog().info("mission {}: the agent exited but processes it started keep its output"
-                + " open; ending them", spec.missionId());
-            ProcessTree.terminate(List.copyOf(tree));
-            timers.startSingleTimer(HardKill.INSTANCE, spec.stopGrace());
-          }
-          return this;
-        })
+        .onMessage(
+            Deadline.class,
+            deadline ->
+                end(
+                    "it ran longer than the limit of "
+                        + spec.maxDuration().toSeconds()
+                        + " s (intercom.agent-launcher.max-mission-duration) and was stopped"))
+        .onMessage(
+            Stop.class,
+            stop -> {
+              stopped = true;
+              return end("stopped by " + stop.by());
+            })
+        .onMessage(
+            HardKill.class,
+            kill -> {
+              int killed = ProcessTree.kill(List.copyOf(tree));
+              if (killed > 0) {
+                getContext()
+                    .getLog()
+                    .warn(
+                        "mission {}: {} processes ignored TERM for {}; killed",
+                        spec.missionId(),
+                        killed,
+                        spec.stopGrace());
+              }
+              if (output != null && !streamDone) {
+                // whatever still holds the output open is gone or beyond reach: stop reading
+                output.abort(
+                    new IllegalStateException("the agent's output stayed open after it ended"));
+              }
+              return this;
+            })
+        .onMessage(
+            Snapshot.class,
+            snapshot -> {
+              if (process != null && process.isAlive()) {
+                // listing processes reads /proc: not on this actor's thread
+                Process running = process;
+                getContext()
+                    .pipeToSelf(
+                        CompletableFuture.supplyAsync(
+                            () -> running.descendants().toList(), blocking),
+                        (seen, error) -> new Seen(error == null ? seen : List.of()));
+              }
+              return this;
+            })
+        .onMessage(
+            Seen.class,
+            seen -> {
+              tree.addAll(seen.processes());
+              return this;
+            })
+        .onMessage(
+            Lingering.class,
+            lingering -> {
+              if (!streamDone) {
+                tree.addAll(ProcessTree.group(process.pid()));
+                getContext()
+                    .getLog()
+                    .info(
+                        "mission {}: the agent exited but processes it started keep its output"
+                            + " open; ending them",
+                        spec.missionId());
+                ProcessTree.terminate(List.copyOf(tree));
+                timers.startSingleTimer(HardKill.INSTANCE, spec.stopGrace());
+              }
+              return this;
+            })
         .onMessage(RetryOutcome.class, retry -> attempt(retry.outcome(), retry.attempt()))
-        .onMessage(Recorded.class, recorded -> {
-          supervisor.tell(new AgentSupervisor.RunEnded(spec.missionId(), recorded.state()));
-          return Behaviors.stopped();
-        })
-        .onSignal(PostStop.class, signal -> {
-          // the run is over or the node stops: nothing it started may outlive it unsupervised
-          if (process != null) {
-            tree.add(process.toHandle());
-            process.descendants().forEach(tree::add);
-            tree.addAll(ProcessTree.group(process.pid()));
-          }
-          ProcessTree.kill(List.copyOf(tree));
-          return this;
-        })
+        .onMessage(
+            Recorded.class,
+            recorded -> {
+              supervisor.tell(new AgentSupervisor.RunEnded(spec.missionId(), recorded.state()));
+              return Behaviors.stopped();
+            })
+        .onSignal(
+            PostStop.class,
+            signal -> {
+              // the run is over or the node stops: nothing it started may outlive it unsupervised
+              if (process != null) {
+                tree.add(process.toHandle());
+                process.descendants().forEach(tree::add);
+                tree.addAll(ProcessTree.group(process.pid()));
+              }
+              ProcessTree.kill(List.copyOf(tree));
+              return this;
+            })
         .build();
   }
 
   private Behavior<Command> onStarted(Started started) {
     process = started.process();
     tree.add(process.toHandle());
-    getContext().getLog().info("mission {}: started {} in {} (pid {})", spec.missionId(),
-        spec.command().display(), spec.cwd(), process.pid());
+    getContext()
+        .getLog()
+        .info(
+            "mission {}: started {} in {} (pid {})",
+            spec.missionId(),
+            spec.command().display(),
+            spec.cwd(),
+            process.pid());
     timers.startSingleTimer(Deadline.INSTANCE, spec.maxDuration());
     timers.startTimerWithFixedDelay(Snapshot.INSTANCE, SNAPSHOT_EVERY);
-    supervisor.tell(new AgentSupervisor.RunStarted(spec.missionId(), new MachineRuns.Process(process.pid(),
-        process.toHandle().info().startInstant().orElse(null))));
+    supervisor.tell(
+        new AgentSupervisor.RunStarted(
+            spec.missionId(),
+            new MachineRuns.Process(
+                process.pid(), process.toHandle().info().startInstant().orElse(null))));
     recordStart();
-    mission.tell(new Mission.ReportProgress(
-        List.of("started " + spec.command().executable() + " in " + spec.cwd() + " (pid " + process.pid() + ")"),
-        null, system.ignoreRef()));
+    mission.tell(
+        new Mission.ReportProgress(
+            List.of(
+                "started "
+                    + spec.command().executable()
+                    + " in "
+                    + spec.cwd()
+                    + " (pid "
+                    + process.pid()
+                    + ")"),
+            null,
+            system.ignoreRef()));
     readOutput();
-    process.onExit().thenApplyAsync(exited -> new Exited(exited.exitValue(), stderrTail()), blocking)
+    process
+        .onExit()
+        .thenApplyAsync(exited -> new Exited(exited.exitValue(), stderrTail()), blocking)
         .whenComplete((exited, error) -> self.tell(error == null ? exited : new Exited(-1, "")));
     if (endedBecause != null) {
       // stopped while it was starting
@@ -265,11 +365,16 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   }
 
   private void recordStart() {
-    getContext().pipeToSelf(mission.askWithStatus(Mission.Start::new, askTimeout),
-        (state, error) -> new StartRecorded(error));
+    getContext()
+        .pipeToSelf(
+            mission.askWithStatus(Mission.Start::new, askTimeout),
+            (state, error) -> new StartRecorded(error));
   }
 
-  /** A mission that refuses the start was stopped (or ended) meanwhile; one that did not answer is asked again. */
+  /**
+   * A mission that refuses the start was stopped (or ended) meanwhile; one that did not answer is
+   * asked again.
+   */
   private Behavior<Command> onStartRecorded(StartRecorded recorded) {
     if (recorded.error() == null || stopped || endedBecause != null) {
       return this;
@@ -282,25 +387,39 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     return this;
   }
 
-  /** stdout, cut into lines, understood, in batches; each batch waits until the mission took the previous one. */
+  /**
+   * stdout, cut into lines, understood, in batches; each batch waits until the mission took the
+   * previous one.
+   */
   private void readOutput() {
     String cwd = spec.cwd().toString();
     boolean plain = spec.command().template();
     Process running = process;
-    var streams = StreamConverters.fromInputStream(running::getInputStream, 64 * 1024)
-        .viaMat(KillSwitches.single(), Keep.right())
-        .statefulMap(() -> new LineCutter(MAX_LINE_BYTES),
-            (cutter, chunk) -> Pair.create(cutter, cutter.feed(chunk)),
-            cutter -> Optional.of(cutter.finish()))
-        .mapConcat(lines -> lines)
-        .map(line -> read(line, cwd, plain))
-        .groupedWithin(BATCH, BATCH_WINDOW)
-        .mapAsync(1, batch -> AskPattern.<Command, Done>ask(self, ack -> new Outputs(batch, ack),
-            askTimeout.multipliedBy(3), system.scheduler()))
-        .toMat(Sink.ignore(), Keep.both())
-        .run(system);
+    var streams =
+        StreamConverters.fromInputStream(running::getInputStream, 64 * 1024)
+            .viaMat(KillSwitches.single(), Keep.right())
+            .statefulMap(
+                () -> new LineCutter(MAX_LINE_BYTES),
+                (cutter, chunk) -> Pair.create(cutter, cutter.feed(chunk)),
+                cutter -> Optional.of(cutter.finish()))
+            .mapConcat(lines -> lines)
+            .map(line -> read(line, cwd, plain))
+            .groupedWithin(BATCH, BATCH_WINDOW)
+            .mapAsync(
+                1,
+                batch ->
+                    AskPattern.<Command, Done>ask(
+                        self,
+                        ack -> new Outputs(batch, ack),
+                        askTimeout.multipliedBy(3),
+                        system.scheduler()))
+            .toMat(Sink.ignore(), Keep.both())
+            .run(system);
     output = streams.first();
-    streams.second().whenComplete((done, error) -> self.tell(new StreamEnded(error == null ? null : error.toString())));
+    streams
+        .second()
+        .whenComplete(
+            (done, error) -> self.tell(new StreamEnded(error == null ? null : error.toString())));
   }
 
   /** A line of output: stream-json, or for a template's agent plain text whatever it holds. */
@@ -309,7 +428,8 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
       return new AgentOutput.PlainText(line.text());
     }
     return line.truncated()
-        ? new AgentOutput.Unreadable("a line of " + line.bytes() + " bytes, cut at " + MAX_LINE_BYTES)
+        ? new AgentOutput.Unreadable(
+            "a line of " + line.bytes() + " bytes, cut at " + MAX_LINE_BYTES)
         : StreamJson.parse(line.text(), cwd);
   }
 
@@ -331,7 +451,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
         keepPlainText(text.text());
       } else if (output instanceof AgentOutput.Unreadable bad) {
         if (++unreadable <= LOGGED_UNREADABLE) {
-          getContext().getLog().warn("mission {}: unreadable output line skipped: {}", spec.missionId(), bad.why());
+          getContext()
+              .getLog()
+              .warn("mission {}: unreadable output line skipped: {}", spec.missionId(), bad.why());
         }
       }
     }
@@ -344,10 +466,16 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
       outputs.ack().tell(Done.getInstance());
       return this;
     }
-    getContext().pipeToSelf(
-        mission.<Mission.State>askWithStatus(r -> new Mission.ReportProgress(lines, sessionId, r), askTimeout),
-        (state, error) -> new Relayed(outputs.ack(),
-            error != null && Refusals.isRefusal(error) ? Refusals.cause(error).getMessage() : null));
+    getContext()
+        .pipeToSelf(
+            mission.<Mission.State>askWithStatus(
+                r -> new Mission.ReportProgress(lines, sessionId, r), askTimeout),
+            (state, error) ->
+                new Relayed(
+                    outputs.ack(),
+                    error != null && Refusals.isRefusal(error)
+                        ? Refusals.cause(error).getMessage()
+                        : null));
     return this;
   }
 
@@ -370,7 +498,10 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
 
   private Behavior<Command> onStreamEnded(StreamEnded ended) {
     if (ended.error() != null) {
-      getContext().getLog().warn("mission {}: reading the agent's output failed: {}", spec.missionId(), ended.error());
+      getContext()
+          .getLog()
+          .warn(
+              "mission {}: reading the agent's output failed: {}", spec.missionId(), ended.error());
     }
     streamDone = true;
     return finishIfOver();
@@ -397,7 +528,10 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     tree.addAll(ProcessTree.group(process.pid()));
     ProcessTree.terminate(List.copyOf(tree));
     timers.startSingleTimer(HardKill.INSTANCE, spec.stopGrace());
-    getContext().getLog().info("mission {}: ending the agent ({} processes): {}", spec.missionId(), tree.size(), why);
+    getContext()
+        .getLog()
+        .info(
+            "mission {}: ending the agent ({} processes): {}", spec.missionId(), tree.size(), why);
     return this;
   }
 
@@ -410,7 +544,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     timers.cancel(Snapshot.INSTANCE);
     timers.cancel(Lingering.INSTANCE);
     if (unreadable > LOGGED_UNREADABLE) {
-      getContext().getLog().warn("mission {}: {} unreadable output lines in all", spec.missionId(), unreadable);
+      getContext()
+          .getLog()
+          .warn("mission {}: {} unreadable output lines in all", spec.missionId(), unreadable);
     }
     return record(outcome());
   }
@@ -425,45 +561,62 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     }
     if (result != null) {
       if (result.isError()) {
-        String why = "the agent reported an error"
-            + (result.subtype() == null ? "" : " (" + result.subtype() + ")")
-            + (result.text() == null || result.text().isBlank() ? "" : ": " + result.text());
+        String why =
+            "the agent reported an error"
+                + (result.subtype() == null ? "" : " (" + result.subtype() + ")")
+                + (result.text() == null || result.text().isBlank() ? "" : ": " + result.text());
         return r -> new Mission.Fail(why, r);
       }
       AgentOutput.Result done = result;
-      return r -> new Mission.Complete(done.text() == null ? "" : done.text(), sessionId, done.costUsd(),
-          done.durationMs(), r);
+      return r ->
+          new Mission.Complete(
+              done.text() == null ? "" : done.text(),
+              sessionId,
+              done.costUsd(),
+              done.durationMs(),
+              r);
     }
     if (exit.code() != 0) {
-      String why = "the agent exited with code " + exit.code() + " before giving a result"
-          + (exit.stderrTail().isBlank() ? "" : ": " + exit.stderrTail());
+      String why =
+          "the agent exited with code "
+              + exit.code()
+              + " before giving a result"
+              + (exit.stderrTail().isBlank() ? "" : ": " + exit.stderrTail());
       return r -> new Mission.Fail(why, r);
     }
     String text = plainText.toString().strip();
-    return r -> new Mission.Complete(text.isEmpty() ? "(the agent printed nothing)" : text, sessionId, null, null, r);
+    return r ->
+        new Mission.Complete(
+            text.isEmpty() ? "(the agent printed nothing)" : text, sessionId, null, null, r);
   }
 
   /**
-   * Writes the outcome into the mission (asked again while the hub does not
-   * answer), then tells the supervisor with the mission as it is now; a mission
-   * that refuses it (stopped meanwhile) is read as it is.
+   * Writes the outcome into the mission (asked again while the hub does not answer), then tells the
+   * supervisor with the mission as it is now; a mission that refuses it (stopped meanwhile) is read
+   * as it is.
    */
-  private Behavior<Command> record(Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome) {
+  private Behavior<Command> record(
+      Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome) {
     recording = true;
     return attempt(outcome, 1);
   }
 
-  private Behavior<Command> attempt(Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome,
-      int attempt) {
-    getContext().pipeToSelf(mission.<Mission.State>askWithStatus(outcome::apply, askTimeout), (state, error) -> {
-      if (error == null) {
-        return new Recorded(state);
-      }
-      if (Refusals.isRefusal(error)) {
-        return new RetryOutcome(Mission.Get::new, OUTCOME_TRIES);
-      }
-      return attempt < OUTCOME_TRIES ? new RetryOutcome(outcome, attempt + 1) : new Recorded(null);
-    });
+  private Behavior<Command> attempt(
+      Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome, int attempt) {
+    getContext()
+        .pipeToSelf(
+            mission.<Mission.State>askWithStatus(outcome::apply, askTimeout),
+            (state, error) -> {
+              if (error == null) {
+                return new Recorded(state);
+              }
+              if (Refusals.isRefusal(error)) {
+                return new RetryOutcome(Mission.Get::new, OUTCOME_TRIES);
+              }
+              return attempt < OUTCOME_TRIES
+                  ? new RetryOutcome(outcome, attempt + 1)
+                  : new Recorded(null);
+            });
     return this;
   }
 
@@ -474,7 +627,8 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
       byte[] bytes = new byte[(int) (file.length() - from)];
       file.seek(from);
       file.readFully(bytes);
-      return Secrets.redact(new String(bytes, StandardCharsets.UTF_8).strip().replaceAll("\\s*\\n\\s*", " | "));
+      return Secrets.redact(
+          new String(bytes, StandardCharsets.UTF_8).strip().replaceAll("\\s*\\n\\s*", " | "));
     } catch (IOException e) {
       return "";
     }

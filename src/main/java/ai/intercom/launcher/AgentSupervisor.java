@@ -46,33 +46,41 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
- * The agent processes of one machine: starts the agent of each approved mission
- * in its project (one {@link AgentRun} child per run, at most
- * {@code max-concurrent} at once, the others queued in order), continues a
- * mission's conversation for follow-ups, stops runs, and tells the requesting
- * session how its mission ended. Missions it took on are kept in
- * {@link MachineRuns}: after a crash or restart, those that were running are
- * interrupted and the queued ones start.
+ * The agent processes of one machine: starts the agent of each approved mission in its project (one
+ * {@link AgentRun} child per run, at most {@code max-concurrent} at once, the others queued in
+ * order), continues a mission's conversation for follow-ups, stops runs, and tells the requesting
+ * session how its mission ended. Missions it took on are kept in {@link MachineRuns}: after a crash
+ * or restart, those that were running are interrupted and the queued ones start.
  */
 public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Command> {
 
   public static final String KEY_PREFIX = "agent-supervisor-";
-  /** The MCP tool a launched agent asks before using a tool (see {@code --permission-prompt-tool}). */
+
+  /**
+   * The MCP tool a launched agent asks before using a tool (see {@code --permission-prompt-tool}).
+   */
   public static final String PERMISSION_TOOL = "intercom_permission_prompt";
+
   static final Duration RETRY = Duration.ofSeconds(3);
-  /** Tries of a step before the mission is left to the next start of the node (it stays in the ledger). */
+
+  /**
+   * Tries of a step before the mission is left to the next start of the node (it stays in the
+   * ledger).
+   */
   static final int TRIES = 10;
+
   /** Results longer than this reach the requester's inbox cut (intercom_status has them whole). */
   static final int NOTICE_CHARS = 8000;
 
   public sealed interface Command extends JsonSerializable {}
 
   /**
-   * Runs the mission's agent if the mission is approved and not yet taken on;
-   * {@code followUp}: the message that continues its conversation. Answers once
-   * the mission is in this machine's ledger (or there was nothing to do).
+   * Runs the mission's agent if the mission is approved and not yet taken on; {@code followUp}: the
+   * message that continues its conversation. Answers once the mission is in this machine's ledger
+   * (or there was nothing to do).
    */
-  public record Launch(String missionId, String followUp, String followUpKey, ActorRef<Done> replyTo)
+  public record Launch(
+      String missionId, String followUp, String followUpKey, ActorRef<Done> replyTo)
       implements Command {
     /** The mission's own prompt. */
     public Launch(String missionId, ActorRef<Done> replyTo) {
@@ -87,53 +95,77 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   record RunStarted(String missionId, MachineRuns.Process process) implements Command {}
 
   /**
-   * The node stops: the running missions are interrupted (their agents end with
-   * the node), the queued ones stay in the ledger for the next start.
+   * The node stops: the running missions are interrupted (their agents end with the node), the
+   * queued ones stay in the ledger for the next start.
    */
   public record Shutdown(ActorRef<Done> replyTo) implements Command {}
 
-  /** Sent by a run when it is over, with the mission as the run left it (null if it could not be read). */
+  /**
+   * Sent by a run when it is over, with the mission as the run left it (null if it could not be
+   * read).
+   */
   record RunEnded(String missionId, Mission.State mission) implements Command {}
 
-  /** The steps of taking a mission on; {@code attempt} counts the tries of a step the hub did not answer. */
+  /**
+   * The steps of taking a mission on; {@code attempt} counts the tries of a step the hub did not
+   * answer.
+   */
   private record Ledgered(Launch launch, Throwable error, int attempt) implements Command {}
 
   private record Fetch(Launch launch, int attempt) implements Command {}
 
-  private record Fetched(Launch launch, Mission.State mission, Throwable error, int attempt) implements Command {}
+  private record Fetched(Launch launch, Mission.State mission, Throwable error, int attempt)
+      implements Command {}
 
-  private record Planned(Launch launch, AgentRun.Spec spec, Throwable error, int attempt) implements Command {}
+  private record Planned(Launch launch, AgentRun.Spec spec, Throwable error, int attempt)
+      implements Command {}
 
   private record Retry(Launch launch, int attempt) implements Command {}
 
-  private enum Recover implements Command { INSTANCE }
+  private enum Recover implements Command {
+    INSTANCE
+  }
 
-  private record Recovered(Map<String, MachineRuns.Process> runs, Throwable error) implements Command {}
+  private record Recovered(Map<String, MachineRuns.Process> runs, Throwable error)
+      implements Command {}
 
   private record Notify(Mission.State mission) implements Command {}
 
   /** What the machine is and how it runs agents. */
-  public record Setup(String machineId, LauncherSettings settings, Path logsDir,
-      Supplier<Map<String, String>> environment, Duration askTimeout, MachineServices<SessionDesk.Command> desks) {}
+  public record Setup(
+      String machineId,
+      LauncherSettings settings,
+      Path logsDir,
+      Supplier<Map<String, String>> environment,
+      Duration askTimeout,
+      MachineServices<SessionDesk.Command> desks) {}
 
   public static ServiceKey<Command> keyFor(String machineId) {
     return MachineServices.key(Command.class, KEY_PREFIX, machineId);
   }
 
   /** Makes the supervisor findable by other nodes; call once this node is Up. */
-  public static void announce(ActorSystem<?> system, String machineId, ActorRef<Command> supervisor) {
+  public static void announce(
+      ActorSystem<?> system, String machineId, ActorRef<Command> supervisor) {
     system.receptionist().tell(Receptionist.register(keyFor(machineId), supervisor));
   }
 
   /**
-   * The supervisor, restarted after a failure: its runs end with it, and the
-   * restart takes up the ledger as a new start of the node would.
+   * The supervisor, restarted after a failure: its runs end with it, and the restart takes up the
+   * ledger as a new start of the node would.
    */
   public static Behavior<Command> create(Setup setup) {
-    return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> {
-      timers.startSingleTimer(Recover.INSTANCE, Duration.ZERO);
-      return new AgentSupervisor(context, timers, setup);
-    }))).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                context ->
+                    Behaviors.withTimers(
+                        timers -> {
+                          timers.startSingleTimer(Recover.INSTANCE, Duration.ZERO);
+                          return new AgentSupervisor(context, timers, setup);
+                        })))
+        .onFailure(
+            SupervisorStrategy.restartWithBackoff(
+                Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
   }
 
   private final TimerScheduler<Command> timers;
@@ -145,12 +177,15 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   private final MachineServices<SessionDesk.Command> desks;
   private final Map<String, ActorRef<AgentRun.Command>> running = new HashMap<>();
   private final LinkedHashMap<String, AgentRun.Spec> queued = new LinkedHashMap<>();
+
   /** Taken on, being prepared (mission read, path checked, ledger written). */
   private final Set<String> preparing = new HashSet<>();
+
   /** Follow-ups (by key) that came while the mission's agent ran: they continue it afterwards. */
   private final Map<String, LinkedHashMap<String, String>> heldFollowUps = new HashMap<>();
 
-  private AgentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
+  private AgentSupervisor(
+      ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
     super(context);
     this.timers = timers;
     this.setup = setup;
@@ -170,19 +205,23 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         .onMessage(Fetch.class, fetch -> fetch(fetch.launch(), fetch.attempt()))
         .onMessage(Fetched.class, this::onFetched)
         .onMessage(Planned.class, this::onPlanned)
-        .onMessage(RunStarted.class, started -> {
-          ledger().tell(new MachineRuns.RecordProcess(started.missionId(), started.process()));
-          return this;
-        })
+        .onMessage(
+            RunStarted.class,
+            started -> {
+              ledger().tell(new MachineRuns.RecordProcess(started.missionId(), started.process()));
+              return this;
+            })
         .onMessage(Shutdown.class, this::onShutdown)
         .onMessage(RunEnded.class, this::onRunEnded)
         .onMessage(StopRun.class, this::onStopRun)
         .onMessageEquals(Recover.INSTANCE, this::onRecover)
         .onMessage(Recovered.class, this::onRecovered)
-        .onMessage(Notify.class, notify -> {
-          notifyRequester(notify.mission());
-          return this;
-        })
+        .onMessage(
+            Notify.class,
+            notify -> {
+              notifyRequester(notify.mission());
+              return this;
+            })
         .build();
   }
 
@@ -199,8 +238,11 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
       if (launch.followUp() != null) {
         // a retried follow-up has the same key: it is held once
-        heldFollowUps.computeIfAbsent(id, k -> new LinkedHashMap<>())
-            .putIfAbsent(launch.followUpKey() == null ? launch.followUp() : launch.followUpKey(), launch.followUp());
+        heldFollowUps
+            .computeIfAbsent(id, k -> new LinkedHashMap<>())
+            .putIfAbsent(
+                launch.followUpKey() == null ? launch.followUp() : launch.followUpKey(),
+                launch.followUp());
       }
       launch.replyTo().tell(Done.getInstance());
       return this;
@@ -211,38 +253,58 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   /** First into the ledger, so that a crash from here on is recovered at the next start. */
   private Behavior<Command> take(Launch launch, int attempt) {
-    getContext().pipeToSelf(
-        ledger().<MachineRuns.State>ask(r -> new MachineRuns.Add(launch.missionId(), r), setup.askTimeout()),
-        (state, error) -> new Ledgered(launch, error, attempt));
+    getContext()
+        .pipeToSelf(
+            ledger()
+                .<MachineRuns.State>ask(
+                    r -> new MachineRuns.Add(launch.missionId(), r), setup.askTimeout()),
+            (state, error) -> new Ledgered(launch, error, attempt));
     return this;
   }
 
   private Behavior<Command> onLedgered(Ledgered ledgered) {
     Launch launch = ledgered.launch();
     if (ledgered.error() != null) {
-      return retry(launch, ledgered.attempt(), ledgered.error(), new Retry(launch, ledgered.attempt() + 1));
+      return retry(
+          launch, ledgered.attempt(), ledgered.error(), new Retry(launch, ledgered.attempt() + 1));
     }
     launch.replyTo().tell(Done.getInstance());
     return fetch(launch, 1);
   }
 
   private Behavior<Command> fetch(Launch launch, int attempt) {
-    getContext().pipeToSelf(mission(launch.missionId()).askWithStatus(Mission.Get::new, setup.askTimeout()),
-        (state, error) -> new Fetched(launch, state, error, attempt));
+    getContext()
+        .pipeToSelf(
+            mission(launch.missionId()).askWithStatus(Mission.Get::new, setup.askTimeout()),
+            (state, error) -> new Fetched(launch, state, error, attempt));
     return this;
   }
 
-  /** A step the hub did not answer is tried again a while later; past the tries the next start takes it up. */
+  /**
+   * A step the hub did not answer is tried again a while later; past the tries the next start takes
+   * it up.
+   */
   private Behavior<Command> retry(Launch launch, int attempt, Throwable error, Command again) {
     String id = launch.missionId();
     if (attempt >= TRIES) {
       preparing.remove(id);
-      getContext().getLog().error("mission {}: not launched after {} tries ({}); the next start of this node"
-          + " takes it up again", id, attempt, Refusals.cause(error).getMessage());
+      getContext()
+          .getLog()
+          .error(
+              "mission {}: not launched after {} tries ({}); the next start of this node"
+                  + " takes it up again",
+              id,
+              attempt,
+              Refusals.cause(error).getMessage());
       return this;
     }
-    getContext().getLog().info("mission {}: the hub does not answer ({}); again in {}", id,
-        Refusals.cause(error).getMessage(), RETRY);
+    getContext()
+        .getLog()
+        .info(
+            "mission {}: the hub does not answer ({}); again in {}",
+            id,
+            Refusals.cause(error).getMessage(),
+            RETRY);
     timers.startSingleTimer("retry-" + id, again, RETRY);
     return this;
   }
@@ -259,57 +321,87 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     String id = launch.missionId();
     if (fetched.error() != null) {
       if (Refusals.isRefusal(fetched.error())) {
-        getContext().getLog().warn("mission {}: not launched: {}", id, Refusals.cause(fetched.error()).getMessage());
+        getContext()
+            .getLog()
+            .warn("mission {}: not launched: {}", id, Refusals.cause(fetched.error()).getMessage());
         return drop(id);
       }
-      return retry(launch, fetched.attempt(), fetched.error(), new Fetch(launch, fetched.attempt() + 1));
+      return retry(
+          launch, fetched.attempt(), fetched.error(), new Fetch(launch, fetched.attempt() + 1));
     }
     Mission.State state = fetched.mission();
-    if (launch.followUp() != null && state.status().isFinished() && state.status() != Mission.Status.DENIED) {
+    if (launch.followUp() != null
+        && state.status().isFinished()
+        && state.status() != Mission.Status.DENIED) {
       // the run ended between the follow-up and this launch: the mission takes up work again
-      getContext().pipeToSelf(mission(id).askWithStatus(Mission.Resume::new, setup.askTimeout()),
-          (resumed, error) -> new Fetched(launch, resumed, error, fetched.attempt()));
+      getContext()
+          .pipeToSelf(
+              mission(id).askWithStatus(Mission.Resume::new, setup.askTimeout()),
+              (resumed, error) -> new Fetched(launch, resumed, error, fetched.attempt()));
       return this;
     }
     if (state.status() != Mission.Status.APPROVED) {
       getContext().getLog().debug("mission {} is {}: nothing to launch", id, state.status());
       return drop(id);
     }
-    getContext().pipeToSelf(plan(state, launch.followUp()),
-        (spec, error) -> new Planned(launch, spec, error, fetched.attempt()));
+    getContext()
+        .pipeToSelf(
+            plan(state, launch.followUp()),
+            (spec, error) -> new Planned(launch, spec, error, fetched.attempt()));
     return this;
   }
 
-  /** Where and how the mission's agent runs; fails with the sentence that the mission then carries. */
+  /**
+   * Where and how the mission's agent runs; fails with the sentence that the mission then carries.
+   */
   private CompletionStage<AgentRun.Spec> plan(Mission.State state, String followUp) {
     AgentId target = AgentId.parse(state.to());
-    return sharding.entityRefFor(Machine.ENTITY_KEY, setup.machineId())
+    return sharding
+        .entityRefFor(Machine.ENTITY_KEY, setup.machineId())
         .<Machine.State>askWithStatus(Machine.Get::new, setup.askTimeout())
-        .thenApplyAsync(machine -> {
-          Project project = machine.projects().get(target.project());
-          if (project == null || project.path().isBlank()) {
-            throw new IllegalArgumentException("machine " + setup.machineId() + " knows no path for project '"
-                + target.project() + "' (is it under intercom.discovery.scan-paths?)");
-          }
-          Path cwd = PathRules.resolve(Path.of(project.path()), settings.allowedPaths(), setup.machineId());
-          String template = commandFor(state.agentCommand(), target.project());
-          String resume = followUp == null ? null : state.agentSessionId();
-          // an agent without a conversation to resume gets the mission again with the follow-up
-          String prompt = followUp == null ? state.prompt()
-              : resume != null ? followUp : state.prompt() + "\n\nFollow-up: " + followUp;
-          AgentCommand command = AgentCommand.of(template, settings.defaultArgs(), prompt, resume, relayArguments(state));
-          Map<String, String> env = new HashMap<>(settings.environment());
-          env.putAll(setup.environment().get());
-          env.put("INTERCOM_MISSION_ID", state.missionId());
-          return new AgentRun.Spec(state.missionId(), command, cwd, env, stderrLog(state.missionId()),
-              settings.maxMissionDuration(), settings.stopGrace());
-        }, blocking);
+        .thenApplyAsync(
+            machine -> {
+              Project project = machine.projects().get(target.project());
+              if (project == null || project.path().isBlank()) {
+                throw new IllegalArgumentException(
+                    "machine "
+                        + setup.machineId()
+                        + " knows no path for project '"
+                        + target.project()
+                        + "' (is it under intercom.discovery.scan-paths?)");
+              }
+              Path cwd =
+                  PathRules.resolve(
+                      Path.of(project.path()), settings.allowedPaths(), setup.machineId());
+              String template = commandFor(state.agentCommand(), target.project());
+              String resume = followUp == null ? null : state.agentSessionId();
+              // an agent without a conversation to resume gets the mission again with the follow-up
+              String prompt =
+                  followUp == null
+                      ? state.prompt()
+                      : resume != null ? followUp : state.prompt() + "\n\nFollow-up: " + followUp;
+              AgentCommand command =
+                  AgentCommand.of(
+                      template, settings.defaultArgs(), prompt, resume, relayArguments(state));
+              Map<String, String> env = new HashMap<>(settings.environment());
+              env.putAll(setup.environment().get());
+              env.put("INTERCOM_MISSION_ID", state.missionId());
+              return new AgentRun.Spec(
+                  state.missionId(),
+                  command,
+                  cwd,
+                  env,
+                  stderrLog(state.missionId()),
+                  settings.maxMissionDuration(),
+                  settings.stopGrace());
+            },
+            blocking);
   }
 
   /**
-   * The command line of a launch: a mission may only name one of the commands
-   * this machine configured (never a command line of its own); without a name,
-   * the project's command or the default one.
+   * The command line of a launch: a mission may only name one of the commands this machine
+   * configured (never a command line of its own); without a name, the project's command or the
+   * default one.
    */
   private String commandFor(String named, String project) {
     if (named == null) {
@@ -318,14 +410,22 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     }
     String command = settings.commands().get(named);
     if (command == null) {
-      throw new IllegalArgumentException("agent command '" + named + "' is not one of the commands of "
-          + setup.machineId() + " (intercom.agent-launcher.commands: " + String.join(", ",
-          new TreeSet<>(settings.commands().keySet())) + ")");
+      throw new IllegalArgumentException(
+          "agent command '"
+              + named
+              + "' is not one of the commands of "
+              + setup.machineId()
+              + " (intercom.agent-launcher.commands: "
+              + String.join(", ", new TreeSet<>(settings.commands().keySet()))
+              + ")");
     }
     return command;
   }
 
-  /** For stream-json agents: permission prompts go to this product's MCP server, which asks the operator. */
+  /**
+   * For stream-json agents: permission prompts go to this product's MCP server, which asks the
+   * operator.
+   */
   private List<String> relayArguments(Mission.State state) {
     if (!settings.permissionRelay()) {
       return List.of();
@@ -337,8 +437,10 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     intercom.put("args", server.subList(1, server.size()));
     intercom.put("env", Map.of("INTERCOM_MISSION_ID", state.missionId()));
     try {
-      String config = JsonFormat.MAPPER.writeValueAsString(Map.of("mcpServers", Map.of("intercom", intercom)));
-      return List.of("--permission-prompt-tool", "mcp__intercom__" + PERMISSION_TOOL, "--mcp-config", config);
+      String config =
+          JsonFormat.MAPPER.writeValueAsString(Map.of("mcpServers", Map.of("intercom", intercom)));
+      return List.of(
+          "--permission-prompt-tool", "mcp__intercom__" + PERMISSION_TOOL, "--mcp-config", config);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -354,7 +456,10 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     return dir.resolve(missionId + ".log");
   }
 
-  /** A launch refused for what it is fails its mission, and its requester is told; else it runs or waits. */
+  /**
+   * A launch refused for what it is fails its mission, and its requester is told; else it runs or
+   * waits.
+   */
   private Behavior<Command> onPlanned(Planned planned) {
     Launch launch = planned.launch();
     String id = launch.missionId();
@@ -365,8 +470,9 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       }
       getContext().getLog().warn("mission {}: not launched: {}", id, cause.getMessage());
       ActorRef<Command> self = getContext().getSelf();
-      mission(id).<Mission.State>askWithStatus(r -> new Mission.Fail("not launched: " + cause.getMessage(), r),
-              setup.askTimeout())
+      mission(id)
+          .<Mission.State>askWithStatus(
+              r -> new Mission.Fail("not launched: " + cause.getMessage(), r), setup.askTimeout())
           .thenAccept(failed -> self.tell(new Notify(failed)));
       return drop(id);
     }
@@ -375,17 +481,27 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       start(planned.spec());
     } else {
       queued.put(id, planned.spec());
-      String note = "queued: " + running.size() + " agents already run on " + setup.machineId()
-          + " (intercom.agent-launcher.max-concurrent = " + settings.maxConcurrent() + "), " + (queued.size() - 1)
-          + " missions ahead";
+      String note =
+          "queued: "
+              + running.size()
+              + " agents already run on "
+              + setup.machineId()
+              + " (intercom.agent-launcher.max-concurrent = "
+              + settings.maxConcurrent()
+              + "), "
+              + (queued.size() - 1)
+              + " missions ahead";
       mission(id).tell(new Mission.ReportProgress(List.of(note), null, system.ignoreRef()));
     }
     return this;
   }
 
   private void start(AgentRun.Spec spec) {
-    ActorRef<AgentRun.Command> run = getContext().spawn(
-        AgentRun.create(spec, getContext().getSelf(), setup.askTimeout()), "run-" + spec.missionId());
+    ActorRef<AgentRun.Command> run =
+        getContext()
+            .spawn(
+                AgentRun.create(spec, getContext().getSelf(), setup.askTimeout()),
+                "run-" + spec.missionId());
     // a run that fails by itself still ends its mission's slot
     getContext().watchWith(run, new RunEnded(spec.missionId(), null));
     running.put(spec.missionId(), run);
@@ -401,20 +517,32 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     if (state == null || !state.status().isFinished()) {
       // the run's outcome could not be written: the mission must not look running forever
       ActorRef<Command> self = getContext().getSelf();
-      mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt("its agent run ended but its outcome"
-              + " could not be recorded (the hub did not answer)", r), setup.askTimeout())
-          .whenComplete((interrupted, error) -> {
-            if (error == null) {
-              ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
-              self.tell(new Notify(interrupted));
-            }
-            // else it stays in the ledger: the next start of this node interrupts it
-          });
+      mission(id)
+          .<Mission.State>askWithStatus(
+              r ->
+                  new Mission.Interrupt(
+                      "its agent run ended but its outcome"
+                          + " could not be recorded (the hub did not answer)",
+                      r),
+              setup.askTimeout())
+          .whenComplete(
+              (interrupted, error) -> {
+                if (error == null) {
+                  ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+                  self.tell(new Notify(interrupted));
+                }
+                // else it stays in the ledger: the next start of this node interrupts it
+              });
     } else if (held != null && state.status() != Mission.Status.STOPPED) {
       // what came while it ran continues the same conversation
       ActorRef<Command> self = getContext().getSelf();
-      mission(id).askWithStatus(Mission.Resume::new, setup.askTimeout()).whenComplete((resumed, error) ->
-          self.tell(new Launch(id, String.join("\n\n", held.values()), null, system.ignoreRef())));
+      mission(id)
+          .askWithStatus(Mission.Resume::new, setup.askTimeout())
+          .whenComplete(
+              (resumed, error) ->
+                  self.tell(
+                      new Launch(
+                          id, String.join("\n\n", held.values()), null, system.ignoreRef())));
     } else {
       ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
       notifyRequester(state);
@@ -443,8 +571,8 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   }
 
   /**
-   * The requesting session learns how its mission ended, in its inbox: always
-   * for start_agent, for ask only when the asker stopped waiting.
+   * The requesting session learns how its mission ended, in its inbox: always for start_agent, for
+   * ask only when the asker stopped waiting.
    */
   private void notifyRequester(Mission.State state) {
     if (!state.status().isFinished() || state.from() == null || state.fromSession() == null) {
@@ -457,44 +585,71 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       return;
     }
     if (from.isHuman()
-        || Duration.between(state.createdAt(), state.updatedAt()).toSeconds() < state.notifyAfterSeconds()) {
+        || Duration.between(state.createdAt(), state.updatedAt()).toSeconds()
+            < state.notifyAfterSeconds()) {
       return;
     }
-    Letter letter = new Letter(state.missionId() + ":end:" + state.updatedAt().toEpochMilli(), state.missionId(),
-        state.missionId(), state.to(), outcomeText(state), Instant.now());
-    desks.of(from.machine()).thenAccept(desk -> desk.ifPresent(d -> d.tell(new SessionDesk.DeliverToProject(
-        from.project(), letter, state.fromSession(), system.ignoreRef()))));
+    Letter letter =
+        new Letter(
+            state.missionId() + ":end:" + state.updatedAt().toEpochMilli(),
+            state.missionId(),
+            state.missionId(),
+            state.to(),
+            outcomeText(state),
+            Instant.now());
+    desks
+        .of(from.machine())
+        .thenAccept(
+            desk ->
+                desk.ifPresent(
+                    d ->
+                        d.tell(
+                            new SessionDesk.DeliverToProject(
+                                from.project(), letter, state.fromSession(), system.ignoreRef()))));
   }
 
   static String outcomeText(Mission.State state) {
     String head = "Mission " + state.missionId() + " (" + state.kind().name().toLowerCase() + ") ";
-    String body = switch (state.status()) {
-      case COMPLETED -> "completed. Result:\n" + state.result();
-      case FAILED -> "failed: " + state.reason();
-      case INTERRUPTED -> "was interrupted: " + state.reason();
-      case STOPPED -> "was stopped (" + state.reason() + ").";
-      default -> "is " + state.status().name().toLowerCase() + ".";
-    };
+    String body =
+        switch (state.status()) {
+          case COMPLETED -> "completed. Result:\n" + state.result();
+          case FAILED -> "failed: " + state.reason();
+          case INTERRUPTED -> "was interrupted: " + state.reason();
+          case STOPPED -> "was stopped (" + state.reason() + ").";
+          default -> "is " + state.status().name().toLowerCase() + ".";
+        };
     String text = head + body;
     if (text.length() > NOTICE_CHARS) {
-      text = text.substring(0, NOTICE_CHARS) + "\n[cut: intercom_status(\"" + state.missionId() + "\") has it all]";
+      text =
+          text.substring(0, NOTICE_CHARS)
+              + "\n[cut: intercom_status(\""
+              + state.missionId()
+              + "\") has it all]";
     }
     return text + "\nA reply to this thread continues the same agent conversation.";
   }
 
   private Behavior<Command> onRecover() {
-    getContext().pipeToSelf(ledger().ask(MachineRuns.Get::new, setup.askTimeout()),
-        (state, error) -> new Recovered(state == null ? Map.of() : state.runs(), error));
+    getContext()
+        .pipeToSelf(
+            ledger().ask(MachineRuns.Get::new, setup.askTimeout()),
+            (state, error) -> new Recovered(state == null ? Map.of() : state.runs(), error));
     return this;
   }
 
   private Behavior<Command> onShutdown(Shutdown shutdown) {
     List<CompletableFuture<?>> interrupts = new ArrayList<>();
     for (String id : running.keySet()) {
-      interrupts.add(mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt(interruption(), r),
-              setup.askTimeout())
-          .thenCompose(state -> ledger().<MachineRuns.State>ask(r -> new MachineRuns.Remove(id, r), setup.askTimeout()))
-          .toCompletableFuture());
+      interrupts.add(
+          mission(id)
+              .<Mission.State>askWithStatus(
+                  r -> new Mission.Interrupt(interruption(), r), setup.askTimeout())
+              .thenCompose(
+                  state ->
+                      ledger()
+                          .<MachineRuns.State>ask(
+                              r -> new MachineRuns.Remove(id, r), setup.askTimeout()))
+              .toCompletableFuture());
     }
     if (!running.isEmpty()) {
       getContext().getLog().info("the node stops: {} running missions interrupted", running.size());
@@ -505,10 +660,15 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   }
 
   private String interruption() {
-    return "the node of " + setup.machineId() + " stopped while the agent ran; send a follow-up to continue";
+    return "the node of "
+        + setup.machineId()
+        + " stopped while the agent ran; send a follow-up to continue";
   }
 
-  /** Missions this machine had taken on before it stopped: running ones are interrupted, queued ones start. */
+  /**
+   * Missions this machine had taken on before it stopped: running ones are interrupted, queued ones
+   * start.
+   */
   private Behavior<Command> onRecovered(Recovered recovered) {
     if (recovered.error() != null) {
       timers.startSingleTimer(Recover.INSTANCE, RETRY);
@@ -520,44 +680,75 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
         continue;
       }
-      mission(id).askWithStatus(Mission.Get::new, setup.askTimeout()).thenAccept(state -> {
-        if (state.status() == Mission.Status.RUNNING) {
-          mission(id).<Mission.State>askWithStatus(r -> new Mission.Interrupt(interruption(), r),
-              setup.askTimeout()).thenAccept(interrupted -> {
-                ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
-                self.tell(new Notify(interrupted));
+      mission(id)
+          .askWithStatus(Mission.Get::new, setup.askTimeout())
+          .thenAccept(
+              state -> {
+                if (state.status() == Mission.Status.RUNNING) {
+                  mission(id)
+                      .<Mission.State>askWithStatus(
+                          r -> new Mission.Interrupt(interruption(), r), setup.askTimeout())
+                      .thenAccept(
+                          interrupted -> {
+                            ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+                            self.tell(new Notify(interrupted));
+                          });
+                } else if (state.status() == Mission.Status.APPROVED) {
+                  self.tell(new Launch(id, system.ignoreRef()));
+                } else {
+                  ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
+                }
               });
-        } else if (state.status() == Mission.Status.APPROVED) {
-          self.tell(new Launch(id, system.ignoreRef()));
-        } else {
-          ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
-        }
-      });
     }
     if (!recovered.runs().isEmpty()) {
-      getContext().getLog().info("{} missions of the previous run of this node taken up again",
-          recovered.runs().size());
+      getContext()
+          .getLog()
+          .info(
+              "{} missions of the previous run of this node taken up again",
+              recovered.runs().size());
     }
     return this;
   }
 
   /**
-   * An agent left running by a crashed node: ended with its tree (only if the
-   * pid still names the process that started then, not a reused pid).
+   * An agent left running by a crashed node: ended with its tree (only if the pid still names the
+   * process that started then, not a reused pid).
    */
   private void endOrphan(MachineRuns.Process orphan) {
     ProcessHandle.of(orphan.pid())
         .filter(ProcessHandle::isAlive)
-        .filter(process -> orphan.startedAt() != null && process.info().startInstant()
-            .map(started -> Duration.between(started, orphan.startedAt()).abs().toMillis() < 1000).orElse(false))
-        .ifPresent(process -> {
-          List<ProcessHandle> tree = new ArrayList<>(ProcessTree.of(process));
-          ProcessTree.group(orphan.pid()).stream().filter(member -> !tree.contains(member)).forEach(tree::add);
-          getContext().getLog().warn("ending agent process {} (and {} it started), left running by the previous run"
-              + " of this node", orphan.pid(), tree.size() - 1);
-          ProcessTree.terminate(tree);
-          getContext().getSystem().scheduler().scheduleOnce(settings.stopGrace(), () -> ProcessTree.kill(tree),
-              getContext().getExecutionContext());
-        });
+        .filter(
+            process ->
+                orphan.startedAt() != null
+                    && process
+                        .info()
+                        .startInstant()
+                        .map(
+                            started ->
+                                Duration.between(started, orphan.startedAt()).abs().toMillis()
+                                    < 1000)
+                        .orElse(false))
+        .ifPresent(
+            process -> {
+              List<ProcessHandle> tree = new ArrayList<>(ProcessTree.of(process));
+              ProcessTree.group(orphan.pid()).stream()
+                  .filter(member -> !tree.contains(member))
+                  .forEach(tree::add);
+              getContext()
+                  .getLog()
+                  .warn(
+                      "ending agent process {} (and {} it started), left running by the previous run"
+                          + " of this node",
+                      orphan.pid(),
+                      tree.size() - 1);
+              ProcessTree.terminate(tree);
+              getContext()
+                  .getSystem()
+                  .scheduler()
+                  .scheduleOnce(
+                      settings.stopGrace(),
+                      () -> ProcessTree.kill(tree),
+                      getContext().getExecutionContext());
+            });
   }
 }

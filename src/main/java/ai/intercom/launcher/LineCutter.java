@@ -9,11 +9,10 @@ import java.util.List;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Cuts the output of one process, read from a pipe in chunks, into UTF-8 lines.
- * It tolerates anything: invalid UTF-8 becomes U+FFFD, a line longer than the
- * limit keeps only its first {@code maxLineBytes} bytes, and memory stays
- * bounded by about that limit however long a line runs. Not thread-safe: one
- * cutter per process output.
+ * Cuts the output of one process, read from a pipe in chunks, into UTF-8 lines. It tolerates
+ * anything: invalid UTF-8 becomes U+FFFD, a line longer than the limit keeps only its first {@code
+ * maxLineBytes} bytes, and memory stays bounded by about that limit however long a line runs. Not
+ * thread-safe: one cutter per process output.
  */
 public final class LineCutter {
 
@@ -38,8 +37,10 @@ public final class LineCutter {
 
   /** The start of the current line, compacted, at most {@code maxLineBytes} bytes. */
   private ByteString pending = ByteString.emptyByteString();
+
   /** How many bytes the current line has had so far, kept or not. */
   private long pendingBytes;
+
   private byte lastByte;
 
   /** A cutter that keeps at most {@code maxLineBytes} bytes of each line. */
@@ -101,8 +102,7 @@ public final class LineCutter {
       total--;
     }
     int kept = (int) Math.min(total, maxLineBytes);
-    ByteString content =
-        pending.isEmpty() ? tail.take(kept) : pending.concat(tail).take(kept);
+    ByteString content = pending.isEmpty() ? tail.take(kept) : pending.concat(tail).take(kept);
     boolean truncated = total > maxLineBytes;
     if (truncated) {
       content = content.take(charBoundary(content));

@@ -21,16 +21,18 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * The missions a machine's agent supervisor took on and has not finished
- * (queued or running), id = machine id, with the process of each run once it
- * started. When the node starts again after a crash or a stop, its supervisor
- * reads them: the running ones are interrupted and their agents (orphans after
- * a crash) ended, the queued ones start.
+ * The missions a machine's agent supervisor took on and has not finished (queued or running), id =
+ * machine id, with the process of each run once it started. When the node starts again after a
+ * crash or a stop, its supervisor reads them: the running ones are interrupted and their agents
+ * (orphans after a crash) ended, the queued ones start.
  */
 public final class MachineRuns
-    extends EventSourcedBehaviorWithEnforcedReplies<MachineRuns.Command, MachineRuns.Event, MachineRuns.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        MachineRuns.Command, MachineRuns.Event, MachineRuns.State> {
 
-  /** The agent process of a run: its pid and start time (a pid alone may have been reused since). */
+  /**
+   * The agent process of a run: its pid and start time (a pid alone may have been reused since).
+   */
   public record Process(long pid, Instant startedAt) implements JsonSerializable {}
 
   /** Mission id to its run's process; null while it waits or prepares. */
@@ -75,11 +77,14 @@ public final class MachineRuns
 
   public record ProcessStarted(String missionId, Process process) implements Event {}
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "MachineRuns");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "MachineRuns");
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> new MachineRuns(ctx.getEntityId())).withRole(NodeRole.HUB_ROLE));
+        .init(
+            Entity.of(ENTITY_KEY, ctx -> new MachineRuns(ctx.getEntityId()))
+                .withRole(NodeRole.HUB_ROLE));
   }
 
   private MachineRuns(String machineId) {
@@ -102,15 +107,28 @@ public final class MachineRuns
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
-        .onCommand(Add.class, (state, cmd) -> state.missionIds().contains(cmd.missionId())
-            ? Effect().reply(cmd.replyTo(), state)
-            : Effect().persist(new Added(cmd.missionId())).thenReply(cmd.replyTo(), s -> s))
-        .onCommand(Remove.class, (state, cmd) -> !state.missionIds().contains(cmd.missionId())
-            ? Effect().reply(cmd.replyTo(), state)
-            : Effect().persist(new Removed(cmd.missionId())).thenReply(cmd.replyTo(), s -> s))
-        .onCommand(RecordProcess.class, (state, cmd) -> state.missionIds().contains(cmd.missionId())
-            ? Effect().persist(new ProcessStarted(cmd.missionId(), cmd.process())).thenNoReply()
-            : Effect().noReply())
+        .onCommand(
+            Add.class,
+            (state, cmd) ->
+                state.missionIds().contains(cmd.missionId())
+                    ? Effect().reply(cmd.replyTo(), state)
+                    : Effect().persist(new Added(cmd.missionId())).thenReply(cmd.replyTo(), s -> s))
+        .onCommand(
+            Remove.class,
+            (state, cmd) ->
+                !state.missionIds().contains(cmd.missionId())
+                    ? Effect().reply(cmd.replyTo(), state)
+                    : Effect()
+                        .persist(new Removed(cmd.missionId()))
+                        .thenReply(cmd.replyTo(), s -> s))
+        .onCommand(
+            RecordProcess.class,
+            (state, cmd) ->
+                state.missionIds().contains(cmd.missionId())
+                    ? Effect()
+                        .persist(new ProcessStarted(cmd.missionId(), cmd.process()))
+                        .thenNoReply()
+                    : Effect().noReply())
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
         .build();
   }

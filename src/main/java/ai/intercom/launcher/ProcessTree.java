@@ -9,28 +9,33 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * An agent process with everything it started (shells, test runners, servers):
- * ended together, politely first (TERM), then for good (KILL). Where the
- * system has {@code setsid}, an agent starts in a process group of its own, so
- * that even what it started in the background and left behind is found.
+ * An agent process with everything it started (shells, test runners, servers): ended together,
+ * politely first (TERM), then for good (KILL). Where the system has {@code setsid}, an agent starts
+ * in a process group of its own, so that even what it started in the background and left behind is
+ * found.
  */
 final class ProcessTree {
 
   private static final Path PROC = Path.of("/proc");
-  private static final Optional<String> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
-      .filter(path -> Files.isExecutable(Path.of(path)))
-      .findFirst();
+  private static final Optional<String> SETSID =
+      Stream.of("/usr/bin/setsid", "/bin/setsid")
+          .filter(path -> Files.isExecutable(Path.of(path)))
+          .findFirst();
 
   private ProcessTree() {}
 
-  /** The command line that starts {@code argv} as the leader of a new process group (when the system can). */
+  /**
+   * The command line that starts {@code argv} as the leader of a new process group (when the system
+   * can).
+   */
   static List<String> inOwnGroup(List<String> argv) {
     if (SETSID.isEmpty()) {
       return argv;
     }
     List<String> wrapped = new ArrayList<>(argv.size() + 2);
     wrapped.add(SETSID.get());
-    // should setsid have to fork (it does not for a child of the JVM), it waits and passes the exit code on
+    // should setsid have to fork (it does not for a child of the JVM), it waits and passes the exit
+    // code on
     wrapped.add("--wait");
     wrapped.addAll(argv);
     return wrapped;
@@ -43,13 +48,15 @@ final class ProcessTree {
     }
     List<ProcessHandle> members = new ArrayList<>();
     try (Stream<Path> entries = Files.list(PROC)) {
-      entries.map(entry -> entry.getFileName().toString())
+      entries
+          .map(entry -> entry.getFileName().toString())
           .filter(name -> !name.isEmpty() && name.chars().allMatch(Character::isDigit))
-          .forEach(pid -> {
-            if (groupOf(PROC.resolve(pid).resolve("stat")) == pgid) {
-              ProcessHandle.of(Long.parseLong(pid)).ifPresent(members::add);
-            }
-          });
+          .forEach(
+              pid -> {
+                if (groupOf(PROC.resolve(pid).resolve("stat")) == pgid) {
+                  ProcessHandle.of(Long.parseLong(pid)).ifPresent(members::add);
+                }
+              });
     } catch (IOException e) {
       return members;
     }
@@ -67,7 +74,10 @@ final class ProcessTree {
     }
   }
 
-  /** The process and its descendants now, parents first; taken before anything dies and is re-parented. */
+  /**
+   * The process and its descendants now, parents first; taken before anything dies and is
+   * re-parented.
+   */
   static List<ProcessHandle> of(ProcessHandle root) {
     List<ProcessHandle> all = new ArrayList<>();
     all.add(root);

@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads Claude Code's {@code --output-format stream-json} output one line at a
- * time and says what it means for the mission: the session started, the agent
- * did something a human can follow, or it finished. Anything else (other
- * agents' plain text, broken or unknown JSON) is classified, never thrown.
+ * Reads Claude Code's {@code --output-format stream-json} output one line at a time and says what
+ * it means for the mission: the session started, the agent did something a human can follow, or it
+ * finished. Anything else (other agents' plain text, broken or unknown JSON) is classified, never
+ * thrown.
  */
 public final class StreamJson {
 

@@ -14,16 +14,18 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The agent session this MCP server speaks for: its id, project and agent
- * process (and the mission, for an agent launched for one), registered with
- * the local node (again after the node restarts).
+ * The agent session this MCP server speaks for: its id, project and agent process (and the mission,
+ * for an agent launched for one), registered with the local node (again after the node restarts).
  */
 final class AgentSession {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+
   /** Shells and launchers that may stand between the agent and this server. */
   private static final Set<String> WRAPPERS =
-      Set.of("sh", "bash", "dash", "zsh", "ksh", "fish", "env", "timeout", "nohup", "setsid", "stdbuf");
+      Set.of(
+          "sh", "bash", "dash", "zsh", "ksh", "fish", "env", "timeout", "nohup", "setsid",
+          "stdbuf");
 
   private final NodeClient node;
   private final NodeClient waits;
@@ -44,7 +46,8 @@ final class AgentSession {
     RANDOM.nextBytes(bytes);
     this.id = "s-" + HexFormat.of().formatHex(bytes);
     this.ancestors = ancestors();
-    this.agentPid = ancestors.isEmpty() ? ProcessHandle.current().pid() : ancestors.get(ancestors.size() - 1);
+    this.agentPid =
+        ancestors.isEmpty() ? ProcessHandle.current().pid() : ancestors.get(ancestors.size() - 1);
   }
 
   String id() {
@@ -123,10 +126,9 @@ final class AgentSession {
   }
 
   /**
-   * The processes that link a hook to this session, nearest first: the agent
-   * (this server's parent) and, when a shell or wrapper started the server,
-   * those in between. Never the processes above the agent (a terminal, tmux,
-   * a login shell): other agents and commands share them.
+   * The processes that link a hook to this session, nearest first: the agent (this server's parent)
+   * and, when a shell or wrapper started the server, those in between. Never the processes above
+   * the agent (a terminal, tmux, a login shell): other agents and commands share them.
    */
   private static List<Long> ancestors() {
     List<Long> chain = new ArrayList<>();
@@ -143,7 +145,9 @@ final class AgentSession {
 
   /** A shell or launcher between the agent and this server. */
   static boolean isWrapper(ProcessHandle process) {
-    return process.info().command()
+    return process
+        .info()
+        .command()
         .map(command -> WRAPPERS.contains(Path.of(command).getFileName().toString()))
         .orElse(false);
   }

@@ -10,11 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's side of the stdio pipe, made safe for the MCP SDK's transport:
- * it stops for good on any line that is not a JSON-RPC message (even a blank
- * one), so such lines are dropped here; and at end of input it closes at once,
- * losing replies still in flight, so the end is held back a moment and the
- * process then exits.
+ * The agent's side of the stdio pipe, made safe for the MCP SDK's transport: it stops for good on
+ * any line that is not a JSON-RPC message (even a blank one), so such lines are dropped here; and
+ * at end of input it closes at once, losing replies still in flight, so the end is held back a
+ * moment and the process then exits.
  */
 final class GuardedStdin extends InputStream {
 
@@ -65,7 +64,8 @@ final class GuardedStdin extends InputStream {
         return true;
       }
       if (!trimmed.isEmpty()) {
-        log.warn("ignored a line on stdin that is not a JSON-RPC message: {}",
+        log.warn(
+            "ignored a line on stdin that is not a JSON-RPC message: {}",
             trimmed.length() > 80 ? trimmed.substring(0, 80) + "…" : trimmed);
       }
     }
@@ -73,10 +73,13 @@ final class GuardedStdin extends InputStream {
 
   /** Replies still being written get a moment; then the process ends, as the agent is gone. */
   private void end() {
-    Thread exit = new Thread(() -> {
-      sleep(EXIT_AFTER_EOF_MILLIS);
-      onEnd.run();
-    }, "mcp-stdin-closed");
+    Thread exit =
+        new Thread(
+            () -> {
+              sleep(EXIT_AFTER_EOF_MILLIS);
+              onEnd.run();
+            },
+            "mcp-stdin-closed");
     exit.setDaemon(true);
     exit.start();
     sleep(EOF_GRACE_MILLIS);

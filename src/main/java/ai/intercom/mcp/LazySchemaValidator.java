@@ -5,9 +5,8 @@ import io.modelcontextprotocol.json.schema.jackson2.JacksonJsonSchemaValidatorSu
 import java.util.Map;
 
 /**
- * The SDK's JSON-schema validator, made on the first tool call instead of at
- * start: it loads a schema library that would delay the answer to
- * {@code initialize}, which the agent waits for.
+ * The SDK's JSON-schema validator, made on the first tool call instead of at start: it loads a
+ * schema library that would delay the answer to {@code initialize}, which the agent waits for.
  */
 final class LazySchemaValidator implements JsonSchemaValidator {
 

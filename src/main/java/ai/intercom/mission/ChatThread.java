@@ -9,9 +9,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,30 +34,34 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * A conversation between agents (the "Thread" of the design): its participants
- * and their messages in order, attached to a mission. Id {@code t-xxxxxxxx}.
+ * A conversation between agents (the "Thread" of the design): its participants and their messages
+ * in order, attached to a mission. Id {@code t-xxxxxxxx}.
  */
 public final class ChatThread
     extends EventSourcedBehaviorWithEnforcedReplies<
         ChatThread.Command, ChatThread.Event, ChatThread.State> {
 
   /**
-   * A chat message; {@code seq} counts from 1 within the thread. {@code session}
-   * is the agent session that wrote it (answers go back to it); {@code denied}
-   * says why the operator stopped it, null while it was not.
+   * A chat message; {@code seq} counts from 1 within the thread. {@code session} is the agent
+   * session that wrote it (answers go back to it); {@code denied} says why the operator stopped it,
+   * null while it was not.
    */
-  public record Message(long seq, String from, String session, String text, Instant at, String denied)
+  public record Message(
+      long seq, String from, String session, String text, Instant at, String denied)
       implements JsonSerializable {
     Message denied(String why) {
       return new Message(seq, from, session, text, at, why);
     }
   }
 
-  /** Who a message goes to: an agent, at the session it last wrote from (null: any session of it). */
+  /**
+   * Who a message goes to: an agent, at the session it last wrote from (null: any session of it).
+   */
   public record Recipient(String agent, String session) implements JsonSerializable {}
 
   /** A message with where it goes: what a thread answers to posting or releasing it. */
-  public record Posted(String threadId, String missionId, Message message, List<Recipient> recipients)
+  public record Posted(
+      String threadId, String missionId, Message message, List<Recipient> recipients)
       implements JsonSerializable {
     public Posted {
       recipients = List.copyOf(recipients);
@@ -65,13 +69,18 @@ public final class ChatThread
   }
 
   /**
-   * {@code messages} are the latest {@value #KEPT} ({@code count} in all, the
-   * rest stay in the journal); {@code sessions} is where each participant last
-   * wrote from, so that answers go back to that session.
+   * {@code messages} are the latest {@value #KEPT} ({@code count} in all, the rest stay in the
+   * journal); {@code sessions} is where each participant last wrote from, so that answers go back
+   * to that session.
    */
   public record State(
-      String threadId, String missionId, List<String> participants, List<Message> messages, long count,
-      Map<String, String> sessions, Instant createdAt)
+      String threadId,
+      String missionId,
+      List<String> participants,
+      List<Message> messages,
+      long count,
+      Map<String, String> sessions,
+      Instant createdAt)
       implements JsonSerializable {
 
     public State {
@@ -99,13 +108,17 @@ public final class ChatThread
 
     /** Where a message from {@code agent} goes: each other participant, at its latest session. */
     List<Recipient> recipientsOf(String agent) {
-      return othersThan(agent).stream().map(other -> new Recipient(other, sessions.get(other))).toList();
+      return othersThan(agent).stream()
+          .map(other -> new Recipient(other, sessions.get(other)))
+          .toList();
     }
 
     /** Message {@code seq}, while it is among the kept ones. */
     public Optional<Message> message(long seq) {
       long index = seq - (count - messages.size()) - 1;
-      return index >= 0 && index < messages.size() ? Optional.of(messages.get((int) index)) : Optional.empty();
+      return index >= 0 && index < messages.size()
+          ? Optional.of(messages.get((int) index))
+          : Optional.empty();
     }
 
     Posted posted(Message message) {
@@ -123,10 +136,12 @@ public final class ChatThread
     }
 
     State appended(MessageAppended e) {
-      List<Message> kept = new ArrayList<>(messages.subList(messages.size() < KEPT ? 0 : 1, messages.size()));
+      List<Message> kept =
+          new ArrayList<>(messages.subList(messages.size() < KEPT ? 0 : 1, messages.size()));
       kept.add(e.message());
       Map<String, String> latest = sessions;
-      if (e.message().session() != null && !e.message().session().equals(sessions.get(e.message().from()))) {
+      if (e.message().session() != null
+          && !e.message().session().equals(sessions.get(e.message().from()))) {
         latest = new HashMap<>(sessions);
         latest.put(e.message().from(), e.message().session());
       }
@@ -148,26 +163,36 @@ public final class ChatThread
     ActorRef<? extends StatusReply<?>> replyTo();
   }
 
-  public record Create(String missionId, List<String> participants, ActorRef<StatusReply<State>> replyTo)
+  public record Create(
+      String missionId, List<String> participants, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
-  /** Creates the thread of a new chat between {@code from} and {@code to} with its first message. */
+  /**
+   * Creates the thread of a new chat between {@code from} and {@code to} with its first message.
+   */
   public record Open(
-      String missionId, String from, String session, String to, String text, ActorRef<StatusReply<Posted>> replyTo)
+      String missionId,
+      String from,
+      String session,
+      String to,
+      String text,
+      ActorRef<StatusReply<Posted>> replyTo)
       implements Command {}
 
   public record AddParticipant(String participant, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
   /** Appends a message from a participant; answers it with its sequence number and recipients. */
-  public record Append(String from, String session, String text, ActorRef<StatusReply<Posted>> replyTo)
+  public record Append(
+      String from, String session, String text, ActorRef<StatusReply<Posted>> replyTo)
       implements Command {}
 
   /**
-   * The gate's decision on a held message: answers the message and its recipients
-   * when approved; records the denial otherwise. Asking again answers the same.
+   * The gate's decision on a held message: answers the message and its recipients when approved;
+   * records the denial otherwise. Asking again answers the same.
    */
-  public record Release(long seq, boolean approved, String by, String reason, ActorRef<StatusReply<Posted>> replyTo)
+  public record Release(
+      long seq, boolean approved, String by, String reason, ActorRef<StatusReply<Posted>> replyTo)
       implements Command {}
 
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
@@ -185,7 +210,8 @@ public final class ChatThread
   /** Messages kept in memory per thread (also the most intercom_history shows). */
   public static final int KEPT = 1000;
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Thread");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Thread");
 
   public static final String TAG = "thread";
 
@@ -243,8 +269,10 @@ public final class ChatThread
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
-    builder.forState(s -> !s.exists())
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
+        newCommandHandlerWithReplyBuilder();
+    builder
+        .forState(s -> !s.exists())
         .onCommand(Create.class, this::onCreate)
         .onCommand(Open.class, this::onOpen);
     builder
@@ -252,7 +280,8 @@ public final class ChatThread
         .onCommand(AddParticipant.class, this::onAddParticipant)
         .onCommand(Append.class, this::onAppend)
         .onCommand(Release.class, this::onRelease)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
+        .onCommand(
+            Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
     builder.forAnyState().onAnyCommand(this::onRefused);
     return builder.build();
   }
@@ -274,7 +303,10 @@ public final class ChatThread
     Instant now = Instant.now();
     Message first = new Message(1, cmd.from(), cmd.session(), cmd.text(), now, null);
     return Effect()
-        .persist(List.of(new Created(cmd.missionId(), List.of(cmd.from(), cmd.to()), now), new MessageAppended(first)))
+        .persist(
+            List.of(
+                new Created(cmd.missionId(), List.of(cmd.from(), cmd.to()), now),
+                new MessageAppended(first)))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(first)));
   }
 
@@ -292,7 +324,8 @@ public final class ChatThread
       return refuse(
           Effect(), cmd.replyTo(), cmd.from() + " is not a participant of thread " + threadId);
     }
-    Message message = new Message(state.count() + 1, cmd.from(), cmd.session(), cmd.text(), Instant.now(), null);
+    Message message =
+        new Message(state.count() + 1, cmd.from(), cmd.session(), cmd.text(), Instant.now(), null);
     return Effect()
         .persist(new MessageAppended(message))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(message)));
@@ -307,10 +340,12 @@ public final class ChatThread
     if (cmd.approved() || message.denied() != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(state.posted(message)));
     }
-    String why = cmd.reason() == null || cmd.reason().isBlank() ? "denied by " + cmd.by() : cmd.reason();
+    String why =
+        cmd.reason() == null || cmd.reason().isBlank() ? "denied by " + cmd.by() : cmd.reason();
     return Effect()
         .persist(new MessageDenied(cmd.seq(), why, Instant.now()))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(s.message(cmd.seq()).orElseThrow())));
+        .thenReply(
+            cmd.replyTo(), s -> StatusReply.success(s.posted(s.message(cmd.seq()).orElseThrow())));
   }
 
   private ReplyEffect<Event, State> onRefused(State state, Command cmd) {

@@ -4,11 +4,11 @@ import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.approval.Settlement;
 import ai.intercom.cluster.MachineServices;
-import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
-import ai.intercom.registry.AgentId;
+import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.persistence.Refusals;
+import ai.intercom.registry.AgentId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,9 +23,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
- * Carries chat messages to the machines of their recipients (their session
- * desks, found through the receptionist), and carries out the gate's decisions
- * on held messages: deliver them, or tell their sender they were denied.
+ * Carries chat messages to the machines of their recipients (their session desks, found through the
+ * receptionist), and carries out the gate's decisions on held messages: deliver them, or tell their
+ * sender they were denied.
  */
 public final class Courier implements Settlement {
 
@@ -39,15 +39,20 @@ public final class Courier implements Settlement {
   private final MachineServices<SessionDesk.Command> desks;
   private final MachineServices<AgentSupervisor.Command> supervisors;
 
-  /** {@code desks}: where the machines' session desks are (shared with the node's other users of them). */
-  public Courier(ActorSystem<?> system, Duration timeout, MachineServices<SessionDesk.Command> desks) {
+  /**
+   * {@code desks}: where the machines' session desks are (shared with the node's other users of
+   * them).
+   */
+  public Courier(
+      ActorSystem<?> system, Duration timeout, MachineServices<SessionDesk.Command> desks) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.missions = Settlement.onMissions(system, timeout);
     this.desks = desks;
     this.supervisors =
-        new MachineServices<>(system, timeout, AgentSupervisor.Command.class, AgentSupervisor.KEY_PREFIX);
+        new MachineServices<>(
+            system, timeout, AgentSupervisor.Command.class, AgentSupervisor.KEY_PREFIX);
   }
 
   /** The session desk of a machine, if its node is in the cluster. */
@@ -56,18 +61,27 @@ public final class Courier implements Settlement {
   }
 
   /**
-   * Puts the message into the inbox of each recipient (or its project's queue);
-   * answers how it went for the first one. Fails when a recipient's machine is
-   * not in the cluster.
+   * Puts the message into the inbox of each recipient (or its project's queue); answers how it went
+   * for the first one. Fails when a recipient's machine is not in the cluster.
    */
   CompletionStage<SessionDesk.Delivery> deliver(ChatThread.Posted posted) {
     ChatThread.Message message = posted.message();
-    Letter letter = new Letter(posted.threadId() + ":" + message.seq(), posted.threadId(), posted.missionId(),
-        message.from(), message.text(), message.at());
-    List<CompletableFuture<SessionDesk.Delivery>> deliveries = posted.recipients().stream()
-        .filter(recipient -> !recipient.agent().equals(AgentId.HUMAN.toString()))
-        .map(recipient -> deliver(AgentId.parse(recipient.agent()), recipient.session(), letter).toCompletableFuture())
-        .toList();
+    Letter letter =
+        new Letter(
+            posted.threadId() + ":" + message.seq(),
+            posted.threadId(),
+            posted.missionId(),
+            message.from(),
+            message.text(),
+            message.at());
+    List<CompletableFuture<SessionDesk.Delivery>> deliveries =
+        posted.recipients().stream()
+            .filter(recipient -> !recipient.agent().equals(AgentId.HUMAN.toString()))
+            .map(
+                recipient ->
+                    deliver(AgentId.parse(recipient.agent()), recipient.session(), letter)
+                        .toCompletableFuture())
+            .toList();
     if (deliveries.isEmpty()) {
       return CompletableFuture.completedFuture(new SessionDesk.Delivery("delivered", null));
     }
@@ -76,19 +90,26 @@ public final class Courier implements Settlement {
   }
 
   private CompletionStage<SessionDesk.Delivery> deliver(AgentId to, String session, Letter letter) {
-    return deskOf(to.machine()).thenCompose(desk -> {
-      if (desk.isEmpty()) {
-        throw new Offline(to.machine());
-      }
-      return AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(desk.get(),
-              r -> new SessionDesk.DeliverToProject(to.project(), letter, session, r), timeout, system.scheduler())
-          .thenApply(delivery -> {
-            if (delivery.status().equals("failed")) {
-              throw new IllegalStateException("machine " + to.machine() + " could not store the message");
-            }
-            return delivery;
-          });
-    });
+    return deskOf(to.machine())
+        .thenCompose(
+            desk -> {
+              if (desk.isEmpty()) {
+                throw new Offline(to.machine());
+              }
+              return AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
+                      desk.get(),
+                      r -> new SessionDesk.DeliverToProject(to.project(), letter, session, r),
+                      timeout,
+                      system.scheduler())
+                  .thenApply(
+                      delivery -> {
+                        if (delivery.status().equals("failed")) {
+                          throw new IllegalStateException(
+                              "machine " + to.machine() + " could not store the message");
+                        }
+                        return delivery;
+                      });
+            });
   }
 
   /** A machine whose node is not in the cluster now. */
@@ -96,22 +117,33 @@ public final class Courier implements Settlement {
     private static final long serialVersionUID = 1L;
 
     Offline(String machine) {
-      super("machine " + machine + " is offline (its node is not in the cluster)", null, false, false);
+      super(
+          "machine " + machine + " is offline (its node is not in the cluster)",
+          null,
+          false,
+          false);
     }
   }
 
   /**
-   * Hands a mission to the agent supervisor of {@code machine}; completes once it
-   * is in that machine's ledger. Fails when the machine is not in the cluster.
+   * Hands a mission to the agent supervisor of {@code machine}; completes once it is in that
+   * machine's ledger. Fails when the machine is not in the cluster.
    */
-  CompletionStage<Done> launch(String machine, String missionId, String followUp, String followUpKey) {
-    return supervisors.of(machine).thenCompose(supervisor -> {
-      if (supervisor.isEmpty()) {
-        throw new Offline(machine);
-      }
-      return AskPattern.<AgentSupervisor.Command, Done>ask(supervisor.get(),
-          r -> new AgentSupervisor.Launch(missionId, followUp, followUpKey, r), timeout, system.scheduler());
-    });
+  CompletionStage<Done> launch(
+      String machine, String missionId, String followUp, String followUpKey) {
+    return supervisors
+        .of(machine)
+        .thenCompose(
+            supervisor -> {
+              if (supervisor.isEmpty()) {
+                throw new Offline(machine);
+              }
+              return AskPattern.<AgentSupervisor.Command, Done>ask(
+                  supervisor.get(),
+                  r -> new AgentSupervisor.Launch(missionId, followUp, followUpKey, r),
+                  timeout,
+                  system.scheduler());
+            });
   }
 
   /** Ends the run of a stopped mission, if its machine has one (an offline machine has none). */
@@ -119,18 +151,23 @@ public final class Courier implements Settlement {
     if (!mission.kind().launchesAgent()) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return supervisors.of(AgentId.parse(mission.to()).machine()).thenApply(supervisor -> {
-      supervisor.ifPresent(s -> s.tell(new AgentSupervisor.StopRun(mission.missionId(), by)));
-      return Done.getInstance();
-    });
+    return supervisors
+        .of(AgentId.parse(mission.to()).machine())
+        .thenApply(
+            supervisor -> {
+              supervisor.ifPresent(
+                  s -> s.tell(new AgentSupervisor.StopRun(mission.missionId(), by)));
+              return Done.getInstance();
+            });
   }
 
   /**
-   * A follow-up that passed the gate: into the mission's transcript, then to its
-   * agent. {@code key} makes it count once however often it is carried out.
+   * A follow-up that passed the gate: into the mission's transcript, then to its agent. {@code key}
+   * makes it count once however often it is carried out.
    */
   CompletionStage<Done> continueMission(String from, String missionId, String text, String key) {
-    return sharding.entityRefFor(Mission.ENTITY_KEY, missionId)
+    return sharding
+        .entityRefFor(Mission.ENTITY_KEY, missionId)
         .<Mission.State>askWithStatus(r -> new Mission.FollowUp(from, text, key, r), timeout)
         .thenCompose(state -> launch(AgentId.parse(state.to()).machine(), missionId, text, key));
   }
@@ -152,42 +189,67 @@ public final class Courier implements Settlement {
       if (!request.type().launchesAgent()) {
         return missions.settle(release);
       }
-      return settleMission(release).thenCompose(done -> release.approved()
-          ? launch(AgentId.parse(request.to()).machine(), request.missionId(), null, null)
-          : CompletableFuture.completedFuture(done));
+      return settleMission(release)
+          .thenCompose(
+              done ->
+                  release.approved()
+                      ? launch(
+                          AgentId.parse(request.to()).machine(), request.missionId(), null, null)
+                      : CompletableFuture.completedFuture(done));
     }
     long seq = release.request().seq();
-    return sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId)
+    return sharding
+        .entityRefFor(ChatThread.ENTITY_KEY, threadId)
         .<ChatThread.Posted>askWithStatus(
-            r -> new ChatThread.Release(seq, release.approved(), release.by(), release.reason(), r), timeout)
-        .thenCompose(posted -> seq == 1 ? settleMission(release).thenApply(done -> posted)
-            : CompletableFuture.completedFuture(posted))
-        .thenCompose(posted -> {
-          if (posted.message().denied() != null) {
-            return tellSender(posted);
-          }
-          var mission = sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId());
-          if (seq == 1) {
-            mission.tell(new Mission.Start(system.ignoreRef()));
-          }
-          return deliver(posted).thenApply(delivery -> {
-            if (seq == 1 && release.request().type() == Mission.Kind.SEND) {
-              String result = Router.describe(delivery.status(), release.request().to(), delivery.sessionId());
-              mission.tell(new Mission.Complete(result, null, null, null, system.ignoreRef()));
-            }
-            return Done.getInstance();
-          });
-        });
+            r -> new ChatThread.Release(seq, release.approved(), release.by(), release.reason(), r),
+            timeout)
+        .thenCompose(
+            posted ->
+                seq == 1
+                    ? settleMission(release).thenApply(done -> posted)
+                    : CompletableFuture.completedFuture(posted))
+        .thenCompose(
+            posted -> {
+              if (posted.message().denied() != null) {
+                return tellSender(posted);
+              }
+              var mission = sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId());
+              if (seq == 1) {
+                mission.tell(new Mission.Start(system.ignoreRef()));
+              }
+              return deliver(posted)
+                  .thenApply(
+                      delivery -> {
+                        if (seq == 1 && release.request().type() == Mission.Kind.SEND) {
+                          String result =
+                              Router.describe(
+                                  delivery.status(), release.request().to(), delivery.sessionId());
+                          mission.tell(
+                              new Mission.Complete(result, null, null, null, system.ignoreRef()));
+                        }
+                        return Done.getInstance();
+                      });
+            });
   }
 
-  /** A mission that took the decision before (this is a retry) is fine; one that does not exist yet is not. */
+  /**
+   * A mission that took the decision before (this is a retry) is fine; one that does not exist yet
+   * is not.
+   */
   private CompletionStage<Done> settleMission(ApprovalGate.Release release) {
-    return missions.settle(release).handle((done, error) -> {
-      if (error == null || (Refusals.isRefusal(error) && !Settlement.isMissing(Refusals.cause(error).getMessage()))) {
-        return Done.getInstance();
-      }
-      throw error instanceof CompletionException failure ? failure : new CompletionException(error);
-    });
+    return missions
+        .settle(release)
+        .handle(
+            (done, error) -> {
+              if (error == null
+                  || (Refusals.isRefusal(error)
+                      && !Settlement.isMissing(Refusals.cause(error).getMessage()))) {
+                return Done.getInstance();
+              }
+              throw error instanceof CompletionException failure
+                  ? failure
+                  : new CompletionException(error);
+            });
   }
 
   /** The sender of a follow-up learns, in its inbox, that the operator stopped it. */
@@ -195,20 +257,47 @@ public final class Courier implements Settlement {
     if (AgentId.HUMAN.toString().equals(request.from())) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    Letter note = new Letter(release.approvalId() + ":denied", request.missionId(), request.missionId(), INTERCOM,
-        "Your follow-up to mission " + request.missionId() + " was not delivered: "
-            + (release.reason() == null || release.reason().isBlank() ? "denied by " + release.by() : release.reason())
-            + ".", Instant.now());
-    return deliver(AgentId.parse(request.from()), null, note).thenApply(delivery -> Done.getInstance());
+    Letter note =
+        new Letter(
+            release.approvalId() + ":denied",
+            request.missionId(),
+            request.missionId(),
+            INTERCOM,
+            "Your follow-up to mission "
+                + request.missionId()
+                + " was not delivered: "
+                + (release.reason() == null || release.reason().isBlank()
+                    ? "denied by " + release.by()
+                    : release.reason())
+                + ".",
+            Instant.now());
+    return deliver(AgentId.parse(request.from()), null, note)
+        .thenApply(delivery -> Done.getInstance());
   }
 
   /** The sender learns, in its own inbox, that the operator stopped its message. */
   private CompletionStage<Done> tellSender(ChatThread.Posted posted) {
     ChatThread.Message message = posted.message();
-    String to = posted.recipients().stream().map(ChatThread.Recipient::agent).reduce((a, b) -> a + ", " + b).orElse("");
-    Letter note = new Letter(posted.threadId() + ":" + message.seq() + ":denied", posted.threadId(), posted.missionId(),
-        INTERCOM, "Your message #" + message.seq() + " to " + to + " was not delivered: " + message.denied() + ".",
-        Instant.now());
-    return deliver(AgentId.parse(message.from()), message.session(), note).thenApply(delivery -> Done.getInstance());
+    String to =
+        posted.recipients().stream()
+            .map(ChatThread.Recipient::agent)
+            .reduce((a, b) -> a + ", " + b)
+            .orElse("");
+    Letter note =
+        new Letter(
+            posted.threadId() + ":" + message.seq() + ":denied",
+            posted.threadId(),
+            posted.missionId(),
+            INTERCOM,
+            "Your message #"
+                + message.seq()
+                + " to "
+                + to
+                + " was not delivered: "
+                + message.denied()
+                + ".",
+            Instant.now());
+    return deliver(AgentId.parse(message.from()), message.session(), note)
+        .thenApply(delivery -> Done.getInstance());
   }
 }

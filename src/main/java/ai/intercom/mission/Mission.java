@@ -33,15 +33,15 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * One piece of delegated work (ask, send, start_agent or chat): who asked whom
- * for what, whether the operator approved it, how the run went, and its
- * transcript. Id {@code m-YYYYMMDD-xxxxxx}.
+ * One piece of delegated work (ask, send, start_agent or chat): who asked whom for what, whether
+ * the operator approved it, how the run went, and its transcript. Id {@code m-YYYYMMDD-xxxxxx}.
  */
 public final class Mission
     extends EventSourcedBehaviorWithEnforcedReplies<Mission.Command, Mission.Event, Mission.State> {
 
   /** Kept in the state for {@code intercom_status}; the full stream goes to the transcript. */
   static final int RECENT_PROGRESS = 20;
+
   /** Transcript entries kept (the opening prompt and the latest ones). */
   static final int KEPT_ENTRIES = 1000;
 
@@ -70,7 +70,11 @@ public final class Mission
     STOPPED;
 
     public boolean isFinished() {
-      return this == DENIED || this == COMPLETED || this == FAILED || this == INTERRUPTED || this == STOPPED;
+      return this == DENIED
+          || this == COMPLETED
+          || this == FAILED
+          || this == INTERRUPTED
+          || this == STOPPED;
     }
   }
 
@@ -112,8 +116,8 @@ public final class Mission
 
     static State empty(String missionId) {
       return new State(
-          missionId, null, null, null, null, null, null, null, 0, null, null, null, null, null, null, null, null,
-          null, List.of(), List.of(), List.of());
+          missionId, null, null, null, null, null, null, null, 0, null, null, null, null, null,
+          null, null, null, null, List.of(), List.of(), List.of());
     }
 
     public boolean exists() {
@@ -127,25 +131,91 @@ public final class Mission
 
     State created(Created e) {
       return new State(
-          missionId, e.from(), e.to(), e.kind(), e.prompt(), e.threadId(), e.fromSession(), e.agentCommand(),
-          e.notifyAfterSeconds() == null ? 0 : e.notifyAfterSeconds(), Status.PENDING_APPROVAL, e.at(), e.at(),
-          null, null, null, null, null, null, List.of(), List.of(new Entry(e.at(), e.from(), e.prompt())), List.of());
+          missionId,
+          e.from(),
+          e.to(),
+          e.kind(),
+          e.prompt(),
+          e.threadId(),
+          e.fromSession(),
+          e.agentCommand(),
+          e.notifyAfterSeconds() == null ? 0 : e.notifyAfterSeconds(),
+          Status.PENDING_APPROVAL,
+          e.at(),
+          e.at(),
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          List.of(),
+          List.of(new Entry(e.at(), e.from(), e.prompt())),
+          List.of());
     }
 
     /** A copy with another status and the rest as given; the one place that lists every field. */
-    private State with(Status newStatus, Instant at, String by, String why, String session, String newResult,
-        Double cost, Long duration, List<String> newProgress, List<Entry> newTranscript) {
+    private State with(
+        Status newStatus,
+        Instant at,
+        String by,
+        String why,
+        String session,
+        String newResult,
+        Double cost,
+        Long duration,
+        List<String> newProgress,
+        List<Entry> newTranscript) {
       return new State(
-          missionId, from, to, kind, prompt, threadId, fromSession, agentCommand, notifyAfterSeconds, newStatus,
-          createdAt, at, by, why, session, newResult, cost, duration, newProgress, newTranscript, followUpKeys);
+          missionId,
+          from,
+          to,
+          kind,
+          prompt,
+          threadId,
+          fromSession,
+          agentCommand,
+          notifyAfterSeconds,
+          newStatus,
+          createdAt,
+          at,
+          by,
+          why,
+          session,
+          newResult,
+          cost,
+          duration,
+          newProgress,
+          newTranscript,
+          followUpKeys);
     }
 
     State decided(Status newStatus, String by, String why, Instant at) {
-      return with(newStatus, at, by, why, agentSessionId, result, costUsd, durationMs, progress, transcript);
+      return with(
+          newStatus,
+          at,
+          by,
+          why,
+          agentSessionId,
+          result,
+          costUsd,
+          durationMs,
+          progress,
+          transcript);
     }
 
     State started(Instant at) {
-      return with(Status.RUNNING, at, decidedBy, null, agentSessionId, null, null, null, List.of(), transcript);
+      return with(
+          Status.RUNNING,
+          at,
+          decidedBy,
+          null,
+          agentSessionId,
+          null,
+          null,
+          null,
+          List.of(),
+          transcript);
     }
 
     State progressed(ProgressReported e) {
@@ -154,39 +224,104 @@ public final class Mission
       if (lines.size() > RECENT_PROGRESS) {
         lines = lines.subList(lines.size() - RECENT_PROGRESS, lines.size());
       }
-      List<Entry> entries = append(e.lines().stream().map(line -> new Entry(e.at(), to, line)).toList());
-      return with(status, e.at(), decidedBy, reason, e.agentSessionId() == null ? agentSessionId : e.agentSessionId(),
-          result, costUsd, durationMs, lines, entries);
+      List<Entry> entries =
+          append(e.lines().stream().map(line -> new Entry(e.at(), to, line)).toList());
+      return with(
+          status,
+          e.at(),
+          decidedBy,
+          reason,
+          e.agentSessionId() == null ? agentSessionId : e.agentSessionId(),
+          result,
+          costUsd,
+          durationMs,
+          lines,
+          entries);
     }
 
     State completed(Completed e) {
-      return with(Status.COMPLETED, e.at(), decidedBy, null,
-          e.agentSessionId() == null ? agentSessionId : e.agentSessionId(), e.result(), e.costUsd(), e.durationMs(),
-          progress, append(List.of(new Entry(e.at(), to, e.result()))));
+      return with(
+          Status.COMPLETED,
+          e.at(),
+          decidedBy,
+          null,
+          e.agentSessionId() == null ? agentSessionId : e.agentSessionId(),
+          e.result(),
+          e.costUsd(),
+          e.durationMs(),
+          progress,
+          append(List.of(new Entry(e.at(), to, e.result()))));
     }
 
     State ended(Status newStatus, String author, String why, Instant at) {
-      return with(newStatus, at, decidedBy, why, agentSessionId, result, costUsd, durationMs, progress,
+      return with(
+          newStatus,
+          at,
+          decidedBy,
+          why,
+          agentSessionId,
+          result,
+          costUsd,
+          durationMs,
+          progress,
           append(List.of(new Entry(at, author, why))));
     }
 
     State messageAdded(MessageAdded e) {
-      State added = with(status, e.at(), decidedBy, reason, agentSessionId, result, costUsd, durationMs, progress,
-          append(List.of(new Entry(e.at(), e.author(), e.text()))));
+      State added =
+          with(
+              status,
+              e.at(),
+              decidedBy,
+              reason,
+              agentSessionId,
+              result,
+              costUsd,
+              durationMs,
+              progress,
+              append(List.of(new Entry(e.at(), e.author(), e.text()))));
       return e.key() == null ? added : added.withFollowUpKey(e.key());
     }
 
     private State withFollowUpKey(String key) {
       List<String> keys = new ArrayList<>(followUpKeys);
       keys.add(key);
-      return new State(missionId, from, to, kind, prompt, threadId, fromSession, agentCommand, notifyAfterSeconds,
-          status, createdAt, updatedAt, decidedBy, reason, agentSessionId, result, costUsd, durationMs, progress,
-          transcript, keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()));
+      return new State(
+          missionId,
+          from,
+          to,
+          kind,
+          prompt,
+          threadId,
+          fromSession,
+          agentCommand,
+          notifyAfterSeconds,
+          status,
+          createdAt,
+          updatedAt,
+          decidedBy,
+          reason,
+          agentSessionId,
+          result,
+          costUsd,
+          durationMs,
+          progress,
+          transcript,
+          keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()));
     }
 
     /** A finished mission takes up work again: approved, to be run again (a follow-up). */
     State reopened(Instant at) {
-      return with(Status.APPROVED, at, decidedBy, null, agentSessionId, result, costUsd, durationMs, progress,
+      return with(
+          Status.APPROVED,
+          at,
+          decidedBy,
+          null,
+          agentSessionId,
+          result,
+          costUsd,
+          durationMs,
+          progress,
           transcript);
     }
 
@@ -204,30 +339,39 @@ public final class Mission
       return entries;
     }
   }
+
   /** Every command answers the mission's state after it, or an error saying why it was refused. */
   public sealed interface Command extends JsonSerializable {
     ActorRef<StatusReply<State>> replyTo();
   }
 
   /**
-   * A new mission. With {@code passedBy} (the gate let it through: which rule or
-   * grant) it starts running at once; without, it waits for approval.
+   * A new mission. With {@code passedBy} (the gate let it through: which rule or grant) it starts
+   * running at once; without, it waits for approval.
    */
   public record Create(
-      String from, String to, Kind kind, String prompt, String threadId, String passedBy,
-      Launch launch, ActorRef<StatusReply<State>> replyTo)
+      String from,
+      String to,
+      Kind kind,
+      String prompt,
+      String threadId,
+      String passedBy,
+      Launch launch,
+      ActorRef<StatusReply<State>> replyTo)
       implements Command {
-    public Create(String from, String to, Kind kind, String prompt, ActorRef<StatusReply<State>> replyTo) {
+    public Create(
+        String from, String to, Kind kind, String prompt, ActorRef<StatusReply<State>> replyTo) {
       this(from, to, kind, prompt, null, null, null, replyTo);
     }
   }
 
   /**
-   * What a mission that starts an agent carries: the requesting session (told the
-   * result), the agent command template (null = the machine's), and after how
-   * many seconds its requester stops waiting and wants the result in its inbox.
+   * What a mission that starts an agent carries: the requesting session (told the result), the
+   * agent command template (null = the machine's), and after how many seconds its requester stops
+   * waiting and wants the result in its inbox.
    */
-  public record Launch(String fromSession, String agentCommand, long notifyAfterSeconds) implements JsonSerializable {}
+  public record Launch(String fromSession, String agentCommand, long notifyAfterSeconds)
+      implements JsonSerializable {}
 
   public record Approve(String by, ActorRef<StatusReply<State>> replyTo) implements Command {}
 
@@ -236,9 +380,13 @@ public final class Mission
 
   public record Start(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
-  /** Lines a human can follow (which tool, which file); {@code agentSessionId} once the agent said it. */
+  /**
+   * Lines a human can follow (which tool, which file); {@code agentSessionId} once the agent said
+   * it.
+   */
   public record ReportProgress(
-      List<String> lines, String agentSessionId, ActorRef<StatusReply<State>> replyTo) implements Command {}
+      List<String> lines, String agentSessionId, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
 
   public record Complete(
       String result,
@@ -258,17 +406,21 @@ public final class Mission
       implements Command {}
 
   /**
-   * More work for the mission's agent: kept in the transcript; a finished mission
-   * is approved again, to continue the same conversation.
+   * More work for the mission's agent: kept in the transcript; a finished mission is approved
+   * again, to continue the same conversation.
    */
-  public record FollowUp(String author, String text, String key, ActorRef<StatusReply<State>> replyTo)
+  public record FollowUp(
+      String author, String text, String key, ActorRef<StatusReply<State>> replyTo)
       implements Command {
     public FollowUp(String author, String text, ActorRef<StatusReply<State>> replyTo) {
       this(author, text, null, replyTo);
     }
   }
 
-  /** A finished mission runs again for follow-ups that came while it ran (already in its transcript). */
+  /**
+   * A finished mission runs again for follow-ups that came while it ran (already in its
+   * transcript).
+   */
   public record Resume(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
@@ -278,8 +430,16 @@ public final class Mission
   }
 
   /** {@code threadId}: the conversation of a chat or notice, null for other kinds. */
-  public record Created(String from, String to, Kind kind, String prompt, String threadId, String fromSession,
-      String agentCommand, Long notifyAfterSeconds, Instant at)
+  public record Created(
+      String from,
+      String to,
+      Kind kind,
+      String prompt,
+      String threadId,
+      String fromSession,
+      String agentCommand,
+      Long notifyAfterSeconds,
+      Instant at)
       implements Event {}
 
   public record Approved(String by, Instant at) implements Event {}
@@ -288,7 +448,8 @@ public final class Mission
 
   public record Started(Instant at) implements Event {}
 
-  public record ProgressReported(List<String> lines, String agentSessionId, Instant at) implements Event {
+  public record ProgressReported(List<String> lines, String agentSessionId, Instant at)
+      implements Event {
     public ProgressReported {
       lines = lines == null ? List.of() : List.copyOf(lines);
     }
@@ -313,7 +474,8 @@ public final class Mission
 
   public record Reopened(Instant at) implements Event {}
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Mission");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Mission");
 
   public static final String TAG = "mission";
 
@@ -367,7 +529,8 @@ public final class Mission
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
+        newCommandHandlerWithReplyBuilder();
     builder.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
     builder
         .forState(s -> s.exists() && s.status() == Status.PENDING_APPROVAL)
@@ -377,15 +540,18 @@ public final class Mission
         .forState(s -> s.exists() && s.status() == Status.RUNNING)
         .onCommand(Complete.class, this::onComplete);
     builder
-        .forState(s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
+        .forState(
+            s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
         .onCommand(ReportProgress.class, this::onReportProgress)
         .onCommand(Fail.class, this::onFail)
         .onCommand(Interrupt.class, this::onInterrupt);
     builder
-        .forState(s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
+        .forState(
+            s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
         .onCommand(Start.class, this::onStart);
     builder
-        .forState(s -> s.exists() && s.status() != Status.DENIED && s.status() != Status.PENDING_APPROVAL)
+        .forState(
+            s -> s.exists() && s.status() != Status.DENIED && s.status() != Status.PENDING_APPROVAL)
         .onCommand(FollowUp.class, this::onFollowUp);
     builder
         .forState(s -> s.exists() && s.status().isFinished() && s.status() != Status.DENIED)
@@ -398,7 +564,8 @@ public final class Mission
         .onCommand(AddMessage.class, this::onAddMessage);
     builder
         .forState(State::exists)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
+        .onCommand(
+            Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
     builder.forAnyState().onAnyCommand(this::onRefused);
     return builder.build();
   }
@@ -406,16 +573,25 @@ public final class Mission
   private ReplyEffect<Event, State> onCreate(State state, Create cmd) {
     Instant now = Instant.now();
     Launch launch = cmd.launch();
-    Created created = new Created(cmd.from(), cmd.to(), cmd.kind(), cmd.prompt(), cmd.threadId(),
-        launch == null ? null : launch.fromSession(), launch == null ? null : launch.agentCommand(),
-        launch == null ? null : launch.notifyAfterSeconds(), now);
+    Created created =
+        new Created(
+            cmd.from(),
+            cmd.to(),
+            cmd.kind(),
+            cmd.prompt(),
+            cmd.threadId(),
+            launch == null ? null : launch.fromSession(),
+            launch == null ? null : launch.agentCommand(),
+            launch == null ? null : launch.notifyAfterSeconds(),
+            now);
     if (cmd.passedBy() == null) {
       return persistAndReply(created, cmd);
     }
     // a message runs as soon as it passes; an agent's mission runs when its process starts
-    List<Event> events = cmd.kind().launchesAgent()
-        ? List.of(created, new Approved(cmd.passedBy(), now))
-        : List.of(created, new Approved(cmd.passedBy(), now), new Started(now));
+    List<Event> events =
+        cmd.kind().launchesAgent()
+            ? List.of(created, new Approved(cmd.passedBy(), now))
+            : List.of(created, new Approved(cmd.passedBy(), now), new Started(now));
     return Effect().persist(events).thenReply(cmd.replyTo(), StatusReply::success);
   }
 
@@ -424,7 +600,8 @@ public final class Mission
   }
 
   private ReplyEffect<Event, State> onDeny(State state, Deny cmd) {
-    String why = cmd.reason() == null || cmd.reason().isBlank() ? "denied by " + cmd.by() : cmd.reason();
+    String why =
+        cmd.reason() == null || cmd.reason().isBlank() ? "denied by " + cmd.by() : cmd.reason();
     return persistAndReply(new Denied(cmd.by(), why, Instant.now()), cmd);
   }
 
@@ -436,12 +613,14 @@ public final class Mission
   }
 
   private ReplyEffect<Event, State> onReportProgress(State state, ReportProgress cmd) {
-    return persistAndReply(new ProgressReported(cmd.lines(), cmd.agentSessionId(), Instant.now()), cmd);
+    return persistAndReply(
+        new ProgressReported(cmd.lines(), cmd.agentSessionId(), Instant.now()), cmd);
   }
 
   private ReplyEffect<Event, State> onComplete(State state, Complete cmd) {
     return persistAndReply(
-        new Completed(cmd.result(), cmd.agentSessionId(), cmd.costUsd(), cmd.durationMs(), Instant.now()),
+        new Completed(
+            cmd.result(), cmd.agentSessionId(), cmd.costUsd(), cmd.durationMs(), Instant.now()),
         cmd);
   }
 
@@ -467,7 +646,8 @@ public final class Mission
     }
     Instant now = Instant.now();
     MessageAdded added = new MessageAdded(cmd.author(), cmd.text(), now, cmd.key());
-    List<Event> events = state.status().isFinished() ? List.of(added, new Reopened(now)) : List.of(added);
+    List<Event> events =
+        state.status().isFinished() ? List.of(added, new Reopened(now)) : List.of(added);
     return Effect().persist(events).thenReply(cmd.replyTo(), StatusReply::success);
   }
 
@@ -478,8 +658,12 @@ public final class Mission
   private ReplyEffect<Event, State> onRefused(State state, Command cmd) {
     String why =
         state.exists()
-            ? "mission " + missionId + " is " + state.status().name().toLowerCase()
-                + ": cannot " + describe(cmd)
+            ? "mission "
+                + missionId
+                + " is "
+                + state.status().name().toLowerCase()
+                + ": cannot "
+                + describe(cmd)
             : "no mission " + missionId;
     return refuse(Effect(), cmd.replyTo(), why);
   }
@@ -499,8 +683,11 @@ public final class Mission
         .onEvent(ProgressReported.class, State::progressed)
         .onEvent(Completed.class, State::completed)
         .onEvent(Failed.class, (s, e) -> s.ended(Status.FAILED, s.to(), e.reason(), e.at()))
-        .onEvent(Interrupted.class, (s, e) -> s.ended(Status.INTERRUPTED, s.to(), e.reason(), e.at()))
-        .onEvent(Stopped.class, (s, e) -> s.ended(Status.STOPPED, e.by(), "stopped by " + e.by(), e.at()))
+        .onEvent(
+            Interrupted.class, (s, e) -> s.ended(Status.INTERRUPTED, s.to(), e.reason(), e.at()))
+        .onEvent(
+            Stopped.class,
+            (s, e) -> s.ended(Status.STOPPED, e.by(), "stopped by " + e.by(), e.at()))
         .onEvent(MessageAdded.class, State::messageAdded)
         .onEvent(Reopened.class, (s, e) -> s.reopened(e.at()))
         .build();

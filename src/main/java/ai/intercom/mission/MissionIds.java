@@ -26,13 +26,13 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * Mission ids that never collide: {@code m-YYYYMMDD-xxxxxx} leaves 24 bits a day,
- * too few to draw at random (a thousand missions a day would collide every
- * month), so each day's numbers are handed out in blocks by one entity per day
- * (id {@code YYYYMMDD}), and a node draws from its block.
+ * Mission ids that never collide: {@code m-YYYYMMDD-xxxxxx} leaves 24 bits a day, too few to draw
+ * at random (a thousand missions a day would collide every month), so each day's numbers are handed
+ * out in blocks by one entity per day (id {@code YYYYMMDD}), and a node draws from its block.
  */
 public final class MissionIds
-    extends EventSourcedBehaviorWithEnforcedReplies<MissionIds.Command, MissionIds.Event, MissionIds.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        MissionIds.Command, MissionIds.Event, MissionIds.State> {
 
   static final int BLOCK = 256;
   static final long LIMIT = 1L << 24;
@@ -51,7 +51,8 @@ public final class MissionIds
 
   public record Reserved(long until) implements Event {}
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "MissionIds");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "MissionIds");
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding.get(system)
@@ -83,25 +84,35 @@ public final class MissionIds
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder().forAnyState().onCommand(Reserve.class, this::onReserve).build();
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Reserve.class, this::onReserve)
+        .build();
   }
 
   private ReplyEffect<Event, State> onReserve(State state, Reserve cmd) {
     long until = Math.min(LIMIT, state.next() + cmd.count());
     if (until <= state.next()) {
-      return refuse(Effect(), cmd.replyTo(), "all " + LIMIT + " mission ids of " + day + " are used");
+      return refuse(
+          Effect(), cmd.replyTo(), "all " + LIMIT + " mission ids of " + day + " are used");
     }
     long from = state.next();
-    return Effect().persist(new Reserved(until))
+    return Effect()
+        .persist(new Reserved(until))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new Block(day, from, until)));
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onEvent(Reserved.class, (s, e) -> new State(e.until())).build();
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(Reserved.class, (s, e) -> new State(e.until()))
+        .build();
   }
 
-  /** A node's supply of mission ids: its current block, and a new one asked for when it runs out. */
+  /**
+   * A node's supply of mission ids: its current block, and a new one asked for when it runs out.
+   */
   public static final class Supply {
 
     private final ClusterSharding sharding;
@@ -122,10 +133,12 @@ public final class MissionIds
         return CompletableFuture.completedFuture(format(today, next++));
       }
       if (refill == null || refill.isDone()) {
-        refill = sharding.entityRefFor(ENTITY_KEY, today)
-            .<Block>askWithStatus(r -> new Reserve(BLOCK, r), timeout)
-            .thenApply(this::install)
-            .toCompletableFuture();
+        refill =
+            sharding
+                .entityRefFor(ENTITY_KEY, today)
+                .<Block>askWithStatus(r -> new Reserve(BLOCK, r), timeout)
+                .thenApply(this::install)
+                .toCompletableFuture();
       }
       // the block is in place when the refill completes
       return refill.thenCompose(fresh -> next());

@@ -3,9 +3,9 @@ package ai.intercom.mission;
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.daemon.SessionDesk;
+import ai.intercom.persistence.Refusals;
 import ai.intercom.registry.AgentId;
 import java.nio.charset.StandardCharsets;
-import ai.intercom.persistence.Refusals;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -21,10 +21,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Routes agents' messages: a chat or a notice opens a mission and its thread, a
- * reply continues a thread; every message passes the approval gate, then the
- * {@link Courier} puts it into the recipient's inbox. Nothing is stored for a
- * message that is refused for what it is (unknown agent, too long, ...).
+ * Routes agents' messages: a chat or a notice opens a mission and its thread, a reply continues a
+ * thread; every message passes the approval gate, then the {@link Courier} puts it into the
+ * recipient's inbox. Nothing is stored for a message that is refused for what it is (unknown agent,
+ * too long, ...).
  */
 public final class Router {
 
@@ -51,15 +51,22 @@ public final class Router {
   public record Sender(String agent, String sessionId) {}
 
   /**
-   * How a message went. {@code status}: {@code delivered} (to {@code sessionId}),
-   * {@code queued} (kept until a session of the project starts) or
-   * {@code pending_approval} (waits for the operator as {@code approvalId}).
+   * How a message went. {@code status}: {@code delivered} (to {@code sessionId}), {@code queued}
+   * (kept until a session of the project starts) or {@code pending_approval} (waits for the
+   * operator as {@code approvalId}).
    */
   public record Outcome(
-      String status, String threadId, String missionId, String to, String sessionId, String approvalId, String note) {
+      String status,
+      String threadId,
+      String missionId,
+      String to,
+      String sessionId,
+      String approvalId,
+      String note) {
 
     /** How a mission without a thread went (a launch, a follow-up, a stop): its status after it. */
-    static Outcome ofMission(String status, String missionId, String to, String approvalId, String note) {
+    static Outcome ofMission(
+        String status, String missionId, String to, String approvalId, String note) {
       return new Outcome(status, null, missionId, to, null, approvalId, note);
     }
   }
@@ -72,10 +79,18 @@ public final class Router {
   private final Launches launches;
   private final long maxBytes;
   private final Duration timeout;
-  /** Agents a machine said it has, until when (projects seldom go away; a stale yes only queues a letter). */
+
+  /**
+   * Agents a machine said it has, until when (projects seldom go away; a stale yes only queues a
+   * letter).
+   */
   private final Map<String, Long> accepted = new ConcurrentHashMap<>();
 
-  public Router(ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Courier courier, long maxBytes,
+  public Router(
+      ActorSystem<?> system,
+      ActorRef<ApprovalGate.Command> gate,
+      Courier courier,
+      long maxBytes,
       Duration timeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
@@ -104,7 +119,10 @@ public final class Router {
     return missionIds.next();
   }
 
-  /** {@code intercom_chat} ({@code CHAT}) or {@code intercom_send} ({@code SEND}): a new thread to {@code to}. */
+  /**
+   * {@code intercom_chat} ({@code CHAT}) or {@code intercom_send} ({@code SEND}): a new thread to
+   * {@code to}.
+   */
   public CompletionStage<Outcome> open(Sender from, String to, Mission.Kind kind, String text) {
     AgentId target;
     try {
@@ -114,62 +132,114 @@ public final class Router {
       return CompletableFuture.failedFuture(new Refusal(e.getMessage(), false));
     }
     if (target.isHuman()) {
-      return refused("the operator ('human') reads missions in Telegram, not an inbox: address an agent machine/project");
+      return refused(
+          "the operator ('human') reads missions in Telegram, not an inbox: address an agent machine/project");
     }
     if (target.toString().equals(from.agent())) {
-      return refused("you are " + from.agent() + ": a message must go to another agent (see intercom_list_agents)");
+      return refused(
+          "you are "
+              + from.agent()
+              + ": a message must go to another agent (see intercom_list_agents)");
     }
     return accepts(target)
         .thenCompose(ok -> missionIds.next())
         .thenCompose(missionId -> openThread(missionId, from, to, text, THREAD_ID_TRIES))
-        .thenCompose(posted -> submit(new ApprovalRequest(
-                from.agent(), to, kind, posted.missionId(), text, posted.threadId(), 1L))
-            .thenCompose(admission -> {
-              String passedBy = admission instanceof ApprovalGate.Passed passed ? "policy: " + passed.reason() : null;
-              // the message goes out now that its thread holds it; the answer also waits for the mission
-              CompletionStage<Mission.State> mission = sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
-                  .askWithStatus(r -> new Mission.Create(from.agent(), to, kind, text, posted.threadId(), passedBy, null, r),
-                      timeout);
-              return forward(admission, posted, to).thenCombine(mission, (outcome, created) -> {
-                if (kind == Mission.Kind.SEND && !outcome.status().equals("pending_approval")) {
-                  sharding.entityRefFor(Mission.ENTITY_KEY, posted.missionId())
-                      .tell(new Mission.Complete(describe(outcome.status(), to, outcome.sessionId()), null, null, null,
-                          system.ignoreRef()));
-                }
-                return outcome;
-              });
-            }));
+        .thenCompose(
+            posted ->
+                submit(
+                        new ApprovalRequest(
+                            from.agent(),
+                            to,
+                            kind,
+                            posted.missionId(),
+                            text,
+                            posted.threadId(),
+                            1L))
+                    .thenCompose(
+                        admission -> {
+                          String passedBy =
+                              admission instanceof ApprovalGate.Passed passed
+                                  ? "policy: " + passed.reason()
+                                  : null;
+                          // the message goes out now that its thread holds it; the answer also
+                          // waits for the mission
+                          CompletionStage<Mission.State> mission =
+                              sharding
+                                  .entityRefFor(Mission.ENTITY_KEY, posted.missionId())
+                                  .askWithStatus(
+                                      r ->
+                                          new Mission.Create(
+                                              from.agent(),
+                                              to,
+                                              kind,
+                                              text,
+                                              posted.threadId(),
+                                              passedBy,
+                                              null,
+                                              r),
+                                      timeout);
+                          return forward(admission, posted, to)
+                              .thenCombine(
+                                  mission,
+                                  (outcome, created) -> {
+                                    if (kind == Mission.Kind.SEND
+                                        && !outcome.status().equals("pending_approval")) {
+                                      sharding
+                                          .entityRefFor(Mission.ENTITY_KEY, posted.missionId())
+                                          .tell(
+                                              new Mission.Complete(
+                                                  describe(
+                                                      outcome.status(), to, outcome.sessionId()),
+                                                  null,
+                                                  null,
+                                                  null,
+                                                  system.ignoreRef()));
+                                    }
+                                    return outcome;
+                                  });
+                        }));
   }
 
-  /** Opens a thread under a fresh id; 32 random bits can meet an old thread, then another id is drawn. */
-  private CompletionStage<ChatThread.Posted> openThread(String missionId, Sender from, String to, String text,
-      int tries) {
+  /**
+   * Opens a thread under a fresh id; 32 random bits can meet an old thread, then another id is
+   * drawn.
+   */
+  private CompletionStage<ChatThread.Posted> openThread(
+      String missionId, Sender from, String to, String text, int tries) {
     String threadId = ChatThread.newId();
-    return sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId)
+    return sharding
+        .entityRefFor(ChatThread.ENTITY_KEY, threadId)
         .<ChatThread.Posted>askWithStatus(
-            r -> new ChatThread.Open(missionId, from.agent(), from.sessionId(), to, text, r), timeout)
-        .handle((posted, error) -> {
-          if (error == null) {
-            return CompletableFuture.completedFuture(posted);
-          }
-          if (tries > 1 && Refusals.isRefusal(error) && ChatThread.isTaken(Refusals.cause(error).getMessage())) {
-            return openThread(missionId, from, to, text, tries - 1);
-          }
-          return CompletableFuture.<ChatThread.Posted>failedFuture(Refusals.cause(error));
-        })
+            r -> new ChatThread.Open(missionId, from.agent(), from.sessionId(), to, text, r),
+            timeout)
+        .handle(
+            (posted, error) -> {
+              if (error == null) {
+                return CompletableFuture.completedFuture(posted);
+              }
+              if (tries > 1
+                  && Refusals.isRefusal(error)
+                  && ChatThread.isTaken(Refusals.cause(error).getMessage())) {
+                return openThread(missionId, from, to, text, tries - 1);
+              }
+              return CompletableFuture.<ChatThread.Posted>failedFuture(Refusals.cause(error));
+            })
         .thenCompose(stage -> stage);
   }
 
   /**
-   * {@code intercom_reply}: the next message of a thread, to its other
-   * participants; to a mission id (a launched agent's result), a follow-up.
+   * {@code intercom_reply}: the next message of a thread, to its other participants; to a mission
+   * id (a launched agent's result), a follow-up.
    */
   public CompletionStage<Outcome> reply(Sender from, String threadId, String text) {
     if (Mission.isValidId(threadId)) {
       return launches.followUp(from, threadId, text);
     }
     if (!ChatThread.isValidId(threadId)) {
-      return refused("thread id '" + threadId + "' is not like t-0a1b2c3d (take it from the message you answer)");
+      return refused(
+          "thread id '"
+              + threadId
+              + "' is not like t-0a1b2c3d (take it from the message you answer)");
     }
     try {
       checkText(text);
@@ -177,44 +247,85 @@ public final class Router {
       return refused(e.getMessage());
     }
     var thread = sharding.entityRefFor(ChatThread.ENTITY_KEY, threadId);
-    return thread.<ChatThread.State>askWithStatus(ChatThread.Get::new, timeout)
-        .exceptionally(error -> {
-          if (Refusals.isRefusal(error)) {
-            throw new Refusal("no thread " + threadId + " (take the id from the message you answer)", true);
-          }
-          throw new CompletionException(Refusals.cause(error));
-        })
-        .thenCompose(state -> {
-          if (!state.hasParticipant(from.agent())) {
-            throw new Refusal("you (" + from.agent() + ") are not part of thread " + threadId
-                + "; start your own with intercom_chat", false);
-          }
-          String to = String.join(", ", state.othersThan(from.agent()));
-          CompletionStage<?> reachable = state.othersThan(from.agent()).stream()
-              .filter(agent -> !agent.equals(AgentId.HUMAN.toString()))
-              .map(agent -> accepts(AgentId.parse(agent)))
-              .reduce((a, b) -> a.thenCombine(b, (x, y) -> x))
-              .orElse(CompletableFuture.completedFuture(null));
-          return reachable
-              .thenCompose(ok -> thread.<ChatThread.Posted>askWithStatus(
-                  r -> new ChatThread.Append(from.agent(), from.sessionId(), text, r), timeout))
-              .thenCompose(posted -> submit(new ApprovalRequest(from.agent(), to, Mission.Kind.CHAT,
-                      state.missionId(), text, threadId, posted.message().seq()))
-                  .thenCompose(admission -> forward(admission, posted, to)));
-        });
+    return thread
+        .<ChatThread.State>askWithStatus(ChatThread.Get::new, timeout)
+        .exceptionally(
+            error -> {
+              if (Refusals.isRefusal(error)) {
+                throw new Refusal(
+                    "no thread " + threadId + " (take the id from the message you answer)", true);
+              }
+              throw new CompletionException(Refusals.cause(error));
+            })
+        .thenCompose(
+            state -> {
+              if (!state.hasParticipant(from.agent())) {
+                throw new Refusal(
+                    "you ("
+                        + from.agent()
+                        + ") are not part of thread "
+                        + threadId
+                        + "; start your own with intercom_chat",
+                    false);
+              }
+              String to = String.join(", ", state.othersThan(from.agent()));
+              CompletionStage<?> reachable =
+                  state.othersThan(from.agent()).stream()
+                      .filter(agent -> !agent.equals(AgentId.HUMAN.toString()))
+                      .map(agent -> accepts(AgentId.parse(agent)))
+                      .reduce((a, b) -> a.thenCombine(b, (x, y) -> x))
+                      .orElse(CompletableFuture.completedFuture(null));
+              return reachable
+                  .thenCompose(
+                      ok ->
+                          thread.<ChatThread.Posted>askWithStatus(
+                              r -> new ChatThread.Append(from.agent(), from.sessionId(), text, r),
+                              timeout))
+                  .thenCompose(
+                      posted ->
+                          submit(
+                                  new ApprovalRequest(
+                                      from.agent(),
+                                      to,
+                                      Mission.Kind.CHAT,
+                                      state.missionId(),
+                                      text,
+                                      threadId,
+                                      posted.message().seq()))
+                              .thenCompose(admission -> forward(admission, posted, to)));
+            });
   }
 
-  private CompletionStage<Outcome> forward(ApprovalGate.Admission admission, ChatThread.Posted posted, String to) {
+  private CompletionStage<Outcome> forward(
+      ApprovalGate.Admission admission, ChatThread.Posted posted, String to) {
     if (admission instanceof ApprovalGate.Held held) {
-      return CompletableFuture.completedFuture(new Outcome("pending_approval", posted.threadId(), posted.missionId(),
-          to, null, held.approval().id(), "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
+      return CompletableFuture.completedFuture(
+          new Outcome(
+              "pending_approval",
+              posted.threadId(),
+              posted.missionId(),
+              to,
+              null,
+              held.approval().id(),
+              "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
     }
     if (admission instanceof ApprovalGate.Refused refused) {
       throw new Refusal("the approval gate refused the message: " + refused.reason(), false);
     }
-    return courier.deliver(posted).thenApply(delivery -> new Outcome(delivery.status(), posted.threadId(), posted.missionId(), to, delivery.sessionId(), null,
-          delivery.status().equals("queued")
-              ? "no session of " + to + " is running: it gets the message when one starts" : null));
+    return courier
+        .deliver(posted)
+        .thenApply(
+            delivery ->
+                new Outcome(
+                    delivery.status(),
+                    posted.threadId(),
+                    posted.missionId(),
+                    to,
+                    delivery.sessionId(),
+                    null,
+                    delivery.status().equals("queued")
+                        ? "no session of " + to + " is running: it gets the message when one starts"
+                        : null));
   }
 
   /** A notice's result, as its mission keeps it. */
@@ -228,31 +339,47 @@ public final class Router {
   CompletionStage<Void> accepts(AgentId agent) {
     Long until = accepted.get(agent.toString());
     if (until != null && until - System.nanoTime() > 0) {
-      return courier.deskOf(agent.machine()).thenApply(desk -> {
-        if (desk.isEmpty()) {
-          throw new Refusal("no machine '" + agent.machine() + "' is online (see intercom_list_agents)", false);
-        }
-        return null;
-      });
+      return courier
+          .deskOf(agent.machine())
+          .thenApply(
+              desk -> {
+                if (desk.isEmpty()) {
+                  throw new Refusal(
+                      "no machine '" + agent.machine() + "' is online (see intercom_list_agents)",
+                      false);
+                }
+                return null;
+              });
     }
-    return courier.deskOf(agent.machine()).thenCompose(desk -> {
-      if (desk.isEmpty()) {
-        throw new Refusal("no machine '" + agent.machine() + "' is online (see intercom_list_agents)", false);
-      }
-      return AskPattern.<SessionDesk.Command, StatusReply<Done>>ask(desk.get(),
-              r -> new SessionDesk.Accepts(agent.project(), r), timeout, system.scheduler())
-          .thenApply(reply -> {
-            if (reply.isError()) {
-              throw new Refusal(reply.getError().getMessage() + " (see intercom_list_agents)", false);
-            }
-            accepted.put(agent.toString(), System.nanoTime() + ACCEPTED_FOR.toNanos());
-            return null;
-          });
-    });
+    return courier
+        .deskOf(agent.machine())
+        .thenCompose(
+            desk -> {
+              if (desk.isEmpty()) {
+                throw new Refusal(
+                    "no machine '" + agent.machine() + "' is online (see intercom_list_agents)",
+                    false);
+              }
+              return AskPattern.<SessionDesk.Command, StatusReply<Done>>ask(
+                      desk.get(),
+                      r -> new SessionDesk.Accepts(agent.project(), r),
+                      timeout,
+                      system.scheduler())
+                  .thenApply(
+                      reply -> {
+                        if (reply.isError()) {
+                          throw new Refusal(
+                              reply.getError().getMessage() + " (see intercom_list_agents)", false);
+                        }
+                        accepted.put(agent.toString(), System.nanoTime() + ACCEPTED_FOR.toNanos());
+                        return null;
+                      });
+            });
   }
 
   CompletionStage<ApprovalGate.Admission> submit(ApprovalRequest request) {
-    return AskPattern.ask(gate, r -> new ApprovalGate.Submit(request, r), timeout, system.scheduler());
+    return AskPattern.ask(
+        gate, r -> new ApprovalGate.Submit(request, r), timeout, system.scheduler());
   }
 
   void checkText(String text) {
@@ -261,8 +388,12 @@ public final class Router {
     }
     long bytes = text.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > maxBytes) {
-      throw new IllegalArgumentException("the message has " + bytes + " bytes; the limit is " + maxBytes
-          + " (intercom.messages.max-bytes): send a summary, or a path to a file");
+      throw new IllegalArgumentException(
+          "the message has "
+              + bytes
+              + " bytes; the limit is "
+              + maxBytes
+              + " (intercom.messages.max-bytes): send a summary, or a path to a file");
     }
   }
 
@@ -272,6 +403,8 @@ public final class Router {
 
   /** The refusal inside a failed stage, if that is why it failed. */
   public static Optional<Refusal> refusalIn(Throwable error) {
-    return Refusals.cause(error) instanceof Refusal refusal ? Optional.of(refusal) : Optional.empty();
+    return Refusals.cause(error) instanceof Refusal refusal
+        ? Optional.of(refusal)
+        : Optional.empty();
   }
 }

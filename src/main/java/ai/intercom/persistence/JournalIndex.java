@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Questions about the journal that no entity answers: which entities of a type
- * were written to most recently (for the operator's missions table). Blocking
- * JDBC on its own read connection: call it off the actors' threads.
+ * Questions about the journal that no entity answers: which entities of a type were written to most
+ * recently (for the operator's missions table). Blocking JDBC on its own read connection: call it
+ * off the actors' threads.
  */
 public final class JournalIndex {
 
@@ -26,9 +26,10 @@ public final class JournalIndex {
   public List<String> recentlyWritten(String entityType, int limit) throws SQLException {
     String prefix = entityType + "|";
     try (Connection connection = DriverManager.getConnection(url);
-        PreparedStatement query = connection.prepareStatement(
-            "SELECT persistence_id FROM event_journal WHERE persistence_id >= ? AND persistence_id < ?"
-                + " GROUP BY persistence_id ORDER BY MAX(ordering) DESC LIMIT ?")) {
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT persistence_id FROM event_journal WHERE persistence_id >= ? AND persistence_id < ?"
+                    + " GROUP BY persistence_id ORDER BY MAX(ordering) DESC LIMIT ?")) {
       query.setString(1, prefix);
       query.setString(2, entityType + "}");
       query.setInt(3, limit);

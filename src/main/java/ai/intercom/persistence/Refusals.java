@@ -6,14 +6,16 @@ import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
-/** Answers a command that its entity cannot take in its current state, and tells such answers apart. */
+/**
+ * Answers a command that its entity cannot take in its current state, and tells such answers apart.
+ */
 public final class Refusals {
 
   private Refusals() {}
 
   /**
-   * Replies {@link StatusReply#error(String)} to any command's reply reference,
-   * whatever its success type, so that one fallback handler covers them all.
+   * Replies {@link StatusReply#error(String)} to any command's reply reference, whatever its
+   * success type, so that one fallback handler covers them all.
    */
   @SuppressWarnings("unchecked")
   public static <E, S> ReplyEffect<E, S> refuse(
@@ -23,8 +25,8 @@ public final class Refusals {
   }
 
   /**
-   * What failed an ask or a stage built on it: the refusal ({@link StatusReply.ErrorMessage})
-   * or error inside the {@link CompletionException} wrappers.
+   * What failed an ask or a stage built on it: the refusal ({@link StatusReply.ErrorMessage}) or
+   * error inside the {@link CompletionException} wrappers.
    */
   public static Throwable cause(Throwable failure) {
     Throwable cause = failure;
@@ -34,7 +36,10 @@ public final class Refusals {
     return cause;
   }
 
-  /** Whether an ask failed because the entity refused the command (rather than a timeout or a crash). */
+  /**
+   * Whether an ask failed because the entity refused the command (rather than a timeout or a
+   * crash).
+   */
   public static boolean isRefusal(Throwable failure) {
     return cause(failure) instanceof StatusReply.ErrorMessage;
   }

@@ -8,10 +8,9 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * Creates the pekko-persistence-jdbc tables in the SQLite journal file. The
- * upstream schemas do not fit SQLite ({@code AUTOINCREMENT} needs an
- * {@code INTEGER PRIMARY KEY}), so the journal is keyed by {@code ordering} with
- * a unique index on (persistence_id, sequence_number).
+ * Creates the pekko-persistence-jdbc tables in the SQLite journal file. The upstream schemas do not
+ * fit SQLite ({@code AUTOINCREMENT} needs an {@code INTEGER PRIMARY KEY}), so the journal is keyed
+ * by {@code ordering} with a unique index on (persistence_id, sequence_number).
  */
 public final class SqliteJournalSchema {
 

@@ -2,10 +2,7 @@ package ai.intercom.registry;
 
 import java.util.regex.Pattern;
 
-/**
- * Who sends and receives: an agent {@code machine/project}, or {@code human}
- * (the operator).
- */
+/** Who sends and receives: an agent {@code machine/project}, or {@code human} (the operator). */
 public record AgentId(String machine, String project) {
 
   public static final AgentId HUMAN = new AgentId("", "human");

@@ -5,7 +5,8 @@ import java.time.Instant;
 import java.util.List;
 
 /** What an agent reported to the operator: a bug, a suggestion or a question. */
-public record Feedback(String agent, String sessionId, String type, String description, String context, Instant at)
+public record Feedback(
+    String agent, String sessionId, String type, String description, String context, Instant at)
     implements JsonSerializable {
 
   /** The kinds an agent may report. */

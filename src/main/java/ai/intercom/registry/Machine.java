@@ -29,9 +29,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * A machine of the network: whether it was admitted (join state and the hash of
- * its token), how it presents itself, its projects and when it was last seen.
- * Id: the machine id.
+ * A machine of the network: whether it was admitted (join state and the hash of its token), how it
+ * presents itself, its projects and when it was last seen. Id: the machine id.
  */
 public final class Machine
     extends EventSourcedBehaviorWithEnforcedReplies<Machine.Command, Machine.Event, Machine.State> {
@@ -67,9 +66,25 @@ public final class Machine
       feedback = feedback == null ? List.of() : List.copyOf(feedback);
     }
 
-    State(String machineId, JoinStatus joinStatus, String tokenHash, String displayName, String description,
-        Map<String, Project> projects, Instant lastSeen, String reason) {
-      this(machineId, joinStatus, tokenHash, displayName, description, projects, lastSeen, reason, List.of());
+    State(
+        String machineId,
+        JoinStatus joinStatus,
+        String tokenHash,
+        String displayName,
+        String description,
+        Map<String, Project> projects,
+        Instant lastSeen,
+        String reason) {
+      this(
+          machineId,
+          joinStatus,
+          tokenHash,
+          displayName,
+          description,
+          projects,
+          lastSeen,
+          reason,
+          List.of());
     }
 
     static State empty(String machineId) {
@@ -82,7 +97,16 @@ public final class Machine
       if (all.size() > KEPT_FEEDBACK) {
         all = all.subList(all.size() - KEPT_FEEDBACK, all.size());
       }
-      return new State(machineId, joinStatus, tokenHash, displayName, description, projects, lastSeen, reason, all);
+      return new State(
+          machineId,
+          joinStatus,
+          tokenHash,
+          displayName,
+          description,
+          projects,
+          lastSeen,
+          reason,
+          all);
     }
 
     public boolean isMember() {
@@ -90,17 +114,26 @@ public final class Machine
     }
 
     State joinRequested(JoinRequested e) {
-      return new State(machineId, JoinStatus.PENDING, null, e.displayName(), e.description(), projects,
-          e.at(), null, feedback);
+      return new State(
+          machineId,
+          JoinStatus.PENDING,
+          null,
+          e.displayName(),
+          e.description(),
+          projects,
+          e.at(),
+          null,
+          feedback);
     }
 
     State joinDecided(JoinStatus status, String hash, String why, Instant at) {
-      return new State(machineId, status, hash, displayName, description, projects, lastSeen, why, feedback);
+      return new State(
+          machineId, status, hash, displayName, description, projects, lastSeen, why, feedback);
     }
 
     /**
-     * Discovery gives names and paths; a profile set by an agent (intercom_register)
-     * is kept, and so are projects that agents registered outside the scan paths.
+     * Discovery gives names and paths; a profile set by an agent (intercom_register) is kept, and
+     * so are projects that agents registered outside the scan paths.
      */
     State registered(Registered e) {
       Map<String, Project> merged = new TreeMap<>();
@@ -111,18 +144,44 @@ public final class Machine
         Project known = projects.get(found.name());
         merged.put(found.name(), known == null ? found : mergeProfile(found, known));
       }
-      return new State(machineId, JoinStatus.APPROVED, tokenHash, e.displayName(), e.description(),
-          merged, e.at(), reason, feedback);
+      return new State(
+          machineId,
+          JoinStatus.APPROVED,
+          tokenHash,
+          e.displayName(),
+          e.description(),
+          merged,
+          e.at(),
+          reason,
+          feedback);
     }
 
     State projectUpdated(ProjectUpdated e) {
       Map<String, Project> all = new TreeMap<>(projects);
       all.put(e.project().name(), e.project());
-      return new State(machineId, joinStatus, tokenHash, displayName, description, all, lastSeen, reason, feedback);
+      return new State(
+          machineId,
+          joinStatus,
+          tokenHash,
+          displayName,
+          description,
+          all,
+          lastSeen,
+          reason,
+          feedback);
     }
 
     State seen(Seen e) {
-      return new State(machineId, joinStatus, tokenHash, displayName, description, projects, e.at(), reason, feedback);
+      return new State(
+          machineId,
+          joinStatus,
+          tokenHash,
+          displayName,
+          description,
+          projects,
+          e.at(),
+          reason,
+          feedback);
     }
 
     private static Project mergeProfile(Project found, Project known) {
@@ -138,22 +197,27 @@ public final class Machine
   }
 
   /** A new machine asks to be admitted (ai-intercom join). */
-  public record RequestJoin(String displayName, String description, ActorRef<StatusReply<State>> replyTo)
+  public record RequestJoin(
+      String displayName, String description, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
   /** The operator admitted it; the hub keeps only the hash of the token it issued. */
-  public record ApproveJoin(String tokenHash, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record ApproveJoin(String tokenHash, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
 
   public record DenyJoin(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   public record Revoke(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   /**
-   * A cluster member announces itself and the projects it found. A machine
-   * already inside the cluster is a member; a denied or revoked one is not.
+   * A cluster member announces itself and the projects it found. A machine already inside the
+   * cluster is a member; a denied or revoked one is not.
    */
   public record Register(
-      String displayName, String description, List<Project> projects, ActorRef<StatusReply<State>> replyTo)
+      String displayName,
+      String description,
+      List<Project> projects,
+      ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
   /** An agent describes its project (intercom_register); null fields are left as they were. */
@@ -166,7 +230,8 @@ public final class Machine
       implements Command {}
 
   /** An agent of this machine reports what worked or did not (intercom_report_feedback). */
-  public record ReportFeedback(Feedback feedback, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record ReportFeedback(Feedback feedback, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
 
   /** Heartbeat. */
   public record Touch(ActorRef<StatusReply<State>> replyTo) implements Command {}
@@ -175,7 +240,8 @@ public final class Machine
 
   public sealed interface Event extends JsonSerializable {}
 
-  public record JoinRequested(String displayName, String description, Instant at) implements Event {}
+  public record JoinRequested(String displayName, String description, Instant at)
+      implements Event {}
 
   public record JoinApproved(String tokenHash, Instant at) implements Event {}
 
@@ -183,7 +249,8 @@ public final class Machine
 
   public record Revoked(String reason, Instant at) implements Event {}
 
-  public record Registered(String displayName, String description, List<Project> projects, Instant at)
+  public record Registered(
+      String displayName, String description, List<Project> projects, Instant at)
       implements Event {}
 
   public record ProjectUpdated(Project project, Instant at) implements Event {}
@@ -192,7 +259,8 @@ public final class Machine
 
   public record FeedbackReported(Feedback feedback) implements Event {}
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Machine");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Machine");
 
   public static final String TAG = "machine";
 
@@ -231,7 +299,8 @@ public final class Machine
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
+        newCommandHandlerWithReplyBuilder();
     builder
         .forState(s -> s.joinStatus() != JoinStatus.APPROVED)
         .onCommand(RequestJoin.class, this::onRequestJoin);
@@ -246,11 +315,14 @@ public final class Machine
         .forState(State::isMember)
         .onCommand(Revoke.class, this::onRevoke)
         .onCommand(UpdateProject.class, this::onUpdateProject)
-        .onCommand(ReportFeedback.class, (state, cmd) -> persistAndReply(new FeedbackReported(cmd.feedback()), cmd))
+        .onCommand(
+            ReportFeedback.class,
+            (state, cmd) -> persistAndReply(new FeedbackReported(cmd.feedback()), cmd))
         .onCommand(Touch.class, this::onTouch);
     builder
         .forState(s -> s.joinStatus() != JoinStatus.UNKNOWN)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
+        .onCommand(
+            Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
     builder.forAnyState().onAnyCommand(this::onRefused);
     return builder.build();
   }
@@ -259,7 +331,8 @@ public final class Machine
     if (state.joinStatus() == JoinStatus.PENDING) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(state));
     }
-    return persistAndReply(new JoinRequested(cmd.displayName(), cmd.description(), Instant.now()), cmd);
+    return persistAndReply(
+        new JoinRequested(cmd.displayName(), cmd.description(), Instant.now()), cmd);
   }
 
   private ReplyEffect<Event, State> onApproveJoin(State state, ApproveJoin cmd) {
@@ -276,7 +349,9 @@ public final class Machine
 
   private ReplyEffect<Event, State> onRegister(State state, Register cmd) {
     return persistAndReply(
-        new Registered(cmd.displayName(), cmd.description(), List.copyOf(cmd.projects()), Instant.now()), cmd);
+        new Registered(
+            cmd.displayName(), cmd.description(), List.copyOf(cmd.projects()), Instant.now()),
+        cmd);
   }
 
   private ReplyEffect<Event, State> onUpdateProject(State state, UpdateProject cmd) {
@@ -298,8 +373,12 @@ public final class Machine
     String why =
         state.joinStatus() == JoinStatus.UNKNOWN
             ? "no machine " + machineId
-            : "machine " + machineId + " is " + state.joinStatus().name().toLowerCase()
-                + ": cannot " + describe(cmd);
+            : "machine "
+                + machineId
+                + " is "
+                + state.joinStatus().name().toLowerCase()
+                + ": cannot "
+                + describe(cmd);
     return refuse(Effect(), cmd.replyTo(), why);
   }
 
@@ -312,9 +391,13 @@ public final class Machine
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(JoinRequested.class, State::joinRequested)
-        .onEvent(JoinApproved.class, (s, e) -> s.joinDecided(JoinStatus.APPROVED, e.tokenHash(), null, e.at()))
-        .onEvent(JoinDenied.class, (s, e) -> s.joinDecided(JoinStatus.DENIED, null, e.reason(), e.at()))
-        .onEvent(Revoked.class, (s, e) -> s.joinDecided(JoinStatus.REVOKED, null, e.reason(), e.at()))
+        .onEvent(
+            JoinApproved.class,
+            (s, e) -> s.joinDecided(JoinStatus.APPROVED, e.tokenHash(), null, e.at()))
+        .onEvent(
+            JoinDenied.class, (s, e) -> s.joinDecided(JoinStatus.DENIED, null, e.reason(), e.at()))
+        .onEvent(
+            Revoked.class, (s, e) -> s.joinDecided(JoinStatus.REVOKED, null, e.reason(), e.at()))
         .onEvent(Registered.class, State::registered)
         .onEvent(ProjectUpdated.class, State::projectUpdated)
         .onEvent(Seen.class, State::seen)

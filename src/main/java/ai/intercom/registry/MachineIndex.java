@@ -19,11 +19,12 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * The ids of every machine that ever registered, so that the directory also
- * lists machines whose node is offline. One entity, id {@value #ID}.
+ * The ids of every machine that ever registered, so that the directory also lists machines whose
+ * node is offline. One entity, id {@value #ID}.
  */
 public final class MachineIndex
-    extends EventSourcedBehaviorWithEnforcedReplies<MachineIndex.Command, MachineIndex.Event, MachineIndex.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        MachineIndex.Command, MachineIndex.Event, MachineIndex.State> {
 
   public record State(Set<String> machineIds) implements JsonSerializable {
     public State {
@@ -47,13 +48,16 @@ public final class MachineIndex
 
   public record Added(String machineId) implements Event {}
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "MachineIndex");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "MachineIndex");
 
   public static final String ID = "all";
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> new MachineIndex(ctx.getEntityId())).withRole(NodeRole.HUB_ROLE));
+        .init(
+            Entity.of(ENTITY_KEY, ctx -> new MachineIndex(ctx.getEntityId()))
+                .withRole(NodeRole.HUB_ROLE));
   }
 
   private MachineIndex(String id) {
@@ -90,6 +94,9 @@ public final class MachineIndex
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onEvent(Added.class, (s, e) -> s.with(e.machineId())).build();
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(Added.class, (s, e) -> s.with(e.machineId()))
+        .build();
   }
 }

@@ -15,7 +15,8 @@ public record Project(
     path = path == null ? "" : path;
   }
 
-  public Project withProfile(String newDescription, List<String> newCapabilities, List<String> newTags) {
+  public Project withProfile(
+      String newDescription, List<String> newCapabilities, List<String> newTags) {
     return new Project(
         name,
         path,

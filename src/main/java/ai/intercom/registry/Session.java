@@ -28,8 +28,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * One running agent session (a Claude Code process with its MCP server): where
- * it runs, which project, its pid, what it is doing. Id: the agent's session id.
+ * One running agent session (a Claude Code process with its MCP server): where it runs, which
+ * project, its pid, what it is doing. Id: the agent's session id.
  */
 public final class Session
     extends EventSourcedBehaviorWithEnforcedReplies<Session.Command, Session.Event, Session.State> {
@@ -76,8 +76,16 @@ public final class Session
     }
 
     State registered(Registered e) {
-      return new State(sessionId, e.machineId(), e.project(), e.pid(), Status.ACTIVE, summary,
-          recentActivity, e.at(), e.at());
+      return new State(
+          sessionId,
+          e.machineId(),
+          e.project(),
+          e.pid(),
+          Status.ACTIVE,
+          summary,
+          recentActivity,
+          e.at(),
+          e.at());
     }
 
     State statusUpdated(StatusUpdated e) {
@@ -85,15 +93,34 @@ public final class Session
       if (e.activity() != null && !e.activity().isBlank()) {
         List<String> lines = new ArrayList<>(recentActivity);
         lines.add(e.activity());
-        activity = lines.size() > RECENT_ACTIVITY ? lines.subList(lines.size() - RECENT_ACTIVITY, lines.size()) : lines;
+        activity =
+            lines.size() > RECENT_ACTIVITY
+                ? lines.subList(lines.size() - RECENT_ACTIVITY, lines.size())
+                : lines;
       }
-      return new State(sessionId, machineId, project, pid, e.status(),
-          e.summary() == null ? summary : e.summary(), activity, registeredAt, e.at());
+      return new State(
+          sessionId,
+          machineId,
+          project,
+          pid,
+          e.status(),
+          e.summary() == null ? summary : e.summary(),
+          activity,
+          registeredAt,
+          e.at());
     }
 
     State unregistered(Unregistered e) {
-      return new State(sessionId, machineId, project, pid, Status.GONE, summary, recentActivity,
-          registeredAt, e.at());
+      return new State(
+          sessionId,
+          machineId,
+          project,
+          pid,
+          Status.GONE,
+          summary,
+          recentActivity,
+          registeredAt,
+          e.at());
     }
   }
 
@@ -102,7 +129,8 @@ public final class Session
   }
 
   /** The session's MCP server announces it; again after a restart of the agent or its server. */
-  public record Register(String machineId, String project, long pid, ActorRef<StatusReply<State>> replyTo)
+  public record Register(
+      String machineId, String project, long pid, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
   /** {@code summary} and {@code activity} may be null: left as they were. */
@@ -110,19 +138,23 @@ public final class Session
       Status status, String summary, String activity, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
-  public record Unregister(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Unregister(String reason, ActorRef<StatusReply<State>> replyTo)
+      implements Command {}
 
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   public sealed interface Event extends JsonSerializable {}
 
-  public record Registered(String machineId, String project, long pid, Instant at) implements Event {}
+  public record Registered(String machineId, String project, long pid, Instant at)
+      implements Event {}
 
-  public record StatusUpdated(Status status, String summary, String activity, Instant at) implements Event {}
+  public record StatusUpdated(Status status, String summary, String activity, Instant at)
+      implements Event {}
 
   public record Unregistered(String reason, Instant at) implements Event {}
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Session");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Session");
 
   public static final String TAG = "session";
 
@@ -168,7 +200,8 @@ public final class Session
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
+        newCommandHandlerWithReplyBuilder();
     builder.forAnyState().onCommand(Register.class, this::onRegister);
     builder
         .forState(State::isLive)
@@ -176,14 +209,17 @@ public final class Session
         .onCommand(Unregister.class, this::onUnregister);
     builder
         .forState(State::exists)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
+        .onCommand(
+            Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
     builder.forAnyState().onAnyCommand(this::onRefused);
     return builder.build();
   }
 
   private ReplyEffect<Event, State> onRegister(State state, Register cmd) {
     if (state.exists() && !state.machineId().equals(cmd.machineId())) {
-      return refuse(Effect(), cmd.replyTo(),
+      return refuse(
+          Effect(),
+          cmd.replyTo(),
           "session " + sessionId + " belongs to machine " + state.machineId());
     }
     return Effect()

@@ -12,9 +12,9 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * The secret that local clients (MCP server, hooks, CLI) present to their node's
- * HTTP API. The node writes a fresh one to {@code local.token} (mode 0600) at
- * every start; only processes of the same user can read it.
+ * The secret that local clients (MCP server, hooks, CLI) present to their node's HTTP API. The node
+ * writes a fresh one to {@code local.token} (mode 0600) at every start; only processes of the same
+ * user can read it.
  */
 public final class LocalToken {
 

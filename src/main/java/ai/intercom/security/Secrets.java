@@ -8,9 +8,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Hides secrets in a command line, URL or short text before a human sees it
- * (Telegram, mission progress). The secret value becomes {@code ***}; the key,
- * flag or token prefix stays, so the reader still knows what was there.
+ * Hides secrets in a command line, URL or short text before a human sees it (Telegram, mission
+ * progress). The secret value becomes {@code ***}; the key, flag or token prefix stays, so the
+ * reader still knows what was there.
  */
 public final class Secrets {
 
@@ -32,9 +32,9 @@ public final class Secrets {
   private static final Pattern EXPANSION = Pattern.compile("\"?\\$.*");
 
   /**
-   * A double-quoted, single-quoted or bare value. A bare one ends at a space, a
-   * quote, a shell operator or a closing bracket; a comma stays in, as a
-   * password's tail matters more than a lost comma.
+   * A double-quoted, single-quoted or bare value. A bare one ends at a space, a quote, a shell
+   * operator or a closing bracket; a comma stays in, as a password's tail matters more than a lost
+   * comma.
    */
   private static final Pattern VALUE =
       Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^\\s&\"'`;|<>)\\]}]+");
@@ -57,7 +57,8 @@ public final class Secrets {
               + "(?:((?i:bearer|basic|token|digest))[ \\t]+)?");
 
   private static final Pattern BEARER =
-      Pattern.compile("\\bBearer[ \\t]+(?![A-Za-z0-9._~+/=-]*\\*\\*\\*|tokens?\\b|\\$)([A-Za-z0-9._~+/=-]+)");
+      Pattern.compile(
+          "\\bBearer[ \\t]+(?![A-Za-z0-9._~+/=-]*\\*\\*\\*|tokens?\\b|\\$)([A-Za-z0-9._~+/=-]+)");
 
   private static final Pattern MYSQL_PASSWORD =
       Pattern.compile("(\\bmysql(?:dump|admin)?\\b[^|;&\\n]*?\\s-p)(?!\\*\\*\\*)[^\\s|;&]+");
@@ -78,13 +79,17 @@ public final class Secrets {
       List.of(
           new Shape("sk-", Pattern.compile("(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9_-]{20,}")),
           new Shape("gh", Pattern.compile("(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{20,}")),
-          new Shape("github_pat_", Pattern.compile("(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{20,}")),
+          new Shape(
+              "github_pat_", Pattern.compile("(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{20,}")),
           new Shape("xox", Pattern.compile("(?<![A-Za-z0-9_-])(xox[abposr]-)[A-Za-z0-9-]{10,}")),
           new Shape("AKIA", Pattern.compile("(?<![A-Za-z0-9])(AKIA)[0-9A-Z]{16}(?![A-Za-z0-9])")),
-          new Shape("ict_", Pattern.compile(
-              "(?<![A-Za-z0-9_])(ict_[A-Za-z0-9][A-Za-z0-9._-]{0,62}?_)[0-9a-fA-F]{8,}"
-                  + "(?![A-Za-z0-9])")),
-          new Shape(":", Pattern.compile("(?<![0-9])([0-9]{8,10}:)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])")));
+          new Shape(
+              "ict_",
+              Pattern.compile(
+                  "(?<![A-Za-z0-9_])(ict_[A-Za-z0-9][A-Za-z0-9._-]{0,62}?_)[0-9a-fA-F]{8,}"
+                      + "(?![A-Za-z0-9])")),
+          new Shape(
+              ":", Pattern.compile("(?<![0-9])([0-9]{8,10}:)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])")));
 
   private Secrets() {}
 
@@ -93,8 +98,12 @@ public final class Secrets {
     if (text == null || text.isEmpty()) {
       return text;
     }
-    // each pattern runs only where a plain search finds what it needs: most text holds no secret at all
-    String out = text.contains("://") ? replace(URL_CREDENTIALS, text, m -> m.group(1) + ":" + MASK + "@") : text;
+    // each pattern runs only where a plain search finds what it needs: most text holds no secret at
+    // all
+    String out =
+        text.contains("://")
+            ? replace(URL_CREDENTIALS, text, m -> m.group(1) + ":" + MASK + "@")
+            : text;
     for (Shape token : TOKENS) {
       if (out.contains(token.hint())) {
         out = replace(token.pattern(), out, m -> m.group(1) + MASK);
@@ -124,9 +133,9 @@ public final class Secrets {
   }
 
   /**
-   * Masks the value after each {@code head} that {@code secret} accepts. Only the
-   * head is matched first, so a key that is not secret does not swallow the text
-   * after it ({@code --from-literal=password=x}, {@code yaml: {password: x}}).
+   * Masks the value after each {@code head} that {@code secret} accepts. Only the head is matched
+   * first, so a key that is not secret does not swallow the text after it ({@code
+   * --from-literal=password=x}, {@code yaml: {password: x}}).
    */
   private static String maskValues(
       String text, Pattern head, BiPredicate<MatchResult, String> secret) {

@@ -8,8 +8,8 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
- * The JSON that people and scripts read: the local API and the inbox files.
- * snake_case names, ISO-8601 times, unknown fields refused.
+ * The JSON that people and scripts read: the local API and the inbox files. snake_case names,
+ * ISO-8601 times, unknown fields refused.
  */
 public final class JsonFormat {
 

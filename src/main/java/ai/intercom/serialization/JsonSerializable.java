@@ -1,8 +1,7 @@
 package ai.intercom.serialization;
 
 /**
- * Marks the messages, events and states that cross a process boundary (the
- * journal or the cluster). Bound to Jackson JSON in {@code serialization.conf};
- * Java serialization stays off.
+ * Marks the messages, events and states that cross a process boundary (the journal or the cluster).
+ * Bound to Jackson JSON in {@code serialization.conf}; Java serialization stays off.
  */
 public interface JsonSerializable {}

@@ -99,7 +99,9 @@ class ConfigLoaderTest {
     operatorFile("intercom.mode = daemon");
     Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_MACHINE_ID", "a");
     assertEquals(NodeRole.DAEMON, Settings.from(new ConfigLoader(env).load()).mode());
-    assertEquals(NodeRole.HUB, Settings.from(new ConfigLoader(env).load(Map.of("intercom.mode", "hub"))).mode());
+    assertEquals(
+        NodeRole.HUB,
+        Settings.from(new ConfigLoader(env).load(Map.of("intercom.mode", "hub"))).mode());
   }
 
   @Test
@@ -114,23 +116,37 @@ class ConfigLoaderTest {
   @Test
   void wrongTypesAndValuesAreNamed() throws IOException {
     operatorFile("intercom.agent-launcher.max-concurrent = many");
-    assertTrue(assertThrows(StartupException.class, () -> load(Map.of())).getMessage().contains("max-concurrent"));
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(Map.of()))
+            .getMessage()
+            .contains("max-concurrent"));
     operatorFile("intercom.agent-launcher.max-concurrent = 0");
-    assertTrue(assertThrows(StartupException.class, () -> load(Map.of())).getMessage().contains("at least 1"));
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(Map.of()))
+            .getMessage()
+            .contains("at least 1"));
     operatorFile("intercom.mode = cloud");
-    assertTrue(assertThrows(StartupException.class, () -> load(Map.of())).getMessage().contains("unknown mode 'cloud'"));
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(Map.of()))
+            .getMessage()
+            .contains("unknown mode 'cloud'"));
     operatorFile("intercom.hub.listen = \"nowhere\"");
-    assertTrue(assertThrows(StartupException.class, () -> load(Map.of())).getMessage().contains("'nowhere' is not host:port"));
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(Map.of()))
+            .getMessage()
+            .contains("'nowhere' is not host:port"));
   }
 
   @Test
   void badEnvironmentValuesAreNamed() {
     assertEquals(
         "configuration: INTERCOM_HTTP_PORT must be a number, got 'http'",
-        assertThrows(StartupException.class, () -> load(Map.of("INTERCOM_HTTP_PORT", "http"))).getMessage());
+        assertThrows(StartupException.class, () -> load(Map.of("INTERCOM_HTTP_PORT", "http")))
+            .getMessage());
     assertEquals(
         "configuration: INTERCOM_CLUSTER_PORT must be a port (0-65535), got 70000",
-        assertThrows(StartupException.class, () -> load(Map.of("INTERCOM_CLUSTER_PORT", "70000"))).getMessage());
+        assertThrows(StartupException.class, () -> load(Map.of("INTERCOM_CLUSTER_PORT", "70000")))
+            .getMessage());
     assertTrue(
         assertThrows(StartupException.class, () -> load(Map.of("INTERCOM_MACHINE_ID", "a/b")))
             .getMessage()

@@ -62,7 +62,8 @@ class NodeProcessTest {
       long tookMs = (System.nanoTime() - sent) / 1_000_000;
       assertNotEquals(-1, exit, "still running 5 s after SIGTERM");
       assertTrue(tookMs < 5000, "took " + tookMs + " ms");
-      assertTrue(node.stderr().stream().noneMatch(l -> l.contains("Exception") || l.startsWith("\tat ")),
+      assertTrue(
+          node.stderr().stream().noneMatch(l -> l.contains("Exception") || l.startsWith("\tat ")),
           "no stack traces: " + node.stderr());
     }
   }
@@ -70,18 +71,29 @@ class NodeProcessTest {
   @Test
   void httpPortInUseIsOneClearLine() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      String line = failsWithOneLine(env("INTERCOM_HTTP_PORT", String.valueOf(taken.getLocalPort())), "standalone");
-      assertEquals("ai-intercom: error: HTTP address 127.0.0.1:" + taken.getLocalPort()
-          + " is already in use (another node running? change INTERCOM_HTTP_PORT or intercom.hub.listen)", line);
+      String line =
+          failsWithOneLine(
+              env("INTERCOM_HTTP_PORT", String.valueOf(taken.getLocalPort())), "standalone");
+      assertEquals(
+          "ai-intercom: error: HTTP address 127.0.0.1:"
+              + taken.getLocalPort()
+              + " is already in use (another node running? change INTERCOM_HTTP_PORT or intercom.hub.listen)",
+          line);
     }
-    assertFalse(Files.exists(home.resolve("local.token")), "a refused start leaves the token of the running node alone");
+    assertFalse(
+        Files.exists(home.resolve("local.token")),
+        "a refused start leaves the token of the running node alone");
   }
 
   @Test
   void clusterPortInUseIsOneClearLine() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      String line = failsWithOneLine(env("INTERCOM_CLUSTER_PORT", String.valueOf(taken.getLocalPort())), "hub");
-      assertTrue(line.contains("cluster address 127.0.0.1:" + taken.getLocalPort() + " is already in use"), line);
+      String line =
+          failsWithOneLine(
+              env("INTERCOM_CLUSTER_PORT", String.valueOf(taken.getLocalPort())), "hub");
+      assertTrue(
+          line.contains("cluster address 127.0.0.1:" + taken.getLocalPort() + " is already in use"),
+          line);
     }
   }
 
@@ -90,19 +102,24 @@ class NodeProcessTest {
     Files.writeString(home.resolve("intercom.conf"), "intercom.cluster.host = \"192.0.2.7\"\n");
     String line = failsWithOneLine(env(), "standalone");
     assertTrue(line.contains("cluster address 192.0.2.7:"), line);
-    assertTrue(line.contains("is not an address of this machine (check intercom.cluster.host; is Tailscale up?)"), line);
+    assertTrue(
+        line.contains(
+            "is not an address of this machine (check intercom.cluster.host; is Tailscale up?)"),
+        line);
   }
 
   @Test
   void unwritableHomeIsOneClearLine() throws Exception {
     Path file = Files.writeString(home.resolve("not-a-dir"), "x");
-    String line = failsWithOneLine(env("INTERCOM_HOME", file.resolve("home").toString()), "standalone");
+    String line =
+        failsWithOneLine(env("INTERCOM_HOME", file.resolve("home").toString()), "standalone");
     assertTrue(line.contains("cannot create " + file.resolve("home")), line);
   }
 
   @Test
   void brokenConfigFileIsOneClearLineNamingFileAndLine() throws Exception {
-    Files.writeString(home.resolve("intercom.conf"), "intercom {\n  machine.id = \n  mode = standalone\n");
+    Files.writeString(
+        home.resolve("intercom.conf"), "intercom {\n  machine.id = \n  mode = standalone\n");
     String line = failsWithOneLine(env(), "standalone");
     assertTrue(line.startsWith("ai-intercom: error: configuration: "), line);
     assertTrue(line.contains(home.resolve("intercom.conf") + ": "), line);

@@ -24,12 +24,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The gate as it runs: a cluster singleton on a real node, SQLite journal, missions as sharded entities. */
+/**
+ * The gate as it runs: a cluster singleton on a real node, SQLite journal, missions as sharded
+ * entities.
+ */
 class ApprovalGateTest {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private static final String STRICT = "defaults: {require_approval: once}\nrules:\n"
-      + "  - {from: '*', to: '*', type: ask, message_pattern: 'status', approval: never, label: 'Read-only queries'}\n";
+  private static final String STRICT =
+      "defaults: {require_approval: once}\nrules:\n"
+          + "  - {from: '*', to: '*', type: ask, message_pattern: 'status', approval: never, label: 'Read-only queries'}\n";
 
   @TempDir Path home;
   private Node node;
@@ -45,36 +49,49 @@ class ApprovalGateTest {
     if (policy != null) {
       Files.writeString(home.resolve("policies.yml"), policy);
     }
-    node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", timeout));
+    node =
+        TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", timeout));
   }
 
   private void restart() {
     TestNodes.stop(node);
-    node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", "300s"));
+    node =
+        TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", "300s"));
   }
 
-  private <T> T ask(java.util.function.Function<ActorRef<T>, ApprovalGate.Command> command) throws Exception {
-    return AskPattern.<ApprovalGate.Command, T>ask(node.approvalGate(), command::apply, WAIT, node.system().scheduler())
-        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  private <T> T ask(java.util.function.Function<ActorRef<T>, ApprovalGate.Command> command)
+      throws Exception {
+    return AskPattern.<ApprovalGate.Command, T>ask(
+            node.approvalGate(), command::apply, WAIT, node.system().scheduler())
+        .toCompletableFuture()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
-  private String mission(String from, String to, Mission.Kind kind, String prompt) throws Exception {
+  private String mission(String from, String to, Mission.Kind kind, String prompt)
+      throws Exception {
     String id = Mission.newId();
-    missionRef(id).<Mission.State>askWithStatus(r -> new Mission.Create(from, to, kind, prompt, r), WAIT)
-        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    missionRef(id)
+        .<Mission.State>askWithStatus(r -> new Mission.Create(from, to, kind, prompt, r), WAIT)
+        .toCompletableFuture()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     return id;
   }
 
-  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Mission.Command> missionRef(String id) {
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Mission.Command> missionRef(
+      String id) {
     return ClusterSharding.get(node.system()).entityRefFor(Mission.ENTITY_KEY, id);
   }
 
   private Mission.State missionState(String id) throws Exception {
-    return missionRef(id).<Mission.State>askWithStatus(Mission.Get::new, WAIT)
-        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    return missionRef(id)
+        .<Mission.State>askWithStatus(Mission.Get::new, WAIT)
+        .toCompletableFuture()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
-  /** Polls the mission until it reaches {@code status} (the gate settles decisions asynchronously). */
+  /**
+   * Polls the mission until it reaches {@code status} (the gate settles decisions asynchronously).
+   */
   private Mission.State awaitMission(String id, Mission.Status status) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     Mission.State state = missionState(id);
@@ -86,37 +103,52 @@ class ApprovalGateTest {
     return state;
   }
 
-  private ApprovalGate.Admission submit(String from, String to, Mission.Kind kind, String missionId, String text)
-      throws Exception {
-    return ask(r -> new ApprovalGate.Submit(new ApprovalRequest(from, to, kind, missionId, text), r));
+  private ApprovalGate.Admission submit(
+      String from, String to, Mission.Kind kind, String missionId, String text) throws Exception {
+    return ask(
+        r -> new ApprovalGate.Submit(new ApprovalRequest(from, to, kind, missionId, text), r));
   }
 
   private ApprovalGate.PendingApproval held(String from, String to, String text) throws Exception {
     String missionId = mission(from, to, Mission.Kind.ASK, text);
-    return assertInstanceOf(ApprovalGate.Held.class, submit(from, to, Mission.Kind.ASK, missionId, text)).approval();
+    return assertInstanceOf(
+            ApprovalGate.Held.class, submit(from, to, Mission.Kind.ASK, missionId, text))
+        .approval();
   }
 
-  private StatusReply<ApprovalGate.Decision> decide(String id, boolean approve, GrantLevel grant) throws Exception {
-    return ask(r -> new ApprovalGate.Decide(id, approve, grant, "tester", approve ? null : "not now", r));
+  private StatusReply<ApprovalGate.Decision> decide(String id, boolean approve, GrantLevel grant)
+      throws Exception {
+    return ask(
+        r -> new ApprovalGate.Decide(id, approve, grant, "tester", approve ? null : "not now", r));
   }
 
   /**
-   * A probe on the approvals topic. Pings published from a second topic actor
-   * (which has no subscriber of its own) reach the probe only once the topic
-   * actors of this node found each other, as the gate's must.
+   * A probe on the approvals topic. Pings published from a second topic actor (which has no
+   * subscriber of its own) reach the probe only once the topic actors of this node found each
+   * other, as the gate's must.
    */
   private TestProbe<ApprovalGate.Notice> subscribe() {
     TestProbe<ApprovalGate.Notice> probe = TestProbe.create(node.system());
-    ActorRef<Topic.Command<ApprovalGate.Notice>> listening = node.system().systemActorOf(
-        Topic.create(ApprovalGate.Notice.class, ApprovalGate.TOPIC), "test-listen-" + System.nanoTime(), Props.empty());
-    ActorRef<Topic.Command<ApprovalGate.Notice>> pinging = node.system().systemActorOf(
-        Topic.create(ApprovalGate.Notice.class, ApprovalGate.TOPIC), "test-ping-" + System.nanoTime(), Props.empty());
+    ActorRef<Topic.Command<ApprovalGate.Notice>> listening =
+        node.system()
+            .systemActorOf(
+                Topic.create(ApprovalGate.Notice.class, ApprovalGate.TOPIC),
+                "test-listen-" + System.nanoTime(),
+                Props.empty());
+    ActorRef<Topic.Command<ApprovalGate.Notice>> pinging =
+        node.system()
+            .systemActorOf(
+                Topic.create(ApprovalGate.Notice.class, ApprovalGate.TOPIC),
+                "test-ping-" + System.nanoTime(),
+                Props.empty());
     listening.tell(Topic.subscribe(probe.ref()));
-    probe.awaitAssert(WAIT, () -> {
-      pinging.tell(Topic.publish(new ApprovalGate.ApprovalDecided("ping", true, "ping")));
-      probe.expectMessageClass(ApprovalGate.ApprovalDecided.class, Duration.ofMillis(300));
-      return null;
-    });
+    probe.awaitAssert(
+        WAIT,
+        () -> {
+          pinging.tell(Topic.publish(new ApprovalGate.ApprovalDecided("ping", true, "ping")));
+          probe.expectMessageClass(ApprovalGate.ApprovalDecided.class, Duration.ofMillis(300));
+          return null;
+        });
     // late copies of earlier pings
     while (true) {
       try {
@@ -130,9 +162,11 @@ class ApprovalGateTest {
   @Test
   void aNeverRuleLetsTheMessageThroughAtOnce() throws Exception {
     start(STRICT, "300s");
-    ApprovalGate.Admission admission = submit("a/b", "c/d", Mission.Kind.ASK, "m-20261121-000001", "what is the STATUS?");
+    ApprovalGate.Admission admission =
+        submit("a/b", "c/d", Mission.Kind.ASK, "m-20261121-000001", "what is the STATUS?");
     assertEquals(new ApprovalGate.Passed("Read-only queries: no approval needed"), admission);
-    assertEquals(List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
+    assertEquals(
+        List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
   }
 
   @Test
@@ -141,17 +175,26 @@ class ApprovalGateTest {
     TestProbe<ApprovalGate.Notice> notices = subscribe();
     ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "deploy to production");
     assertEquals("default (once)", approval.rule());
-    assertEquals(approval, notices.expectMessageClass(ApprovalGate.ApprovalRequested.class, WAIT).approval());
-    assertEquals(List.of(approval), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
-    assertEquals(Mission.Status.PENDING_APPROVAL, missionState(approval.request().missionId()).status());
+    assertEquals(
+        approval,
+        notices.expectMessageClass(ApprovalGate.ApprovalRequested.class, WAIT).approval());
+    assertEquals(
+        List.of(approval),
+        this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
+    assertEquals(
+        Mission.Status.PENDING_APPROVAL, missionState(approval.request().missionId()).status());
 
     ApprovalGate.Decision decision = decide(approval.id(), true, null).getValue();
     assertEquals("approved by tester", decision.sentence());
-    ApprovalGate.ApprovalDecided announced = notices.expectMessageClass(ApprovalGate.ApprovalDecided.class, WAIT);
+    ApprovalGate.ApprovalDecided announced =
+        notices.expectMessageClass(ApprovalGate.ApprovalDecided.class, WAIT);
     assertEquals(approval.id(), announced.approvalId());
     assertTrue(announced.approved());
-    assertEquals("tester", awaitMission(approval.request().missionId(), Mission.Status.APPROVED).decidedBy());
-    assertEquals(List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
+    assertEquals(
+        "tester",
+        awaitMission(approval.request().missionId(), Mission.Status.APPROVED).decidedBy());
+    assertEquals(
+        List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
   }
 
   @Test
@@ -161,7 +204,10 @@ class ApprovalGateTest {
     assertTrue(decide(approval.id(), false, null).isSuccess());
     StatusReply<ApprovalGate.Decision> late = decide(approval.id(), true, null);
     assertTrue(late.isError());
-    assertEquals("approval " + approval.id() + " was already denied by tester: not now; your decision came too late",
+    assertEquals(
+        "approval "
+            + approval.id()
+            + " was already denied by tester: not now; your decision came too late",
         late.getError().getMessage());
     Mission.State denied = awaitMission(approval.request().missionId(), Mission.Status.DENIED);
     assertEquals("denied by tester: not now", denied.reason());
@@ -170,16 +216,22 @@ class ApprovalGateTest {
   @Test
   void aMalformedRequestIsRefusedAndTheGateKeepsWorking() throws Exception {
     start(STRICT, "300s");
-    assertInstanceOf(ApprovalGate.Refused.class, submit(null, "c/d", Mission.Kind.ASK, "m-20261121-000001", "x"));
-    assertInstanceOf(ApprovalGate.Refused.class, submit("a/b", "c/d", null, "m-20261121-000001", "x"));
+    assertInstanceOf(
+        ApprovalGate.Refused.class,
+        submit(null, "c/d", Mission.Kind.ASK, "m-20261121-000001", "x"));
+    assertInstanceOf(
+        ApprovalGate.Refused.class, submit("a/b", "c/d", null, "m-20261121-000001", "x"));
     assertInstanceOf(ApprovalGate.Refused.class, submit("a/b", "c/d", Mission.Kind.ASK, null, "x"));
-    assertInstanceOf(ApprovalGate.Passed.class, submit("a/b", "c/d", Mission.Kind.ASK, "m-20261121-000001", "status?"));
+    assertInstanceOf(
+        ApprovalGate.Passed.class,
+        submit("a/b", "c/d", Mission.Kind.ASK, "m-20261121-000001", "status?"));
   }
 
   @Test
   void anUnknownIdIsAClearError() throws Exception {
     start(null, "300s");
-    assertEquals("no pending approval a-ffffff (see 'ai-intercom approvals')",
+    assertEquals(
+        "no pending approval a-ffffff (see 'ai-intercom approvals')",
         decide("a-ffffff", true, null).getError().getMessage());
   }
 
@@ -189,9 +241,11 @@ class ApprovalGateTest {
     TestProbe<ApprovalGate.Notice> notices = subscribe();
     ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "migrate the database");
     notices.expectMessageClass(ApprovalGate.ApprovalRequested.class, WAIT);
-    ApprovalGate.ApprovalDecided expired = notices.expectMessageClass(ApprovalGate.ApprovalDecided.class, WAIT);
+    ApprovalGate.ApprovalDecided expired =
+        notices.expectMessageClass(ApprovalGate.ApprovalDecided.class, WAIT);
     assertEquals("expired: no decision within 1 s", expired.sentence());
-    assertEquals("expired: no decision within 1 s",
+    assertEquals(
+        "expired: no decision within 1 s",
         awaitMission(approval.request().missionId(), Mission.Status.DENIED).reason());
     assertTrue(decide(approval.id(), true, null).getError().getMessage().contains("came too late"));
   }
@@ -201,9 +255,11 @@ class ApprovalGateTest {
     start(null, "300s");
     ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "tag the release");
     restart();
-    assertEquals(List.of(approval.id()),
+    assertEquals(
+        List.of(approval.id()),
         this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().stream()
-            .map(ApprovalGate.PendingApproval::id).toList());
+            .map(ApprovalGate.PendingApproval::id)
+            .toList());
     assertTrue(decide(approval.id(), true, null).isSuccess());
     awaitMission(approval.request().missionId(), Mission.Status.APPROVED);
   }
@@ -215,7 +271,8 @@ class ApprovalGateTest {
     TestNodes.stop(node);
     Thread.sleep(1200);
     node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", "1s"));
-    assertEquals("expired: no decision within 1 s",
+    assertEquals(
+        "expired: no decision within 1 s",
         awaitMission(approval.request().missionId(), Mission.Status.DENIED).reason());
   }
 
@@ -225,16 +282,24 @@ class ApprovalGateTest {
     ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "first step");
     decide(approval.id(), true, GrantLevel.MISSION);
     String missionId = approval.request().missionId();
-    assertEquals(new ApprovalGate.Passed("mission " + missionId + " was approved for its whole run"),
+    assertEquals(
+        new ApprovalGate.Passed("mission " + missionId + " was approved for its whole run"),
         submit("alpha/api", "beta/web", Mission.Kind.CHAT, missionId, "second step"));
-    assertInstanceOf(ApprovalGate.Held.class,
+    assertInstanceOf(
+        ApprovalGate.Held.class,
         submit("alpha/api", "beta/web", Mission.Kind.CHAT, "m-20261121-0000ff", "another mission"));
     // the grant ends with the mission
-    missionRef(missionId).<Mission.State>askWithStatus(Mission.Start::new, WAIT).toCompletableFuture().get();
-    missionRef(missionId).<Mission.State>askWithStatus(r -> new Mission.Complete("done", null, null, null, r), WAIT)
-        .toCompletableFuture().get();
+    missionRef(missionId)
+        .<Mission.State>askWithStatus(Mission.Start::new, WAIT)
+        .toCompletableFuture()
+        .get();
+    missionRef(missionId)
+        .<Mission.State>askWithStatus(r -> new Mission.Complete("done", null, null, null, r), WAIT)
+        .toCompletableFuture()
+        .get();
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (submit("alpha/api", "beta/web", Mission.Kind.CHAT, missionId, "after the end") instanceof ApprovalGate.Passed) {
+    while (submit("alpha/api", "beta/web", Mission.Kind.CHAT, missionId, "after the end")
+        instanceof ApprovalGate.Passed) {
       assertTrue(System.nanoTime() < deadline, "the mission grant outlived its mission");
       Thread.sleep(100);
     }
@@ -250,14 +315,18 @@ class ApprovalGateTest {
     ApprovalGate.Decision decision = decide(first.id(), true, GrantLevel.SESSION).getValue();
     assertEquals(List.of(second.id()), decision.alsoReleased());
     awaitMission(second.request().missionId(), Mission.Status.APPROVED);
-    assertEquals(List.of(other.id()),
+    assertEquals(
+        List.of(other.id()),
         this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().stream()
-            .map(ApprovalGate.PendingApproval::id).toList());
-    assertInstanceOf(ApprovalGate.Passed.class,
+            .map(ApprovalGate.PendingApproval::id)
+            .toList());
+    assertInstanceOf(
+        ApprovalGate.Passed.class,
         submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "three"));
 
     restart();
-    assertInstanceOf(ApprovalGate.Held.class,
+    assertInstanceOf(
+        ApprovalGate.Held.class,
         submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abd", "after restart"));
   }
 
@@ -267,7 +336,8 @@ class ApprovalGateTest {
     ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "one");
     decide(approval.id(), true, GrantLevel.ALWAYS);
     restart();
-    assertEquals(new ApprovalGate.Passed("alpha/api -> beta/web is always allowed"),
+    assertEquals(
+        new ApprovalGate.Passed("alpha/api -> beta/web is always allowed"),
         submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "later"));
     PolicyView view = ask(ApprovalGate.ShowPolicy::new);
     assertEquals(List.of("alpha/api -> beta/web"), view.alwaysGrants());
@@ -277,28 +347,46 @@ class ApprovalGateTest {
   void reloadingThePolicyKeepsPendingApprovalsAndABrokenFileChangesNothing() throws Exception {
     start(null, "300s");
     ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "one");
-    Files.writeString(home.resolve("policies.yml"), "rules:\n  - {from: 'alpha/*', to: '*', approval: never, label: trusted}\n");
+    Files.writeString(
+        home.resolve("policies.yml"),
+        "rules:\n  - {from: 'alpha/*', to: '*', approval: never, label: trusted}\n");
     StatusReply<PolicyView> reloaded = ask(ApprovalGate.ReloadPolicy::new);
     assertEquals("trusted", reloaded.getValue().rules().get(0).label());
-    assertEquals(List.of(approval.id()),
+    assertEquals(
+        List.of(approval.id()),
         this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().stream()
-            .map(ApprovalGate.PendingApproval::id).toList());
-    assertInstanceOf(ApprovalGate.Passed.class,
+            .map(ApprovalGate.PendingApproval::id)
+            .toList());
+    assertInstanceOf(
+        ApprovalGate.Passed.class,
         submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "now trusted"));
 
     Files.writeString(home.resolve("policies.yml"), "rules:\n  - {from: '*', approval: perhaps}\n");
     StatusReply<PolicyView> broken = ask(ApprovalGate.ReloadPolicy::new);
-    assertTrue(broken.getError().getMessage().endsWith("(the previous policy stays in force)"), broken.getError().getMessage());
-    assertTrue(broken.getError().getMessage().contains("rule 1: approval: unknown approval level 'perhaps'"));
-    assertInstanceOf(ApprovalGate.Passed.class,
+    assertTrue(
+        broken.getError().getMessage().endsWith("(the previous policy stays in force)"),
+        broken.getError().getMessage());
+    assertTrue(
+        broken
+            .getError()
+            .getMessage()
+            .contains("rule 1: approval: unknown approval level 'perhaps'"));
+    assertInstanceOf(
+        ApprovalGate.Passed.class,
         submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abd", "still trusted"));
   }
 
   @Test
   void anInvalidPolicyFileStopsTheStartWithOneLine() throws Exception {
-    Files.writeString(home.resolve("policies.yml"), "rules:\n  - {from: '*', to: '*', message_pattern: '[', approval: once}\n");
-    var e = org.junit.jupiter.api.Assertions.assertThrows(ai.intercom.app.StartupException.class,
-        () -> TestNodes.start(home, "standalone", Map.of()));
-    assertTrue(e.getMessage().startsWith(home.resolve("policies.yml") + ": rule 1: message_pattern '['"), e.getMessage());
+    Files.writeString(
+        home.resolve("policies.yml"),
+        "rules:\n  - {from: '*', to: '*', message_pattern: '[', approval: once}\n");
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ai.intercom.app.StartupException.class,
+            () -> TestNodes.start(home, "standalone", Map.of()));
+    assertTrue(
+        e.getMessage().startsWith(home.resolve("policies.yml") + ": rule 1: message_pattern '['"),
+        e.getMessage());
   }
 }

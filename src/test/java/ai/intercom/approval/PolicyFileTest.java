@@ -15,7 +15,8 @@ class PolicyFileTest {
 
   private String refusal(String yaml) throws Exception {
     Path file = Files.writeString(home.resolve("policies.yml"), yaml);
-    return assertThrows(PolicyFile.InvalidPolicyException.class, () -> PolicyFile.load(file)).getMessage();
+    return assertThrows(PolicyFile.InvalidPolicyException.class, () -> PolicyFile.load(file))
+        .getMessage();
   }
 
   @Test
@@ -29,13 +30,34 @@ class PolicyFileTest {
   void theShippedExampleIsValid() throws Exception {
     Policy policy = PolicyFile.load(Path.of("policies/example.yml"));
     assertEquals(6, policy.rules().size());
-    assertEquals(ApprovalLevel.NEVER,
-        policy.evaluate(new ApprovalRequest("human", "box/api", Kind.START_AGENT, "m-1", "go")).level());
+    assertEquals(
+        ApprovalLevel.NEVER,
+        policy
+            .evaluate(new ApprovalRequest("human", "box/api", Kind.START_AGENT, "m-1", "go"))
+            .level());
     // launched agents read without asking, anything else waits for the operator
-    assertEquals(ApprovalLevel.NEVER, policy.evaluate(new ApprovalRequest("box/api", "human", Kind.PERMISSION, "m-1",
-        PermissionPrompts.describe("Read", "{\"file_path\":\"/p/README.md\"}"))).level());
-    assertEquals(ApprovalLevel.ONCE, policy.evaluate(new ApprovalRequest("box/api", "human", Kind.PERMISSION, "m-1",
-        PermissionPrompts.describe("Bash", "{\"command\":\"rm -rf build\"}"))).level());
+    assertEquals(
+        ApprovalLevel.NEVER,
+        policy
+            .evaluate(
+                new ApprovalRequest(
+                    "box/api",
+                    "human",
+                    Kind.PERMISSION,
+                    "m-1",
+                    PermissionPrompts.describe("Read", "{\"file_path\":\"/p/README.md\"}")))
+            .level());
+    assertEquals(
+        ApprovalLevel.ONCE,
+        policy
+            .evaluate(
+                new ApprovalRequest(
+                    "box/api",
+                    "human",
+                    Kind.PERMISSION,
+                    "m-1",
+                    PermissionPrompts.describe("Bash", "{\"command\":\"rm -rf build\"}")))
+            .level());
   }
 
   @Test
@@ -47,38 +69,53 @@ class PolicyFileTest {
 
   @Test
   void unknownLevelNamesTheRule() throws Exception {
-    assertEquals(home.resolve("policies.yml") + ": rule 2 (risky): approval: unknown approval level 'sometimes'"
+    assertEquals(
+        home.resolve("policies.yml")
+            + ": rule 2 (risky): approval: unknown approval level 'sometimes'"
             + " (expected never, always_allow, once, mission, session)",
-        refusal("rules:\n  - {from: '*', to: '*', approval: never}\n"
-            + "  - {from: '*', to: '*', approval: sometimes, label: risky}\n"));
-    assertEquals(home.resolve("policies.yml") + ": defaults.require_approval: unknown approval level 'maybe'"
+        refusal(
+            "rules:\n  - {from: '*', to: '*', approval: never}\n"
+                + "  - {from: '*', to: '*', approval: sometimes, label: risky}\n"));
+    assertEquals(
+        home.resolve("policies.yml")
+            + ": defaults.require_approval: unknown approval level 'maybe'"
             + " (expected never, always_allow, once, mission, session)",
         refusal("defaults: {require_approval: maybe}\n"));
   }
 
   @Test
   void badRegexNamesTheRuleAndThePattern() throws Exception {
-    assertEquals(home.resolve("policies.yml") + ": rule 1: message_pattern 'fix(' is not a valid regular expression:"
+    assertEquals(
+        home.resolve("policies.yml")
+            + ": rule 1: message_pattern 'fix(' is not a valid regular expression:"
             + " Unclosed group",
         refusal("rules:\n  - {from: '*', to: '*', message_pattern: 'fix(', approval: never}\n"));
   }
 
   @Test
   void otherMistakesAreNamedToo() throws Exception {
-    assertEquals(home.resolve("policies.yml") + ": rule 1: 'approval' is missing",
+    assertEquals(
+        home.resolve("policies.yml") + ": rule 1: 'approval' is missing",
         refusal("rules:\n  - {from: '*', to: '*'}\n"));
-    assertEquals(home.resolve("policies.yml") + ": rule 1: unknown type 'email' (expected ask, send, start_agent, chat or permission)",
+    assertEquals(
+        home.resolve("policies.yml")
+            + ": rule 1: unknown type 'email' (expected ask, send, start_agent, chat or permission)",
         refusal("rules:\n  - {type: email, approval: once}\n"));
-    assertEquals(home.resolve("policies.yml") + ": rule 1: unknown key 'aproval'"
+    assertEquals(
+        home.resolve("policies.yml")
+            + ": rule 1: unknown key 'aproval'"
             + " (expected approval, from, label, message_pattern, to, type)",
         refusal("rules:\n  - {from: '*', aproval: once}\n"));
-    assertEquals(home.resolve("policies.yml") + ": 'rules' must be a list", refusal("rules: nope\n"));
+    assertEquals(
+        home.resolve("policies.yml") + ": 'rules' must be a list", refusal("rules: nope\n"));
   }
 
   @Test
   void aRuleWithoutGlobsMatchesEveryone() throws Exception {
     Policy policy = PolicyFile.parse("rules:\n  - {type: send, approval: never}\n", "t");
-    assertEquals(ApprovalLevel.NEVER, policy.evaluate(new ApprovalRequest("a/b", "c/d", Kind.SEND, "m", "")).level());
+    assertEquals(
+        ApprovalLevel.NEVER,
+        policy.evaluate(new ApprovalRequest("a/b", "c/d", Kind.SEND, "m", "")).level());
     assertEquals("*", policy.rules().get(0).from());
   }
 }

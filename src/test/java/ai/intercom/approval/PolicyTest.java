@@ -19,28 +19,42 @@ class PolicyTest {
 
   @Test
   void firstMatchingRuleDecides() throws Exception {
-    Policy policy = policy("""
+    Policy policy =
+        policy(
+            """
         defaults: {require_approval: once}
         rules:
           - {from: "laptop/*", to: "*", approval: never, label: first}
           - {from: "*", to: "*", approval: session, label: second}
         """);
-    assertEquals(new Policy.Match(ApprovalLevel.NEVER, "first"),
+    assertEquals(
+        new Policy.Match(ApprovalLevel.NEVER, "first"),
         policy.evaluate(request("laptop/api", "box/web", Kind.SEND, "hi")));
-    assertEquals(new Policy.Match(ApprovalLevel.SESSION, "second"),
+    assertEquals(
+        new Policy.Match(ApprovalLevel.SESSION, "second"),
         policy.evaluate(request("box/web", "laptop/api", Kind.SEND, "hi")));
   }
 
   @Test
   void globsMatchWholeAgentIdsWithStarAndQuestionMark() throws Exception {
-    Policy policy = policy("""
+    Policy policy =
+        policy(
+            """
         rules:
           - {from: "lap?op/api", to: "box/*", approval: never}
         """);
-    assertEquals(ApprovalLevel.NEVER, policy.evaluate(request("laptop/api", "box/web", Kind.ASK, "")).level());
-    assertEquals(ApprovalLevel.NEVER, policy.evaluate(request("lapXop/api", "box/a/b", Kind.ASK, "")).level());
-    assertEquals(ApprovalLevel.ONCE, policy.evaluate(request("laptop/api2", "box/web", Kind.ASK, "")).level());
-    assertEquals(ApprovalLevel.ONCE, policy.evaluate(request("laptop/api", "boxy/web", Kind.ASK, "")).level());
+    assertEquals(
+        ApprovalLevel.NEVER,
+        policy.evaluate(request("laptop/api", "box/web", Kind.ASK, "")).level());
+    assertEquals(
+        ApprovalLevel.NEVER,
+        policy.evaluate(request("lapXop/api", "box/a/b", Kind.ASK, "")).level());
+    assertEquals(
+        ApprovalLevel.ONCE,
+        policy.evaluate(request("laptop/api2", "box/web", Kind.ASK, "")).level());
+    assertEquals(
+        ApprovalLevel.ONCE,
+        policy.evaluate(request("laptop/api", "boxy/web", Kind.ASK, "")).level());
     // regex characters in globs are literal
     Policy dots = policy("rules: [{from: \"a.b/*\", to: \"*\", approval: never}]");
     assertEquals(ApprovalLevel.ONCE, dots.evaluate(request("axb/p", "c/d", Kind.ASK, "")).level());
@@ -49,7 +63,9 @@ class PolicyTest {
 
   @Test
   void typeAndCaseInsensitivePatternMustBothMatch() throws Exception {
-    Policy policy = policy("""
+    Policy policy =
+        policy(
+            """
         rules:
           - from: "*"
             to: "*"
@@ -58,15 +74,24 @@ class PolicyTest {
             approval: never
             label: "Read-only queries"
         """);
-    assertEquals("Read-only queries", policy.evaluate(request("a/b", "c/d", Kind.ASK, "Please CHECK the build")).rule());
-    assertEquals(ApprovalLevel.ONCE, policy.evaluate(request("a/b", "c/d", Kind.SEND, "check the build")).level());
-    assertEquals(ApprovalLevel.ONCE, policy.evaluate(request("a/b", "c/d", Kind.ASK, "delete the build")).level());
+    assertEquals(
+        "Read-only queries",
+        policy.evaluate(request("a/b", "c/d", Kind.ASK, "Please CHECK the build")).rule());
+    assertEquals(
+        ApprovalLevel.ONCE,
+        policy.evaluate(request("a/b", "c/d", Kind.SEND, "check the build")).level());
+    assertEquals(
+        ApprovalLevel.ONCE,
+        policy.evaluate(request("a/b", "c/d", Kind.ASK, "delete the build")).level());
   }
 
   @Test
   void noRuleMeansTheDefaultAndNoFileMeansOnce() throws Exception {
-    assertEquals(ApprovalLevel.MISSION,
-        policy("defaults: {require_approval: mission}").evaluate(request("a/b", "c/d", Kind.CHAT, "x")).level());
+    assertEquals(
+        ApprovalLevel.MISSION,
+        policy("defaults: {require_approval: mission}")
+            .evaluate(request("a/b", "c/d", Kind.CHAT, "x"))
+            .level());
     Policy packaged = PolicyFile.packagedDefault();
     assertEquals(ApprovalLevel.ONCE, packaged.defaultLevel());
     assertEquals(0, packaged.rules().size());
@@ -101,16 +126,23 @@ class PolicyTest {
     ApprovalRequest request = request("a/b", "c/d", Kind.ASK, "x");
     Pair pair = new Pair("a/b", "c/d");
 
-    Grants both = Grants.none().withMission("m-20261121-aaaaaa").withAlwaysPair(pair).withSessionPair(pair);
-    assertEquals(new Policy.Verdict.Pass("mission m-20261121-aaaaaa was approved for its whole run"),
+    Grants both =
+        Grants.none().withMission("m-20261121-aaaaaa").withAlwaysPair(pair).withSessionPair(pair);
+    assertEquals(
+        new Policy.Verdict.Pass("mission m-20261121-aaaaaa was approved for its whole run"),
         policy.decide(request, both));
-    assertEquals(new Policy.Verdict.Pass("a/b -> c/d was approved for this hub session"),
+    assertEquals(
+        new Policy.Verdict.Pass("a/b -> c/d was approved for this hub session"),
         policy.decide(request, Grants.none().withSessionPair(pair)));
-    assertEquals(new Policy.Verdict.Pass("a/b -> c/d is always allowed"),
+    assertEquals(
+        new Policy.Verdict.Pass("a/b -> c/d is always allowed"),
         policy.decide(request, Grants.none().withAlwaysPair(pair)));
     // a grant for the reverse direction or another mission does not count
-    assertInstanceOf(Policy.Verdict.Hold.class,
-        policy.decide(request, Grants.none().withAlwaysPair(new Pair("c/d", "a/b")).withMission("m-20261121-bbbbbb")));
+    assertInstanceOf(
+        Policy.Verdict.Hold.class,
+        policy.decide(
+            request,
+            Grants.none().withAlwaysPair(new Pair("c/d", "a/b")).withMission("m-20261121-bbbbbb")));
   }
 
   @Test

@@ -22,17 +22,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Chat speed. {@code e2e}: an intercom_chat tool call on node A's MCP server (a
- * real stdio process) until node B's waiting hook request returns the text,
- * two real nodes on loopback, approval never. {@code throughput}: chats posted
- * concurrently to one standalone node, then every inbox counted (zero lost).
- * Run with {@code bench/chat [e2e N] [throughput N]}.
+ * Chat speed. {@code e2e}: an intercom_chat tool call on node A's MCP server (a real stdio process)
+ * until node B's waiting hook request returns the text, two real nodes on loopback, approval never.
+ * {@code throughput}: chats posted concurrently to one standalone node, then every inbox counted
+ * (zero lost). Run with {@code bench/chat [e2e N] [throughput N]}.
  */
 public final class ChatBench {
 
   private static final String POLICY = "defaults:\n  require_approval: never\n";
   private static final long SELF = ProcessHandle.current().pid();
-  /** reply (messages in running conversations, the default), chat (each message a new thread) or mixed. */
+
+  /**
+   * reply (messages in running conversations, the default), chat (each message a new thread) or
+   * mixed.
+   */
   private static final String MODE = System.getProperty("bench.mode", "reply");
 
   public static void main(String[] args) throws Exception {
@@ -52,19 +55,31 @@ public final class ChatBench {
     Path homeB = Files.createTempDirectory("chat-bench-b");
     Files.writeString(homeA.resolve("policies.yml"), POLICY);
     int clusterPort = TestNodes.freePort();
-    Node a = TestNodes.start(homeA, "standalone",
-        Map.of("INTERCOM_MACHINE_ID", "alpha", "INTERCOM_CLUSTER_PORT", String.valueOf(clusterPort)));
+    Node a =
+        TestNodes.start(
+            homeA,
+            "standalone",
+            Map.of(
+                "INTERCOM_MACHINE_ID",
+                "alpha",
+                "INTERCOM_CLUSTER_PORT",
+                String.valueOf(clusterPort)));
     ApiClient apiA = new ApiClient(a, homeA);
-    Node b = TestNodes.start(homeB, "daemon",
-        Map.of("INTERCOM_MACHINE_ID", "beta", "HUB_URL", "http://127.0.0.1:" + apiA.port()),
-        Map.of("intercom.hub.cluster-port", clusterPort));
+    Node b =
+        TestNodes.start(
+            homeB,
+            "daemon",
+            Map.of("INTERCOM_MACHINE_ID", "beta", "HUB_URL", "http://127.0.0.1:" + apiA.port()),
+            Map.of("intercom.hub.cluster-port", clusterPort));
     ApiClient apiB = new ApiClient(b, homeB);
     apiB.register("s-web", "web", SELF);
-    Map<String, String> env = Map.of("INTERCOM_HOME", homeA.toString(), "INTERCOM_HTTP_PORT",
-        String.valueOf(apiA.port()));
+    Map<String, String> env =
+        Map.of(
+            "INTERCOM_HOME", homeA.toString(), "INTERCOM_HTTP_PORT", String.valueOf(apiA.port()));
     try (NodeProcess mcp = NodeProcess.start(env, "mcp-server", "--project", "api")) {
-      mcp.send("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-          + "\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}");
+      mcp.send(
+          "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+              + "\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}");
       mcp.nextLine(30);
       mcp.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -77,18 +92,30 @@ public final class ChatBench {
       }
       HttpClient http = HttpClient.newHttpClient();
       String token = Files.readString(homeB.resolve("local.token")).trim();
-      HttpRequest wait = HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + apiB.port() + "/api/inbox/s-web/wait?timeout=10&format=text"))
-          .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build();
+      HttpRequest wait =
+          HttpRequest.newBuilder(
+                  URI.create(
+                      "http://127.0.0.1:"
+                          + apiB.port()
+                          + "/api/inbox/s-web/wait?timeout=10&format=text"))
+              .header("Authorization", "Bearer " + token)
+              .POST(HttpRequest.BodyPublishers.noBody())
+              .build();
       List<Double> millis = new ArrayList<>();
       List<Double> toolAnswers = new ArrayList<>();
       int warmup = Math.min(200, messages);
       for (int i = 0; i < warmup + messages; i++) {
-        CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(wait, HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> waiting =
+            http.sendAsync(wait, HttpResponse.BodyHandlers.ofString());
         String text = "message " + i + ": is the build green?";
         long start = System.nanoTime();
-        mcp.send("{\"jsonrpc\":\"2.0\",\"id\":" + (i + 1) + ",\"method\":\"tools/call\",\"params\":{\"name\":"
-            + "\"intercom_chat\",\"arguments\":{\"to\":\"beta/web\",\"message\":\"" + text + "\"}}}");
+        mcp.send(
+            "{\"jsonrpc\":\"2.0\",\"id\":"
+                + (i + 1)
+                + ",\"method\":\"tools/call\",\"params\":{\"name\":"
+                + "\"intercom_chat\",\"arguments\":{\"to\":\"beta/web\",\"message\":\""
+                + text
+                + "\"}}}");
         HttpResponse<String> hook = waiting.get(10, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - start) / 1e6;
         if (!hook.body().contains(text)) {
@@ -104,13 +131,19 @@ public final class ChatBench {
           toolAnswers.add(answered);
         }
       }
-      report("chat end to end (A's tool call -> B's hook text)", millis, " [target p50 <= 15 ms, p99 <= 60 ms]");
+      report(
+          "chat end to end (A's tool call -> B's hook text)",
+          millis,
+          " [target p50 <= 15 ms, p99 <= 60 ms]");
       report("  the same calls, until A's tool result was read", toolAnswers, "");
       List<Double> checks = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         long start = System.nanoTime();
-        mcp.send("{\"jsonrpc\":\"2.0\",\"id\":" + (100000 + i) + ",\"method\":\"tools/call\",\"params\":{\"name\":"
-            + "\"intercom_check_inbox\",\"arguments\":{}}}");
+        mcp.send(
+            "{\"jsonrpc\":\"2.0\",\"id\":"
+                + (100000 + i)
+                + ",\"method\":\"tools/call\",\"params\":{\"name\":"
+                + "\"intercom_check_inbox\",\"arguments\":{}}}");
         mcp.nextLine(10);
         checks.add((System.nanoTime() - start) / 1e6);
       }
@@ -136,7 +169,10 @@ public final class ChatBench {
       for (int p = 0; p < pairs; p++) {
         threads.add(api.chat("s-from-" + p, "box/to" + p, "opening").text("thread_id"));
       }
-      HttpClient http = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(4)).build();
+      HttpClient http =
+          HttpClient.newBuilder()
+              .executor(java.util.concurrent.Executors.newFixedThreadPool(4))
+              .build();
       String token = Files.readString(home.resolve("local.token")).trim();
       Semaphore inFlight = new Semaphore(64);
       AtomicInteger delivered = new AtomicInteger();
@@ -145,23 +181,36 @@ public final class ChatBench {
       // a warm-up round, not counted
       for (int i = 0; i < 2000; i++) {
         inFlight.acquire();
-        all.add(post(http, token, api.port(), i % pairs, threads, "warm-up " + i).whenComplete((r, e) -> inFlight.release()));
+        all.add(
+            post(http, token, api.port(), i % pairs, threads, "warm-up " + i)
+                .whenComplete((r, e) -> inFlight.release()));
       }
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
       all.clear();
       long start = System.nanoTime();
       for (int i = 0; i < messages; i++) {
         inFlight.acquire();
-        all.add(post(http, token, api.port(), i % pairs, threads, "message " + i).whenComplete((response, error) -> {
-          inFlight.release();
-          if (error == null && response.statusCode() == 200 && response.body().contains("\"delivered\"")) {
-            delivered.incrementAndGet();
-          } else if (failed.incrementAndGet() == 1) {
-            System.out.println("first failure: " + (error != null ? error : response.statusCode() + " " + response.body()));
-          }
-        }));
+        all.add(
+            post(http, token, api.port(), i % pairs, threads, "message " + i)
+                .whenComplete(
+                    (response, error) -> {
+                      inFlight.release();
+                      if (error == null
+                          && response.statusCode() == 200
+                          && response.body().contains("\"delivered\"")) {
+                        delivered.incrementAndGet();
+                      } else if (failed.incrementAndGet() == 1) {
+                        System.out.println(
+                            "first failure: "
+                                + (error != null
+                                    ? error
+                                    : response.statusCode() + " " + response.body()));
+                      }
+                    }));
       }
-      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(300, TimeUnit.SECONDS);
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+          .exceptionally(e -> null)
+          .get(300, TimeUnit.SECONDS);
       double seconds = (System.nanoTime() - start) / 1e9;
       int inInboxes = 0;
       for (int p = 0; p < pairs; p++) {
@@ -173,10 +222,19 @@ public final class ChatBench {
           inInboxes += count;
         }
       }
-      System.out.printf("chat throughput (" + MODE + "), one standalone node: %d messages in %.2f s = %.0f messages/s"
+      System.out.printf(
+          "chat throughput ("
+              + MODE
+              + "), one standalone node: %d messages in %.2f s = %.0f messages/s"
               + " (64 in flight); %d delivered, %d failed, %d found in the inboxes (incl. %d warm-up and openings)"
               + " [target >= 1000/s, zero lost]%n",
-          messages, seconds, messages / seconds, delivered.get(), failed.get(), inInboxes, 2000 + pairs);
+          messages,
+          seconds,
+          messages / seconds,
+          delivered.get(),
+          failed.get(),
+          inInboxes,
+          2000 + pairs);
       if (failed.get() > 0 || inInboxes != messages + 2000 + pairs) {
         System.out.println("LOST OR FAILED MESSAGES");
       }
@@ -186,24 +244,46 @@ public final class ChatBench {
   }
 
   /** Even messages open a new chat, odd ones are replies in the pair's running thread. */
-  private static CompletableFuture<HttpResponse<String>> post(HttpClient http, String token, int port, int pair,
-      List<String> threads, String text) {
+  private static CompletableFuture<HttpResponse<String>> post(
+      HttpClient http, String token, int port, int pair, List<String> threads, String text) {
     boolean open = MODE.equals("chat") || (MODE.equals("mixed") && text.hashCode() % 2 == 0);
-    String body = open
-        ? "{\"session_id\":\"s-from-" + pair + "\",\"to\":\"box/to" + pair + "\",\"message\":\"" + text + "\"}"
-        : "{\"session_id\":\"s-from-" + pair + "\",\"thread_id\":\"" + threads.get(pair) + "\",\"message\":\""
-            + text + "\"}";
-    return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + (open ? "/api/chat" : "/api/reply")))
-            .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    String body =
+        open
+            ? "{\"session_id\":\"s-from-"
+                + pair
+                + "\",\"to\":\"box/to"
+                + pair
+                + "\",\"message\":\""
+                + text
+                + "\"}"
+            : "{\"session_id\":\"s-from-"
+                + pair
+                + "\",\"thread_id\":\""
+                + threads.get(pair)
+                + "\",\"message\":\""
+                + text
+                + "\"}";
+    return http.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + (open ? "/api/chat" : "/api/reply")))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private static void report(String name, List<Double> millis, String target) {
     List<Double> sorted = new ArrayList<>(millis);
     Collections.sort(sorted);
-    System.out.printf("%s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms over %d calls%s%n",
-        name, sorted.get(sorted.size() / 2), sorted.get((int) (sorted.size() * 0.9)),
-        sorted.get((int) (sorted.size() * 0.99)), sorted.get(sorted.size() - 1), sorted.size(), target);
+    System.out.printf(
+        "%s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms over %d calls%s%n",
+        name,
+        sorted.get(sorted.size() / 2),
+        sorted.get((int) (sorted.size() * 0.9)),
+        sorted.get((int) (sorted.size() * 0.99)),
+        sorted.get(sorted.size() - 1),
+        sorted.size(),
+        target);
   }
 }

@@ -19,10 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * Approval gate decisions for a message that only the last of 100 rules
- * matches (a {@code never} rule): the policy evaluation alone, then the whole
- * round trip through the gate singleton of a running node.
- * Run with {@code bench/gate}.
+ * Approval gate decisions for a message that only the last of 100 rules matches (a {@code never}
+ * rule): the policy evaluation alone, then the whole round trip through the gate singleton of a
+ * running node. Run with {@code bench/gate}.
  */
 public final class GateBench {
 
@@ -30,7 +29,11 @@ public final class GateBench {
     String yaml = policyWithRules(100);
     Policy policy = PolicyFile.load(write(yaml));
     ApprovalRequest request =
-        new ApprovalRequest("laptop/api", "buildbox/web", Mission.Kind.ASK, "m-20261121-abcdef",
+        new ApprovalRequest(
+            "laptop/api",
+            "buildbox/web",
+            Mission.Kind.ASK,
+            "m-20261121-abcdef",
             "Could you check the status of the nightly build and tell me which tests failed?");
     if (!(policy.decide(request, Grants.none()) instanceof Policy.Verdict.Pass)) {
       throw new IllegalStateException("the bench policy should let the request pass");
@@ -38,7 +41,10 @@ public final class GateBench {
 
     Grants grants = Grants.none();
     int[] passed = {0};
-    measure("policy evaluation, 100 rules, never rule last", Duration.ofSeconds(2), Duration.ofSeconds(5),
+    measure(
+        "policy evaluation, 100 rules, never rule last",
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
         () -> {
           if (policy.decide(request, grants) instanceof Policy.Verdict.Pass) {
             passed[0]++;
@@ -70,14 +76,24 @@ public final class GateBench {
     StringBuilder yaml = new StringBuilder("defaults: {require_approval: once}\nrules:\n");
     for (int i = 1; i < count; i++) {
       switch (i % 3) {
-        case 0 -> yaml.append("  - {from: 'machine").append(i).append("/*', to: '*', approval: once, label: r")
-            .append(i).append("}\n");
-        case 1 -> yaml.append("  - {from: '*', to: 'box").append(i).append("/*', type: send, approval: session}\n");
-        default -> yaml.append("  - {from: '*', to: '*', type: chat, message_pattern: 'deploy|release")
-            .append(i).append("', approval: mission}\n");
+        case 0 ->
+            yaml.append("  - {from: 'machine")
+                .append(i)
+                .append("/*', to: '*', approval: once, label: r")
+                .append(i)
+                .append("}\n");
+        case 1 ->
+            yaml.append("  - {from: '*', to: 'box")
+                .append(i)
+                .append("/*', type: send, approval: session}\n");
+        default ->
+            yaml.append("  - {from: '*', to: '*', type: chat, message_pattern: 'deploy|release")
+                .append(i)
+                .append("', approval: mission}\n");
       }
     }
-    yaml.append("  - {from: '*', to: '*', type: ask, message_pattern: 'check|status', approval: never, label: read-only}\n");
+    yaml.append(
+        "  - {from: '*', to: '*', type: ask, message_pattern: 'check|status', approval: never, label: read-only}\n");
     return yaml.toString();
   }
 
@@ -98,20 +114,26 @@ public final class GateBench {
       count += 1000;
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("%s: %,.0f evaluations/s (%.2f us each) [target >= 50,000/s]%n",
+    System.out.printf(
+        "%s: %,.0f evaluations/s (%.2f us each) [target >= 50,000/s]%n",
         name, count / seconds, seconds * 1e6 / count);
   }
 
-  private static void gateRoundTrips(Node node, ApprovalRequest request, int inFlight, Duration run) throws Exception {
+  private static void gateRoundTrips(Node node, ApprovalRequest request, int inFlight, Duration run)
+      throws Exception {
     long start = System.nanoTime();
     long until = start + run.toNanos();
     long done = 0;
     while (System.nanoTime() < until) {
       List<CompletableFuture<ApprovalGate.Admission>> batch = new ArrayList<>(inFlight);
       for (int i = 0; i < inFlight; i++) {
-        batch.add(AskPattern.<ApprovalGate.Command, ApprovalGate.Admission>ask(node.approvalGate(),
-            r -> new ApprovalGate.Submit(request, r), Duration.ofSeconds(5), node.system().scheduler())
-            .toCompletableFuture());
+        batch.add(
+            AskPattern.<ApprovalGate.Command, ApprovalGate.Admission>ask(
+                    node.approvalGate(),
+                    r -> new ApprovalGate.Submit(request, r),
+                    Duration.ofSeconds(5),
+                    node.system().scheduler())
+                .toCompletableFuture());
       }
       for (CompletableFuture<ApprovalGate.Admission> admission : batch) {
         if (!(admission.get(5, TimeUnit.SECONDS) instanceof ApprovalGate.Passed)) {
@@ -121,7 +143,8 @@ public final class GateBench {
       done += inFlight;
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("gate round trip (ask the singleton, %d in flight, %.0f s): %,.0f decisions/s%n",
+    System.out.printf(
+        "gate round trip (ask the singleton, %d in flight, %.0f s): %,.0f decisions/s%n",
         inFlight, seconds, done / seconds);
   }
 }

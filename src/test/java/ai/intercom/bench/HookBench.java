@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * scripts/check-inbox-hook.sh as Claude Code runs it: a whole process per call,
- * the event JSON on stdin. Nothing pending (the common case), then with one
- * message each time. Run with {@code bench/hook}.
+ * scripts/check-inbox-hook.sh as Claude Code runs it: a whole process per call, the event JSON on
+ * stdin. Nothing pending (the common case), then with one message each time. Run with {@code
+ * bench/hook}.
  */
 public final class HookBench {
 
@@ -39,13 +39,19 @@ public final class HookBench {
       int port = TestNodes.http(node).getPort();
       long self = ProcessHandle.current().pid();
       String token = Files.readString(home.resolve("local.token")).trim();
-      HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sessions"))
-              .header("Authorization", "Bearer " + token)
-              .POST(HttpRequest.BodyPublishers.ofString(
-                  "{\"session_id\":\"bench\",\"project\":\"web\",\"pid\":" + self + ",\"ancestors\":[" + self + "]}"))
-              .build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sessions"))
+                  .header("Authorization", "Bearer " + token)
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"session_id\":\"bench\",\"project\":\"web\",\"pid\":"
+                              + self
+                              + ",\"ancestors\":["
+                              + self
+                              + "]}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
 
       for (int i = 0; i < 20; i++) {
         run(home, port);
@@ -88,19 +94,33 @@ public final class HookBench {
   }
 
   private static void deliver(Node node, String id) throws Exception {
-    Letter letter = new Letter(id, "t-0a1b2c3d", "m-20261121-abc123", "alpha/api",
-        "Could you review the login form before I merge it?", Instant.now());
-    AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(node.sessionDesk().orElseThrow(),
-            r -> new SessionDesk.DeliverToProject("web", letter, "bench", r), Duration.ofSeconds(5),
+    Letter letter =
+        new Letter(
+            id,
+            "t-0a1b2c3d",
+            "m-20261121-abc123",
+            "alpha/api",
+            "Could you review the login form before I merge it?",
+            Instant.now());
+    AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
+            node.sessionDesk().orElseThrow(),
+            r -> new SessionDesk.DeliverToProject("web", letter, "bench", r),
+            Duration.ofSeconds(5),
             node.system().scheduler())
-        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        .toCompletableFuture()
+        .get(5, TimeUnit.SECONDS);
   }
 
   private static void report(String name, List<Double> millis, double target) {
     List<Double> sorted = new ArrayList<>(millis);
     Collections.sort(sorted);
-    System.out.printf("%s: median %.1f ms, p90 %.1f ms, p99 %.1f ms over %d runs [target median <= %.0f ms]%n",
-        name, sorted.get(sorted.size() / 2), sorted.get((int) (sorted.size() * 0.9)),
-        sorted.get((int) (sorted.size() * 0.99)), sorted.size(), target);
+    System.out.printf(
+        "%s: median %.1f ms, p90 %.1f ms, p99 %.1f ms over %d runs [target median <= %.0f ms]%n",
+        name,
+        sorted.get(sorted.size() / 2),
+        sorted.get((int) (sorted.size() * 0.9)),
+        sorted.get((int) (sorted.size() * 0.99)),
+        sorted.size(),
+        target);
   }
 }

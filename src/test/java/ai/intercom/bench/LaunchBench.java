@@ -19,11 +19,10 @@ import java.util.Map;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
- * Agent launches through one standalone node. Overhead: from the start_agent
- * request (the policy approves at once) until a tiny agent script runs, and
- * from the mission's approval until then. Relay: a fake claude printing N
- * tool-use events as fast as it can, from its start until the mission holds
- * its result, with the node's CPU time. Run with {@code bench/launch}.
+ * Agent launches through one standalone node. Overhead: from the start_agent request (the policy
+ * approves at once) until a tiny agent script runs, and from the mission's approval until then.
+ * Relay: a fake claude printing N tool-use events as fast as it can, from its start until the
+ * mission holds its result, with the node's CPU time. Run with {@code bench/launch}.
  */
 public final class LaunchBench {
 
@@ -35,11 +34,14 @@ public final class LaunchBench {
     Path home = Files.createTempDirectory("launch-bench");
     Path projects = Files.createDirectories(home.resolve("projects"));
     Files.createDirectories(projects.resolve("web/.git"));
-    Files.writeString(home.resolve("policies.yml"), "defaults:\n  require_approval: never\nrules: []\n");
+    Files.writeString(
+        home.resolve("policies.yml"), "defaults:\n  require_approval: never\nrules: []\n");
     Path starts = home.resolve("starts.log");
     Path script = home.resolve("tiny-agent");
     // the first thing the agent does is note the time; then it answers like claude
-    Files.writeString(script, """
+    Files.writeString(
+        script,
+        """
         #!/bin/sh
         date +%s%N >> "$BENCH_STARTS"
         echo '{"type":"result","subtype":"success","is_error":false,"result":"ok","session_id":"s-1"}'
@@ -48,12 +50,21 @@ public final class LaunchBench {
     FakeClaude claude = FakeClaude.install(home.resolve("bin"));
 
     Map<String, Object> config = new HashMap<>();
-    config.put("intercom.agent-launcher.environment", Map.of("BENCH_STARTS", starts.toString(),
-        "FAKE_AGENT_LOG", claude.log().toString()));
+    config.put(
+        "intercom.agent-launcher.environment",
+        Map.of("BENCH_STARTS", starts.toString(), "FAKE_AGENT_LOG", claude.log().toString()));
     config.put("intercom.agent-launcher.commands", Map.of("tiny", script.toString()));
     config.put("intercom.agent-launcher.permission-relay", false);
-    Node node = TestNodes.start(home, "standalone", Map.of("INTERCOM_SCAN_PATHS", projects.toString(),
-        "INTERCOM_AGENT_COMMAND", claude.executable().toString()), config);
+    Node node =
+        TestNodes.start(
+            home,
+            "standalone",
+            Map.of(
+                "INTERCOM_SCAN_PATHS",
+                projects.toString(),
+                "INTERCOM_AGENT_COMMAND",
+                claude.executable().toString()),
+            config);
     try {
       ApiClient api = new ApiClient(node, home);
       api.register("s-bench", "api", ProcessHandle.current().pid());
@@ -80,20 +91,29 @@ public final class LaunchBench {
       String id = started.text("mission_id");
       Mission.State mission = await(node, id, Duration.ofSeconds(30));
       if (mission.status() != Mission.Status.COMPLETED) {
-        throw new IllegalStateException("launch " + id + " ended " + mission.status() + ": " + mission.reason());
+        throw new IllegalStateException(
+            "launch " + id + " ended " + mission.status() + ": " + mission.reason());
       }
       long startedNanos = Long.parseLong(Files.readAllLines(starts).get(before).trim());
-      long approvedNanos = mission.createdAt().getEpochSecond() * 1_000_000_000L + mission.createdAt().getNano();
+      long approvedNanos =
+          mission.createdAt().getEpochSecond() * 1_000_000_000L + mission.createdAt().getNano();
       fromRequest.add((startedNanos - requestedNanos) / 1e6);
       fromApproval.add((startedNanos - approvedNanos) / 1e6);
     }
-    System.out.printf("launch overhead over %d launches: request -> agent running p50 %.1f ms p90 %.1f;"
+    System.out.printf(
+        "launch overhead over %d launches: request -> agent running p50 %.1f ms p90 %.1f;"
             + " mission approved -> agent running p50 %.1f ms p90 %.1f%n",
-        count, pct(fromRequest, 50), pct(fromRequest, 90), pct(fromApproval, 50), pct(fromApproval, 90));
+        count,
+        pct(fromRequest, 50),
+        pct(fromRequest, 90),
+        pct(fromApproval, 50),
+        pct(fromApproval, 90));
   }
 
-  private static void relay(Node node, ApiClient api, FakeClaude claude, int events, boolean warmUp) throws Exception {
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private static void relay(Node node, ApiClient api, FakeClaude claude, int events, boolean warmUp)
+      throws Exception {
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpuBefore = os.getProcessCpuTime();
     Answer started = start(api, null, "mode:success events:" + events + " relay");
     String id = started.text("mission_id");
@@ -101,14 +121,21 @@ public final class LaunchBench {
     long endNanos = epochNanos();
     long cpu = os.getProcessCpuTime() - cpuBefore;
     if (mission.status() != Mission.Status.COMPLETED) {
-      throw new IllegalStateException("relay " + id + " ended " + mission.status() + ": " + mission.reason());
+      throw new IllegalStateException(
+          "relay " + id + " ended " + mission.status() + ": " + mission.reason());
     }
     long startedNanos = claude.startOf(id).path("started_ns").asLong();
     double ms = (endNanos - startedNanos) / 1e6;
     if (!warmUp) {
-      System.out.printf("relay of %d events: agent start -> result in the mission %.0f ms (%.0f events/s),"
+      System.out.printf(
+          "relay of %d events: agent start -> result in the mission %.0f ms (%.0f events/s),"
               + " node CPU %.0f ms, transcript %d entries, last progress '%s'%n",
-          events, ms, events / (ms / 1000), cpu / 1e6, mission.transcript().size(), mission.latestProgress());
+          events,
+          ms,
+          events / (ms / 1000),
+          cpu / 1e6,
+          mission.transcript().size(),
+          mission.latestProgress());
     }
   }
 
@@ -133,8 +160,11 @@ public final class LaunchBench {
     var mission = ClusterSharding.get(node.system()).entityRefFor(Mission.ENTITY_KEY, id);
     long deadline = System.nanoTime() + within.toNanos();
     while (System.nanoTime() < deadline) {
-      Mission.State state = mission.<Mission.State>askWithStatus(Mission.Get::new, Duration.ofSeconds(5))
-          .toCompletableFuture().get();
+      Mission.State state =
+          mission
+              .<Mission.State>askWithStatus(Mission.Get::new, Duration.ofSeconds(5))
+              .toCompletableFuture()
+              .get();
       if (state.status().isFinished()) {
         return state;
       }
@@ -151,6 +181,7 @@ public final class LaunchBench {
   private static double pct(List<Double> values, int percentile) {
     List<Double> sorted = new ArrayList<>(values);
     Collections.sort(sorted);
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1));
+    return sorted.get(
+        Math.min(sorted.size() - 1, (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1));
   }
 }

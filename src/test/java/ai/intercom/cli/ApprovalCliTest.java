@@ -31,42 +31,63 @@ class ApprovalCliTest {
   private record Run(int exit, List<String> out, List<String> err) {}
 
   private Run cli(int httpPort, String... args) throws Exception {
-    Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(httpPort));
+    Map<String, String> env =
+        Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(httpPort));
     try (NodeProcess process = NodeProcess.start(env, args)) {
       int exit = process.awaitExit(30);
       return new Run(exit, process.stdout(), process.stderr());
     }
   }
 
-  private ApprovalGate.PendingApproval hold(Node node, String from, String to, String text) throws Exception {
+  private ApprovalGate.PendingApproval hold(Node node, String from, String to, String text)
+      throws Exception {
     String missionId = Mission.newId();
-    ClusterSharding.get(node.system()).entityRefFor(Mission.ENTITY_KEY, missionId)
-        .<Mission.State>askWithStatus(r -> new Mission.Create(from, to, Mission.Kind.ASK, text, r), WAIT)
-        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    ApprovalGate.Admission admission = AskPattern.<ApprovalGate.Command, ApprovalGate.Admission>ask(
-            node.approvalGate(),
-            r -> new ApprovalGate.Submit(new ApprovalRequest(from, to, Mission.Kind.ASK, missionId, text), r),
-            WAIT, node.system().scheduler())
-        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    ClusterSharding.get(node.system())
+        .entityRefFor(Mission.ENTITY_KEY, missionId)
+        .<Mission.State>askWithStatus(
+            r -> new Mission.Create(from, to, Mission.Kind.ASK, text, r), WAIT)
+        .toCompletableFuture()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    ApprovalGate.Admission admission =
+        AskPattern.<ApprovalGate.Command, ApprovalGate.Admission>ask(
+                node.approvalGate(),
+                r ->
+                    new ApprovalGate.Submit(
+                        new ApprovalRequest(from, to, Mission.Kind.ASK, missionId, text), r),
+                WAIT,
+                node.system().scheduler())
+            .toCompletableFuture()
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     return assertInstanceOf(ApprovalGate.Held.class, admission).approval();
   }
 
   @Test
   void anOperatorListsApprovesAndDeniesFromTheCommandLine() throws Exception {
-    Files.writeString(home.resolve("policies.yml"),
+    Files.writeString(
+        home.resolve("policies.yml"),
         "rules:\n  - {from: '*', to: 'beta/*', approval: mission, label: 'Work for beta'}\n");
     Node node = TestNodes.start(home, "standalone", Map.of());
     try {
       int port = TestNodes.http(node).getPort();
-      ApprovalGate.PendingApproval first = hold(node, "alpha/api", "beta/web", "please run\nthe full test suite");
-      ApprovalGate.PendingApproval second = hold(node, "gamma/ops", "delta/db", "drop the staging tables");
+      ApprovalGate.PendingApproval first =
+          hold(node, "alpha/api", "beta/web", "please run\nthe full test suite");
+      ApprovalGate.PendingApproval second =
+          hold(node, "gamma/ops", "delta/db", "drop the staging tables");
 
       Run list = cli(port, "approvals");
       assertEquals(0, list.exit(), list.err().toString());
       assertEquals(3, list.out().size(), list.out().toString());
-      assertTrue(list.out().get(0).matches("ID\\s+AGE\\s+FROM -> TO\\s+TYPE\\s+PREVIEW\\s+RULE"), list.out().get(0));
-      assertTrue(list.out().get(1).matches(first.id() + "\\s+\\d+s\\s+alpha/api -> beta/web\\s+ask\\s+"
-          + "please run the full test suite\\s+Work for beta"), list.out().get(1));
+      assertTrue(
+          list.out().get(0).matches("ID\\s+AGE\\s+FROM -> TO\\s+TYPE\\s+PREVIEW\\s+RULE"),
+          list.out().get(0));
+      assertTrue(
+          list.out()
+              .get(1)
+              .matches(
+                  first.id()
+                      + "\\s+\\d+s\\s+alpha/api -> beta/web\\s+ask\\s+"
+                      + "please run the full test suite\\s+Work for beta"),
+          list.out().get(1));
       assertTrue(list.out().get(2).startsWith(second.id()), list.out().get(2));
       assertTrue(list.out().get(2).endsWith("default (once)"), list.out().get(2));
 
@@ -76,19 +97,27 @@ class ApprovalCliTest {
 
       Run late = cli(port, "deny", first.id(), "--reason", "changed my mind");
       assertEquals(1, late.exit());
-      assertEquals(List.of("ai-intercom: error: approval " + first.id()
-          + " was already approved by operator (mission); your decision came too late"), late.err());
+      assertEquals(
+          List.of(
+              "ai-intercom: error: approval "
+                  + first.id()
+                  + " was already approved by operator (mission); your decision came too late"),
+          late.err());
 
       Run deny = cli(port, "deny", second.id(), "--reason", "never on staging");
       assertEquals(List.of(second.id() + ": denied by operator: never on staging"), deny.out());
 
       Run unknown = cli(port, "approve", "a-000000", "--level", "always");
       assertEquals(1, unknown.exit());
-      assertEquals(List.of("ai-intercom: error: no pending approval a-000000 (see 'ai-intercom approvals')"), unknown.err());
+      assertEquals(
+          List.of("ai-intercom: error: no pending approval a-000000 (see 'ai-intercom approvals')"),
+          unknown.err());
 
       Run badLevel = cli(port, "approve", second.id(), "--level", "forever");
       assertEquals(1, badLevel.exit());
-      assertEquals(List.of("ai-intercom: error: unknown level 'forever' (expected once, mission, session or always)"),
+      assertEquals(
+          List.of(
+              "ai-intercom: error: unknown level 'forever' (expected once, mission, session or always)"),
           badLevel.err());
 
       Run hostile = cli(port, "approve", "../../api/cluster");
@@ -102,14 +131,21 @@ class ApprovalCliTest {
       assertEquals(0, policy.exit(), policy.err().toString());
       assertEquals("policy: " + home.resolve("policies.yml"), policy.out().get(0));
       assertEquals("default: once", policy.out().get(1));
-      assertTrue(policy.out().get(3).matches("1\\s+\\*\\s+beta/\\*\\s+\\*\\s+\\*\\s+mission\\s+Work for beta"),
+      assertTrue(
+          policy
+              .out()
+              .get(3)
+              .matches("1\\s+\\*\\s+beta/\\*\\s+\\*\\s+\\*\\s+mission\\s+Work for beta"),
           policy.out().get(3));
-      assertTrue(policy.out().get(4).contains("missions " + first.request().missionId()), policy.out().get(4));
+      assertTrue(
+          policy.out().get(4).contains("missions " + first.request().missionId()),
+          policy.out().get(4));
 
       Files.writeString(home.resolve("policies.yml"), "defaults: {require_approval: never}\n");
       Run reload = cli(port, "policy", "reload");
       assertEquals(0, reload.exit(), reload.err().toString());
-      assertTrue(reload.out().get(0).startsWith("reloaded " + home.resolve("policies.yml") + ": 0 rules"));
+      assertTrue(
+          reload.out().get(0).startsWith("reloaded " + home.resolve("policies.yml") + ": 0 rules"));
     } finally {
       TestNodes.stop(node);
     }
@@ -120,7 +156,9 @@ class ApprovalCliTest {
     Run run = cli(TestNodes.freePort(), "approvals");
     assertEquals(1, run.exit());
     assertEquals(1, run.err().size(), run.err().toString());
-    assertTrue(run.err().get(0).startsWith("ai-intercom: error: no node is running at http://127.0.0.1:"), run.err().get(0));
+    assertTrue(
+        run.err().get(0).startsWith("ai-intercom: error: no node is running at http://127.0.0.1:"),
+        run.err().get(0));
     assertTrue(run.err().get(0).contains("ai-intercom standalone"), run.err().get(0));
   }
 }

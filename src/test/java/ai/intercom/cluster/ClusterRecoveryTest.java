@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A hub and a daemon as real processes: the daemon finds its way back into the
- * cluster after the hub restarts or crashes, and a node still stops promptly
- * when its peer is dead.
+ * A hub and a daemon as real processes: the daemon finds its way back into the cluster after the
+ * hub restarts or crashes, and a node still stops promptly when its peer is dead.
  */
 class ClusterRecoveryTest {
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @TempDir Path hubHome;
   @TempDir Path daemonHome;
@@ -38,27 +38,36 @@ class ClusterRecoveryTest {
   private final int daemonCluster = TestNodes.freePort();
 
   private NodeProcess hub() throws Exception {
-    NodeProcess hub = NodeProcess.start(Map.of(
-        "INTERCOM_HOME", hubHome.toString(),
-        "INTERCOM_MACHINE_ID", "hub-box",
-        "INTERCOM_HTTP_PORT", String.valueOf(hubHttp),
-        "INTERCOM_CLUSTER_PORT", String.valueOf(hubCluster)), "hub");
+    NodeProcess hub =
+        NodeProcess.start(
+            Map.of(
+                "INTERCOM_HOME", hubHome.toString(),
+                "INTERCOM_MACHINE_ID", "hub-box",
+                "INTERCOM_HTTP_PORT", String.valueOf(hubHttp),
+                "INTERCOM_CLUSTER_PORT", String.valueOf(hubCluster)),
+            "hub");
     assertNotNull(hub.nextLine(60), "hub did not start: " + hub.stderr());
     return hub;
   }
 
   private NodeProcess daemon() throws Exception {
-    Files.writeString(daemonHome.resolve("intercom.conf"), String.join("\n",
-        "intercom.hub.cluster-port = " + hubCluster,
-        "intercom.cluster.hub-lost-after = 2s",
-        "pekko.cluster.split-brain-resolver.stable-after = 3s",
-        ""));
-    NodeProcess daemon = NodeProcess.start(Map.of(
-        "INTERCOM_HOME", daemonHome.toString(),
-        "INTERCOM_MACHINE_ID", "laptop",
-        "HUB_URL", "http://127.0.0.1:" + hubHttp,
-        "INTERCOM_HTTP_PORT", String.valueOf(daemonHttp),
-        "INTERCOM_CLUSTER_PORT", String.valueOf(daemonCluster)), "daemon");
+    Files.writeString(
+        daemonHome.resolve("intercom.conf"),
+        String.join(
+            "\n",
+            "intercom.hub.cluster-port = " + hubCluster,
+            "intercom.cluster.hub-lost-after = 2s",
+            "pekko.cluster.split-brain-resolver.stable-after = 3s",
+            ""));
+    NodeProcess daemon =
+        NodeProcess.start(
+            Map.of(
+                "INTERCOM_HOME", daemonHome.toString(),
+                "INTERCOM_MACHINE_ID", "laptop",
+                "HUB_URL", "http://127.0.0.1:" + hubHttp,
+                "INTERCOM_HTTP_PORT", String.valueOf(daemonHttp),
+                "INTERCOM_CLUSTER_PORT", String.valueOf(daemonCluster)),
+            "daemon");
     assertNotNull(daemon.nextLine(60), "daemon did not start: " + daemon.stderr());
     return daemon;
   }
@@ -67,10 +76,13 @@ class ClusterRecoveryTest {
   private int upMembersSeenByHub() {
     try {
       String token = Files.readString(hubHome.resolve("local.token")).trim();
-      HttpResponse<String> response = HTTP.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubHttp + "/api/cluster"))
-              .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubHttp + "/api/cluster"))
+                  .header("Authorization", "Bearer " + token)
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       int up = 0;
       for (JsonNode member : Json.MAPPER.readTree(response.body()).get("members")) {
         up += member.get("status").asText().equals("up") ? 1 : 0;
@@ -81,11 +93,16 @@ class ClusterRecoveryTest {
     }
   }
 
-  private void awaitUpMembers(int count, Duration within, NodeProcess daemon) throws InterruptedException {
+  private void awaitUpMembers(int count, Duration within, NodeProcess daemon)
+      throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     while (upMembersSeenByHub() != count) {
-      assertTrue(System.nanoTime() < deadline,
-          "the hub never saw " + count + " members up; daemon said: " + String.join("\n", daemon.stderr()));
+      assertTrue(
+          System.nanoTime() < deadline,
+          "the hub never saw "
+              + count
+              + " members up; daemon said: "
+              + String.join("\n", daemon.stderr()));
       Thread.sleep(200);
     }
   }

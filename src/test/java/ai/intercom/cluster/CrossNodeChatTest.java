@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A chat between two machines: a session on node A writes to a session on node
- * B (two real actor systems on loopback), B's hook script shows the message,
- * and B's answer comes back into A's inbox.
+ * A chat between two machines: a session on node A writes to a session on node B (two real actor
+ * systems on loopback), B's hook script shows the message, and B's answer comes back into A's
+ * inbox.
  */
 class CrossNodeChatTest {
 
@@ -34,8 +34,10 @@ class CrossNodeChatTest {
     builder.environment().put("INTERCOM_HOME", home.toString());
     builder.environment().put("INTERCOM_HTTP_PORT", String.valueOf(port));
     Process hook = builder.start();
-    hook.getOutputStream().write(
-        "{\"session_id\":\"c-1\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\"}".getBytes(StandardCharsets.UTF_8));
+    hook.getOutputStream()
+        .write(
+            "{\"session_id\":\"c-1\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\"}"
+                .getBytes(StandardCharsets.UTF_8));
     hook.getOutputStream().close();
     assertTrue(hook.waitFor(20, TimeUnit.SECONDS));
     assertEquals(0, hook.exitValue());
@@ -46,19 +48,30 @@ class CrossNodeChatTest {
   void aChatFromOneMachineReachesASessionOnAnotherAndTheReplyComesBack() throws Exception {
     Files.writeString(homeA.resolve("policies.yml"), "defaults:\n  require_approval: never\n");
     int clusterPort = TestNodes.freePort();
-    Node a = TestNodes.start(homeA, "standalone",
-        Map.of("INTERCOM_MACHINE_ID", "alpha", "INTERCOM_CLUSTER_PORT", String.valueOf(clusterPort)));
+    Node a =
+        TestNodes.start(
+            homeA,
+            "standalone",
+            Map.of(
+                "INTERCOM_MACHINE_ID",
+                "alpha",
+                "INTERCOM_CLUSTER_PORT",
+                String.valueOf(clusterPort)));
     Node b = null;
     try {
       ApiClient apiA = new ApiClient(a, homeA);
-      b = TestNodes.start(homeB, "daemon",
-          Map.of("INTERCOM_MACHINE_ID", "beta", "HUB_URL", "http://127.0.0.1:" + apiA.port()),
-          Map.of("intercom.hub.cluster-port", clusterPort));
+      b =
+          TestNodes.start(
+              homeB,
+              "daemon",
+              Map.of("INTERCOM_MACHINE_ID", "beta", "HUB_URL", "http://127.0.0.1:" + apiA.port()),
+              Map.of("intercom.hub.cluster-port", clusterPort));
       ApiClient apiB = new ApiClient(b, homeB);
       assertEquals(200, apiA.register("s-api", "api", SELF).status());
       assertEquals(200, apiB.register("s-web", "web", SELF).status());
       // B's session desk becomes known to A through the cluster's receptionist
-      Await.until(() -> apiA.get("/api/agents?filter=machine:beta").json().toString().contains("s-web"));
+      Await.until(
+          () -> apiA.get("/api/agents?filter=machine:beta").json().toString().contains("s-web"));
 
       Answer sent = apiA.chat("s-api", "beta/web", "Does the web build use the new API?");
       assertEquals("delivered", sent.text("status"), sent.toString());
@@ -68,8 +81,11 @@ class CrossNodeChatTest {
       JsonNode output = ai.intercom.http.Json.MAPPER.readTree(injected).path("hookSpecificOutput");
       assertEquals("PostToolUse", output.path("hookEventName").asText());
       String context = output.path("additionalContext").asText();
-      assertTrue(context.contains("From alpha/api") && context.contains(sent.text("thread_id"))
-          && context.contains("Does the web build use the new API?"), context);
+      assertTrue(
+          context.contains("From alpha/api")
+              && context.contains(sent.text("thread_id"))
+              && context.contains("Does the web build use the new API?"),
+          context);
       assertEquals("", hook(homeB, apiB.port()), "a message is injected once");
 
       Answer answered = apiB.reply("s-web", sent.text("thread_id"), "Yes, since this morning.");
@@ -77,7 +93,12 @@ class CrossNodeChatTest {
       JsonNode back = apiA.inbox("s-api");
       assertEquals("Yes, since this morning.", back.get(0).path("message").asText());
       assertEquals("beta/web", back.get(0).path("from").asText());
-      assertEquals(2, apiB.get("/api/missions/" + sent.text("mission_id") + "/history").json().path("total").asInt());
+      assertEquals(
+          2,
+          apiB.get("/api/missions/" + sent.text("mission_id") + "/history")
+              .json()
+              .path("total")
+              .asInt());
     } finally {
       if (b != null) {
         TestNodes.stop(b);

@@ -30,29 +30,53 @@ class HubAndDaemonTest {
   @Test
   void aCommandFromTheDaemonReachesAnEntityOnTheHubAndGetsItsAnswer() throws Exception {
     int hubClusterPort = TestNodes.freePort();
-    Node hub = TestNodes.start(hubHome, "hub",
-        Map.of("INTERCOM_MACHINE_ID", "hub-box", "INTERCOM_CLUSTER_PORT", String.valueOf(hubClusterPort)));
+    Node hub =
+        TestNodes.start(
+            hubHome,
+            "hub",
+            Map.of(
+                "INTERCOM_MACHINE_ID",
+                "hub-box",
+                "INTERCOM_CLUSTER_PORT",
+                String.valueOf(hubClusterPort)));
     Node daemon = null;
     try {
       // found through HUB_URL, as an operator sets it up
-      daemon = TestNodes.start(daemonHome, "daemon",
-          Map.of("INTERCOM_MACHINE_ID", "laptop", "HUB_URL", "http://127.0.0.1:" + TestNodes.http(hub).getPort()),
-          Map.of("intercom.hub.cluster-port", hubClusterPort));
+      daemon =
+          TestNodes.start(
+              daemonHome,
+              "daemon",
+              Map.of(
+                  "INTERCOM_MACHINE_ID",
+                  "laptop",
+                  "HUB_URL",
+                  "http://127.0.0.1:" + TestNodes.http(hub).getPort()),
+              Map.of("intercom.hub.cluster-port", hubClusterPort));
 
       // the daemon was Up when it reported ready; the hub's view follows by gossip
       Node hubNode = hub;
       Node daemonNode = daemon;
-      Await.until(() -> Cluster.get(hubNode.system()).state().members().size() == 2
-          && Cluster.get(daemonNode.system()).selfMember().status().equals(MemberStatus.up()));
-      assertEquals(Set.of("daemon"), Cluster.get(daemon.system()).selfMember().getRoles().stream()
-          .filter(r -> !r.startsWith("dc-")).collect(java.util.stream.Collectors.toSet()));
+      Await.until(
+          () ->
+              Cluster.get(hubNode.system()).state().members().size() == 2
+                  && Cluster.get(daemonNode.system())
+                      .selfMember()
+                      .status()
+                      .equals(MemberStatus.up()));
+      assertEquals(
+          Set.of("daemon"),
+          Cluster.get(daemon.system()).selfMember().getRoles().stream()
+              .filter(r -> !r.startsWith("dc-"))
+              .collect(java.util.stream.Collectors.toSet()));
 
       String missionId = Mission.newId();
       Mission.State created =
           ClusterSharding.get(daemon.system())
               .entityRefFor(Mission.ENTITY_KEY, missionId)
               .<Mission.State>askWithStatus(
-                  r -> new Mission.Create("laptop/api", "hub-box/web", Mission.Kind.ASK, "review the PR", r),
+                  r ->
+                      new Mission.Create(
+                          "laptop/api", "hub-box/web", Mission.Kind.ASK, "review the PR", r),
                   Duration.ofSeconds(10))
               .toCompletableFuture()
               .get(20, TimeUnit.SECONDS);
@@ -70,8 +94,11 @@ class HubAndDaemonTest {
 
       // it was persisted in the hub's journal; the daemon has none
       assertFalse(Files.exists(daemonHome.resolve("data/intercom.db")));
-      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + hubHome.resolve("data/intercom.db"));
-          var statement = connection.prepareStatement("SELECT count(*) FROM event_journal WHERE persistence_id = ?")) {
+      try (var connection =
+              DriverManager.getConnection("jdbc:sqlite:" + hubHome.resolve("data/intercom.db"));
+          var statement =
+              connection.prepareStatement(
+                  "SELECT count(*) FROM event_journal WHERE persistence_id = ?")) {
         statement.setString(1, "Mission|" + missionId);
         var rows = statement.executeQuery();
         assertTrue(rows.next());

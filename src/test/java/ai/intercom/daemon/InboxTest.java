@@ -30,7 +30,13 @@ class InboxTest {
   }
 
   private static Letter letter(String id, String text) {
-    return new Letter(id, "t-0a1b2c3d", "m-20261121-abc123", "alpha/api", text, Instant.parse("2026-11-21T10:00:00Z"));
+    return new Letter(
+        id,
+        "t-0a1b2c3d",
+        "m-20261121-abc123",
+        "alpha/api",
+        text,
+        Instant.parse("2026-11-21T10:00:00Z"));
   }
 
   private ActorRef<Inbox.Command> inbox() {
@@ -95,7 +101,9 @@ class InboxTest {
     ActorRef<Inbox.Command> inbox = inbox();
     deliver(inbox, letter("t:1", "good one"));
     stop(inbox);
-    Files.writeString(dir.resolve("s1.jsonl"), "{\"seq\":2,\"letter\":{\"letter_id\":\"t:2\",\"te",
+    Files.writeString(
+        dir.resolve("s1.jsonl"),
+        "{\"seq\":2,\"letter\":{\"letter_id\":\"t:2\",\"te",
         java.nio.file.StandardOpenOption.APPEND);
     assertEquals(List.of("good one"), texts(check(inbox(), 0)));
   }
@@ -138,7 +146,8 @@ class InboxTest {
   void deliveredLinesAreCompactedAway() throws Exception {
     ActorRef<Inbox.Command> inbox = inbox();
     for (int i = 0; i < 100; i++) {
-      deliver(inbox, letter("t:" + i, "message number " + i + " with some padding to grow the file"));
+      deliver(
+          inbox, letter("t:" + i, "message number " + i + " with some padding to grow the file"));
     }
     assertTrue(Files.size(dir.resolve("s1.jsonl")) > COMPACT);
     assertEquals(100, check(inbox, 0).letters().size());
@@ -156,7 +165,8 @@ class InboxTest {
     deliver(inbox, letter("t:2", "unseen"));
     TestProbe<Inbox.Handover> probe = testKit.createTestProbe();
     inbox.tell(new Inbox.Surrender(probe.ref()));
-    assertEquals(List.of("unseen"), probe.receiveMessage().letters().stream().map(Letter::text).toList());
+    assertEquals(
+        List.of("unseen"), probe.receiveMessage().letters().stream().map(Letter::text).toList());
     probe.expectTerminated(inbox);
     assertTrue(check(inbox(), 0).isEmpty(), "nothing is left to deliver twice");
   }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ProjectScannerTest {
 
   private static final List<String> MARKERS = List.of("CLAUDE.md", ".git", "AGENTS.md");
-  private static final List<String> EXCLUDES = List.of("node_modules", ".venv", "backup", "__pycache__");
+  private static final List<String> EXCLUDES =
+      List.of("node_modules", ".venv", "backup", "__pycache__");
 
   @TempDir Path tmp;
 
@@ -44,7 +45,11 @@ class ProjectScannerTest {
   }
 
   private static String description(ProjectScanner.Result result, String name) {
-    return result.projects().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow().description();
+    return result.projects().stream()
+        .filter(p -> p.name().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .description();
   }
 
   @Test
@@ -121,8 +126,8 @@ class ProjectScannerTest {
     Files.createSymbolicLink(root.resolve("pong"), root.resolve("ping"));
     project(root, "a/b/api");
 
-    ProjectScanner.Result result = assertTimeoutPreemptively(
-        Duration.ofSeconds(10), () -> scanner.scan(List.of(root)));
+    ProjectScanner.Result result =
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> scanner.scan(List.of(root)));
 
     assertEquals(List.of("api"), names(result));
     assertEquals(List.of(), result.notes());
@@ -177,7 +182,9 @@ class ProjectScannerTest {
     ProjectScanner.Result result = small.scan(List.of(root, second));
 
     assertEquals(List.of("a", "b", "c"), names(result));
-    assertTrue(noted(result, "stopped early", root.toRealPath().resolve("d").toString()), result.notes().toString());
+    assertTrue(
+        noted(result, "stopped early", root.toRealPath().resolve("d").toString()),
+        result.notes().toString());
   }
 
   @Test
@@ -189,8 +196,12 @@ class ProjectScannerTest {
     ProjectScanner.Result result = scanner.scan(List.of(tmp));
 
     assertEquals(List.of("fine.name_1-2"), names(result));
-    assertTrue(noted(result, spaced.toRealPath().toString(), "not a valid project name"), result.notes().toString());
-    assertTrue(noted(result, tooLong.toRealPath().toString(), "not a valid project name"), result.notes().toString());
+    assertTrue(
+        noted(result, spaced.toRealPath().toString(), "not a valid project name"),
+        result.notes().toString());
+    assertTrue(
+        noted(result, tooLong.toRealPath().toString(), "not a valid project name"),
+        result.notes().toString());
   }
 
   @Test
@@ -205,9 +216,15 @@ class ProjectScannerTest {
 
     assertEquals(1, result.projects().size());
     assertEquals(winner.toRealPath().toString(), result.projects().get(0).path());
-    assertTrue(noted(result, laterInSameRoot.toRealPath().toString(), "already taken by " + winner.toRealPath()),
+    assertTrue(
+        noted(
+            result,
+            laterInSameRoot.toRealPath().toString(),
+            "already taken by " + winner.toRealPath()),
         result.notes().toString());
-    assertTrue(noted(result, inLaterRoot.toRealPath().toString(), "already taken"), result.notes().toString());
+    assertTrue(
+        noted(result, inLaterRoot.toRealPath().toString(), "already taken"),
+        result.notes().toString());
   }
 
   @Test
@@ -224,7 +241,9 @@ class ProjectScannerTest {
   @Test
   void theDescriptionIsTheFirstProseLineOfTheReadme() throws IOException {
     Path api = project(tmp, "api");
-    Files.writeString(api.resolve("README.md"), "\uFEFF# API\n\n## Overview\n   \n  Serves the public REST API.  \nMore.\n");
+    Files.writeString(
+        api.resolve("README.md"),
+        "\uFEFF# API\n\n## Overview\n   \n  Serves the public REST API.  \nMore.\n");
     Files.writeString(api.resolve("CLAUDE.md"), "Not this one.\n");
 
     assertEquals("Serves the public REST API.", description(scanner.scan(List.of(tmp)), "api"));
@@ -249,7 +268,8 @@ class ProjectScannerTest {
   @Test
   void aLongDescriptionIsCutTo200Characters() throws IOException {
     Path api = project(tmp, "api");
-    Files.writeString(api.resolve("README.md"), "# API\n" + "d".repeat(150) + "e".repeat(150) + "\n");
+    Files.writeString(
+        api.resolve("README.md"), "# API\n" + "d".repeat(150) + "e".repeat(150) + "\n");
 
     assertEquals("d".repeat(150) + "e".repeat(50), description(scanner.scan(List.of(tmp)), "api"));
   }
@@ -306,7 +326,8 @@ class ProjectScannerTest {
     Files.writeString(dir(tmp, "vendor/lib").resolve("pom.xml"), "");
     project(tmp, "claude-only");
 
-    ProjectScanner.Result result = new ProjectScanner(List.of("pom.xml"), List.of("vendor")).scan(List.of(tmp));
+    ProjectScanner.Result result =
+        new ProjectScanner(List.of("pom.xml"), List.of("vendor")).scan(List.of(tmp));
 
     assertEquals(List.of("service"), names(result));
   }

@@ -14,38 +14,67 @@ class AgentCommandTest {
 
   @Test
   void aPlainCommandGetsTheDefaultArgumentsResumeTheRelayAndThePromptLast() {
-    AgentCommand command = AgentCommand.of("/opt/claude --model opus", DEFAULTS, "fix it; rm -rf /", "sess-1",
-        List.of("--permission-prompt-tool", "mcp__intercom__x"));
-    assertEquals(List.of("/opt/claude", "--model", "opus", "-p", "--output-format", "stream-json", "--verbose",
-        "--resume", "sess-1", "--permission-prompt-tool", "mcp__intercom__x", "fix it; rm -rf /"), command.argv());
+    AgentCommand command =
+        AgentCommand.of(
+            "/opt/claude --model opus",
+            DEFAULTS,
+            "fix it; rm -rf /",
+            "sess-1",
+            List.of("--permission-prompt-tool", "mcp__intercom__x"));
+    assertEquals(
+        List.of(
+            "/opt/claude",
+            "--model",
+            "opus",
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--resume",
+            "sess-1",
+            "--permission-prompt-tool",
+            "mcp__intercom__x",
+            "fix it; rm -rf /"),
+        command.argv());
     assertFalse(command.template());
     assertEquals("claude", command.executable());
   }
 
   @Test
   void aPromptThatLooksLikeAnOptionStaysThePrompt() {
-    List<String> argv = AgentCommand.of("claude", DEFAULTS, "--dangerously-skip-permissions", null, List.of()).argv();
+    List<String> argv =
+        AgentCommand.of("claude", DEFAULTS, "--dangerously-skip-permissions", null, List.of())
+            .argv();
     assertEquals(" --dangerously-skip-permissions", argv.get(argv.size() - 1));
   }
 
   @Test
   void aTemplateIsUsedAsWrittenWithThePromptAsOneArgument() {
-    AgentCommand command = AgentCommand.of("codex exec --full-auto {prompt}", DEFAULTS, "say \"hi\" $(rm x)", "s",
-        List.of("--relay"));
+    AgentCommand command =
+        AgentCommand.of(
+            "codex exec --full-auto {prompt}",
+            DEFAULTS,
+            "say \"hi\" $(rm x)",
+            "s",
+            List.of("--relay"));
     assertEquals(List.of("codex", "exec", "--full-auto", "say \"hi\" $(rm x)"), command.argv());
     assertTrue(command.template());
-    assertEquals(List.of("gemini", "-p", "Task: do it"),
+    assertEquals(
+        List.of("gemini", "-p", "Task: do it"),
         AgentCommand.of("gemini -p 'Task: {prompt}'", DEFAULTS, "do it", null, List.of()).argv());
   }
 
   @Test
   void wordsAreSplitLikeAShellDoesForQuotesAndEscapes() {
-    assertEquals(List.of("a b", "c", "d'e", "", "f\"g", "h i"),
+    assertEquals(
+        List.of("a b", "c", "d'e", "", "f\"g", "h i"),
         AgentCommand.words("'a b' c \"d'e\" '' f\\\"g h\\ i"));
     assertEquals(List.of(), AgentCommand.words("   "));
-    var unclosed = assertThrows(IllegalArgumentException.class, () -> AgentCommand.words("claude 'oops"));
+    var unclosed =
+        assertThrows(IllegalArgumentException.class, () -> AgentCommand.words("claude 'oops"));
     assertTrue(unclosed.getMessage().contains("unclosed"));
-    assertThrows(IllegalArgumentException.class, () -> AgentCommand.of(" ", DEFAULTS, "p", null, List.of()));
+    assertThrows(
+        IllegalArgumentException.class, () -> AgentCommand.of(" ", DEFAULTS, "p", null, List.of()));
   }
 
   @Test

@@ -28,10 +28,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Missions that start agents, on one real standalone node that launches the
- * fake claude executable as a real subprocess and reads its stream-json over a
- * real pipe: results, failures, garbage, crashes, floods, hangs past the limit,
- * stops, the queue, follow-ups, templates and path rules.
+ * Missions that start agents, on one real standalone node that launches the fake claude executable
+ * as a real subprocess and reads its stream-json over a real pipe: results, failures, garbage,
+ * crashes, floods, hangs past the limit, stops, the queue, follow-ups, templates and path rules.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LaunchTest {
@@ -55,7 +54,9 @@ class LaunchTest {
     webPath = Files.createDirectories(allowed.resolve("web/.git")).getParent().toRealPath();
     Files.createDirectories(allowed.resolve("api/.git"));
     Files.createDirectories(outside.resolve("rogue/.git"));
-    Files.writeString(home.resolve("policies.yml"), """
+    Files.writeString(
+        home.resolve("policies.yml"),
+        """
         defaults:
           require_approval: never
         rules:
@@ -77,14 +78,19 @@ class LaunchTest {
     config.put("intercom.agent-launcher.stop-grace", "1s");
     config.put("intercom.agent-launcher.max-concurrent", 3);
     config.put("intercom.approval.timeout", "5s");
-    config.put("intercom.agent-launcher.environment", Map.of("FAKE_AGENT_LOG", claude.log().toString()));
-    config.put("intercom.agent-launcher.project-commands", Map.of("api", claude.executable() + " 'api: {prompt}'"));
+    config.put(
+        "intercom.agent-launcher.environment", Map.of("FAKE_AGENT_LOG", claude.log().toString()));
+    config.put(
+        "intercom.agent-launcher.project-commands",
+        Map.of("api", claude.executable() + " 'api: {prompt}'"));
     // an agent that leaves a process behind which keeps its output open
     Path lingering = home.resolve("bin/lingering-agent");
-    Files.writeString(lingering, "#!/bin/sh\nsleep 120 &\necho \"$$ $!\" > \"$0.pids\"\necho \"answer: $1\"\n");
+    Files.writeString(
+        lingering, "#!/bin/sh\nsleep 120 &\necho \"$$ $!\" > \"$0.pids\"\necho \"answer: $1\"\n");
     Files.setPosixFilePermissions(lingering, PosixFilePermissions.fromString("rwxr-xr-x"));
-    config.put("intercom.agent-launcher.commands", Map.of("plain", claude.executable() + " {prompt}",
-        "lingering", lingering + " {prompt}"));
+    config.put(
+        "intercom.agent-launcher.commands",
+        Map.of("plain", claude.executable() + " {prompt}", "lingering", lingering + " {prompt}"));
     node = TestNodes.start(home, "standalone", env, config);
     api = new ApiClient(node, home);
     assertEquals(200, api.register("s-api", "api", SELF).status());
@@ -119,9 +125,12 @@ class LaunchTest {
   }
 
   private JsonNode finished(String missionId) throws InterruptedException {
-    Await.until(() -> List.of("completed", "failed", "stopped", "interrupted")
-        .contains(status(missionId).path("status").asText()), RUN, () -> "mission " + missionId + " still "
-        + status(missionId));
+    Await.until(
+        () ->
+            List.of("completed", "failed", "stopped", "interrupted")
+                .contains(status(missionId).path("status").asText()),
+        RUN,
+        () -> "mission " + missionId + " still " + status(missionId));
     return status(missionId);
   }
 
@@ -143,19 +152,25 @@ class LaunchTest {
     assertTrue(progress.contains("says: I will look at the project."), progress);
     // the token in the command line is never shown
     assertFalse(history(id).contains("sk-ant-secret"), history(id));
-    assertTrue(progress.contains("Bash: curl -H 'Authorization: Bearer sk-***' https://example.invalid"), progress);
+    assertTrue(
+        progress.contains("Bash: curl -H 'Authorization: Bearer sk-***' https://example.invalid"),
+        progress);
 
     JsonNode run = claude.startOf(id);
     assertEquals(webPath.toString(), run.path("cwd").asText());
     List<String> argv = argv(id);
     assertEquals(List.of("-p", "--output-format", "stream-json", "--verbose"), argv.subList(0, 4));
     assertTrue(argv.contains("--permission-prompt-tool"), argv.toString());
-    assertEquals("mcp__intercom__intercom_permission_prompt", argv.get(argv.indexOf("--permission-prompt-tool") + 1));
-    assertTrue(argv.get(argv.indexOf("--mcp-config") + 1).contains("\"mcp-server\""), argv.toString());
+    assertEquals(
+        "mcp__intercom__intercom_permission_prompt",
+        argv.get(argv.indexOf("--permission-prompt-tool") + 1));
+    assertTrue(
+        argv.get(argv.indexOf("--mcp-config") + 1).contains("\"mcp-server\""), argv.toString());
     assertEquals("mode:success document the API", argv.get(argv.size() - 1));
 
     // the requester's session learns the outcome, and may answer it
-    Await.until(() -> api.inbox("s-api").toString().contains("Mission " + id + " (start_agent) completed"));
+    Await.until(
+        () -> api.inbox("s-api").toString().contains("Mission " + id + " (start_agent) completed"));
   }
 
   @Test
@@ -165,16 +180,22 @@ class LaunchTest {
     String crash = launch("mode:crash mid-stream");
 
     assertEquals("failed", finished(failed).path("status").asText());
-    assertTrue(status(failed).path("reason").asText().contains("the task failed: mode:fail break it"),
+    assertTrue(
+        status(failed).path("reason").asText().contains("the task failed: mode:fail break it"),
         status(failed).toString());
     assertEquals("failed", finished(stderr).path("status").asText());
-    assertTrue(status(stderr).path("reason").asText().contains("exited with code 2")
-        && status(stderr).path("reason").asText().contains("fatal: something broke"), status(stderr).toString());
+    assertTrue(
+        status(stderr).path("reason").asText().contains("exited with code 2")
+            && status(stderr).path("reason").asText().contains("fatal: something broke"),
+        status(stderr).toString());
     assertEquals("failed", finished(crash).path("status").asText());
-    assertTrue(status(crash).path("reason").asText().contains("exited with code 3"), status(crash).toString());
+    assertTrue(
+        status(crash).path("reason").asText().contains("exited with code 3"),
+        status(crash).toString());
 
     String garbage = launch("mode:garbage survive this");
-    assertEquals("completed", finished(garbage).path("status").asText(), status(garbage).toString());
+    assertEquals(
+        "completed", finished(garbage).path("status").asText(), status(garbage).toString());
     assertEquals("done: mode:garbage survive this", status(garbage).path("result").asText());
   }
 
@@ -198,15 +219,20 @@ class LaunchTest {
       long agent = claude.startOf(id).path("pid").asLong();
       long child = claude.childOf(id);
       assertTrue(child > 0, "the hanging agent logged its child");
-      Await.until(() -> !alive(agent) && !alive(child), Duration.ofSeconds(10),
+      Await.until(
+          () -> !alive(agent) && !alive(child),
+          Duration.ofSeconds(10),
           () -> "agent " + agent + " or its child " + child + " still runs");
     }
   }
 
   /** The operator's command line as a real process: exit code, stdout and stderr lines. */
   private List<String> cli(int expectedExit, String... args) throws Exception {
-    try (NodeProcess process = NodeProcess.start(
-        Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port())), args)) {
+    try (NodeProcess process =
+        NodeProcess.start(
+            Map.of(
+                "INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port())),
+            args)) {
       assertEquals(expectedExit, process.awaitExit(30), String.join("\n", process.stderr()));
       List<String> lines = new ArrayList<>(process.stdout());
       lines.addAll(process.stderr());
@@ -219,20 +245,36 @@ class LaunchTest {
     String id = launch("mode:hang stop me");
     Await.until(() -> claude.childOf(id) > 0, RUN, () -> "the agent did not start");
     // only the mission's own agent asks for permissions in it
-    Answer stranger = api.post("/api/permission", Map.of("session_id", "s-api", "mission_id", id,
-        "tool_name", "Bash", "input", Map.of("command", "rm -rf /")));
+    Answer stranger =
+        api.post(
+            "/api/permission",
+            Map.of(
+                "session_id",
+                "s-api",
+                "mission_id",
+                id,
+                "tool_name",
+                "Bash",
+                "input",
+                Map.of("command", "rm -rf /")));
     assertEquals(400, stranger.status(), stranger.toString());
     assertTrue(stranger.error().contains("not run by " + MACHINE + "/api"), stranger.error());
     assertEquals(List.of(id + ": stopped"), cli(0, "stop", id, "--by", "tester"));
     long agent = claude.startOf(id).path("pid").asLong();
-    Await.until(() -> !alive(agent) && !alive(claude.childOf(id)), Duration.ofSeconds(10), () -> "still runs");
+    Await.until(
+        () -> !alive(agent) && !alive(claude.childOf(id)),
+        Duration.ofSeconds(10),
+        () -> "still runs");
     String shown = String.join("\n", cli(0, "status", id));
-    assertTrue(shown.contains(id + " (start_agent) " + MACHINE + "/api -> " + WEB + ": stopped")
-        && shown.contains("reason: stopped by tester"), shown);
+    assertTrue(
+        shown.contains(id + " (start_agent) " + MACHINE + "/api -> " + WEB + ": stopped")
+            && shown.contains("reason: stopped by tester"),
+        shown);
 
     List<String> again = cli(1, "stop", id);
     assertEquals(List.of("ai-intercom: error: mission " + id + " is stopped: cannot stop"), again);
-    assertEquals(List.of("ai-intercom: error: mission id 'nonsense' is not like m-20260101-0a1b2c"),
+    assertEquals(
+        List.of("ai-intercom: error: mission id 'nonsense' is not like m-20260101-0a1b2c"),
         cli(1, "stop", "nonsense"));
   }
 
@@ -242,8 +284,12 @@ class LaunchTest {
     for (int i = 0; i < 5; i++) {
       ids.add(launch("mode:success sleep:1.5 queued " + i));
     }
-    Await.until(() -> ids.stream().anyMatch(id -> status(id).path("latest_progress").asText().startsWith("queued")),
-        RUN, () -> "no launch was queued");
+    Await.until(
+        () ->
+            ids.stream()
+                .anyMatch(id -> status(id).path("latest_progress").asText().startsWith("queued")),
+        RUN,
+        () -> "no launch was queued");
     for (String id : ids) {
       assertEquals("completed", finished(id).path("status").asText(), status(id).toString());
     }
@@ -258,17 +304,27 @@ class LaunchTest {
 
     Answer more = api.reply("s-api", id, "mode:success second part");
     assertEquals(200, more.status(), more.toString());
-    Await.until(() -> status(id).path("result").asText().startsWith("resumed"), RUN, () -> status(id).toString());
-    assertEquals("resumed " + session + ": mode:success second part", status(id).path("result").asText());
+    Await.until(
+        () -> status(id).path("result").asText().startsWith("resumed"),
+        RUN,
+        () -> status(id).toString());
+    assertEquals(
+        "resumed " + session + ": mode:success second part", status(id).path("result").asText());
     List<String> argv = argv(id);
     assertEquals(session, argv.get(argv.indexOf("--resume") + 1));
     assertTrue(history(id).contains("second part"));
 
     // while it runs, a follow-up waits for the run to end, then continues it
     String busy = launch("mode:success sleep:1 busy");
-    Await.until(() -> status(busy).path("status").asText().equals("running"), RUN, () -> status(busy).toString());
+    Await.until(
+        () -> status(busy).path("status").asText().equals("running"),
+        RUN,
+        () -> status(busy).toString());
     assertEquals(200, api.reply("s-api", busy, "mode:success then this").status());
-    Await.until(() -> status(busy).path("result").asText().endsWith("then this"), RUN, () -> status(busy).toString());
+    Await.until(
+        () -> status(busy).path("result").asText().endsWith("then this"),
+        RUN,
+        () -> status(busy).toString());
 
     // only the requester continues its mission
     assertEquals(200, api.register("s-web", "web", SELF).status());
@@ -284,7 +340,8 @@ class LaunchTest {
     String id = started.text("mission_id");
     JsonNode done = finished(id);
     assertEquals("completed", done.path("status").asText(), done.toString());
-    assertTrue(done.path("result").asText().contains("ANSWER: mode:plain summarise"), done.toString());
+    assertTrue(
+        done.path("result").asText().contains("ANSWER: mode:plain summarise"), done.toString());
     List<String> argv = argv(id);
     assertEquals(List.of("mode:plain summarise"), argv);
 
@@ -302,7 +359,8 @@ class LaunchTest {
     assertEquals("answer: quick", done.path("result").asText());
     String[] pids = Files.readString(home.resolve("bin/lingering-agent.pids")).trim().split(" ");
     long background = Long.parseLong(pids[1]);
-    Await.until(() -> !alive(background), Duration.ofSeconds(10), () -> "the background sleep still runs");
+    Await.until(
+        () -> !alive(background), Duration.ofSeconds(10), () -> "the background sleep still runs");
   }
 
   @Test
@@ -314,31 +372,43 @@ class LaunchTest {
     Answer unknown = startAgent("web", "mode:success x", "vim");
     String refused = unknown.text("mission_id");
     assertEquals("failed", finished(refused).path("status").asText());
-    assertTrue(status(refused).path("reason").asText().contains(
-        "agent command 'vim' is not one of the commands of test-standalone (intercom.agent-launcher.commands: claude, codex, gemini, lingering, plain)"),
+    assertTrue(
+        status(refused)
+            .path("reason")
+            .asText()
+            .contains(
+                "agent command 'vim' is not one of the commands of test-standalone (intercom.agent-launcher.commands: claude, codex, gemini, lingering, plain)"),
         status(refused).toString());
-    Await.until(() -> api.inbox("s-api").toString().contains("Mission " + refused + " (start_agent) failed"));
+    Await.until(
+        () ->
+            api.inbox("s-api").toString().contains("Mission " + refused + " (start_agent) failed"));
 
     Answer outside = startAgent("rogue", "mode:success x", null);
     assertEquals(200, outside.status(), outside.toString());
     JsonNode done = finished(outside.text("mission_id"));
     assertEquals("failed", done.path("status").asText());
-    assertTrue(done.path("reason").asText().contains("outside intercom.agent-launcher.allowed-paths"), done.toString());
-    assertTrue(claude.starts().stream().noneMatch(run -> run.path("cwd").asText().contains("rogue")));
+    assertTrue(
+        done.path("reason").asText().contains("outside intercom.agent-launcher.allowed-paths"),
+        done.toString());
+    assertTrue(
+        claude.starts().stream().noneMatch(run -> run.path("cwd").asText().contains("rogue")));
   }
 
   /** The pending permission prompt of a mission, once the agent asked. */
   private JsonNode permissionPrompt(String missionId) throws InterruptedException {
     JsonNode[] found = new JsonNode[1];
-    Await.until(() -> {
-      for (JsonNode approval : api.get("/api/approvals").json().path("approvals")) {
-        if (approval.at("/request/mission_id").asText().equals(missionId)) {
-          found[0] = approval;
-          return true;
-        }
-      }
-      return false;
-    }, RUN, () -> "no permission prompt for " + missionId + ": " + status(missionId));
+    Await.until(
+        () -> {
+          for (JsonNode approval : api.get("/api/approvals").json().path("approvals")) {
+            if (approval.at("/request/mission_id").asText().equals(missionId)) {
+              found[0] = approval;
+              return true;
+            }
+          }
+          return false;
+        },
+        RUN,
+        () -> "no permission prompt for " + missionId + ": " + status(missionId));
     return found[0];
   }
 
@@ -351,60 +421,95 @@ class LaunchTest {
     JsonNode prompt = permissionPrompt(allowed);
     assertEquals("PERMISSION", prompt.at("/request/type").asText());
     assertEquals(WEB, prompt.at("/request/from").asText());
-    assertTrue(prompt.at("/request/message").asText().contains("Bash")
-        && prompt.at("/request/message").asText().contains("rm -rf build"), prompt.toString());
-    assertEquals(200, api.post("/api/approvals/" + prompt.path("id").asText() + "/approve", Map.of()).status());
-    assertEquals(200, api.post("/api/approvals/" + permissionPrompt(denied).path("id").asText() + "/deny",
-        Map.of("reason", "not on main")).status());
+    assertTrue(
+        prompt.at("/request/message").asText().contains("Bash")
+            && prompt.at("/request/message").asText().contains("rm -rf build"),
+        prompt.toString());
+    assertEquals(
+        200,
+        api.post("/api/approvals/" + prompt.path("id").asText() + "/approve", Map.of()).status());
+    assertEquals(
+        200,
+        api.post(
+                "/api/approvals/" + permissionPrompt(denied).path("id").asText() + "/deny",
+                Map.of("reason", "not on main"))
+            .status());
 
-    assertEquals("permission allow", finished(allowed).path("result").asText(), status(allowed).toString());
-    assertTrue(finished(denied).path("result").asText().startsWith("permission deny:")
-        && status(denied).path("result").asText().contains("not on main"), status(denied).toString());
+    assertEquals(
+        "permission allow", finished(allowed).path("result").asText(), status(allowed).toString());
+    assertTrue(
+        finished(denied).path("result").asText().startsWith("permission deny:")
+            && status(denied).path("result").asText().contains("not on main"),
+        status(denied).toString());
     // nobody decides: the approval expires (5 s here) and the agent is told no
     permissionPrompt(ignored);
-    assertTrue(finished(ignored).path("result").asText().startsWith("permission deny:"), status(ignored).toString());
+    assertTrue(
+        finished(ignored).path("result").asText().startsWith("permission deny:"),
+        status(ignored).toString());
   }
 
   @Test
   void askWaitsForTheResultOrAnswersRunningAndTheResultComesLater() throws Exception {
-    Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port()));
+    Map<String, String> env =
+        Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port()));
     try (FakeAgent asker = FakeAgent.start(env, home.resolve("projects/api"), "api", HOOK)) {
-      JsonNode answer = asker.toolJson("intercom_ask", Map.of("to", WEB, "message", "mode:success 2+2?", "timeout", 60));
+      JsonNode answer =
+          asker.toolJson(
+              "intercom_ask", Map.of("to", WEB, "message", "mode:success 2+2?", "timeout", 60));
       assertEquals("completed", answer.path("status").asText(), answer.toString());
       assertEquals("done: mode:success 2+2?", answer.path("result").asText());
 
-      JsonNode slow = asker.toolJson("intercom_ask",
-          Map.of("to", WEB, "message", "mode:success sleep:4 slow one", "timeout", 1));
+      JsonNode slow =
+          asker.toolJson(
+              "intercom_ask",
+              Map.of("to", WEB, "message", "mode:success sleep:4 slow one", "timeout", 1));
       assertEquals("running", slow.path("status").asText(), slow.toString());
       String id = slow.path("mission_id").asText();
       assertTrue(slow.path("note").asText().contains("intercom_status"), slow.toString());
       assertEquals("completed", finished(id).path("status").asText());
       // the asker stopped waiting: the result reaches its inbox
-      Await.until(() -> {
-        try {
-          return asker.toolJson("intercom_check_inbox", Map.of()).toString().contains(id + " (ask) completed");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }, RUN, () -> "no result in the asker's inbox");
+      Await.until(
+          () -> {
+            try {
+              return asker
+                  .toolJson("intercom_check_inbox", Map.of())
+                  .toString()
+                  .contains(id + " (ask) completed");
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          },
+          RUN,
+          () -> "no result in the asker's inbox");
     }
   }
 
   @Test
   void badLaunchesAreRefusedWithASentence() {
-    assertEquals(400, api.post("/api/start_agent", Map.of("session_id", "s-api", "machine", MACHINE)).status());
+    assertEquals(
+        400,
+        api.post("/api/start_agent", Map.of("session_id", "s-api", "machine", MACHINE)).status());
     assertEquals(400, startAgent("a/b", "x", null).status());
-    Answer unknownMachine = api.post("/api/start_agent",
-        Map.of("session_id", "s-api", "machine", "nowhere", "project", "web", "mission", "x"));
+    Answer unknownMachine =
+        api.post(
+            "/api/start_agent",
+            Map.of("session_id", "s-api", "machine", "nowhere", "project", "web", "mission", "x"));
     assertEquals(400, unknownMachine.status());
     assertTrue(unknownMachine.error().contains("no machine 'nowhere'"), unknownMachine.error());
     assertEquals(400, startAgent("nothing", "x", null).status());
     assertEquals(400, startAgent("web", " ", null).status());
     assertEquals(400, startAgent("web", "x", "claude\nrm -rf /").status());
-    assertEquals(404, api.post("/api/start_agent",
-        Map.of("session_id", "s-nobody", "machine", MACHINE, "project", "web", "mission", "x")).status());
-    assertEquals(400, api.post("/api/ask", Map.of("session_id", "s-api", "to", WEB, "message", "x", "timeout", 0))
-        .status());
+    assertEquals(
+        404,
+        api.post(
+                "/api/start_agent",
+                Map.of(
+                    "session_id", "s-nobody", "machine", MACHINE, "project", "web", "mission", "x"))
+            .status());
+    assertEquals(
+        400,
+        api.post("/api/ask", Map.of("session_id", "s-api", "to", WEB, "message", "x", "timeout", 0))
+            .status());
     assertEquals(400, api.post("/api/ask", "{\"session_id\":\"s-api\",\"to\":").status());
     assertEquals(404, api.post("/api/missions/m-20200101-000000/stop", Map.of()).status());
     assertEquals(400, api.post("/api/missions/..%2Fetc/stop", Map.of()).status());

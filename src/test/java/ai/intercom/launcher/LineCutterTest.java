@@ -106,7 +106,9 @@ class LineCutterTest {
     LineCutter cutter = new LineCutter(1024);
     byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
     assertEquals(List.of(), cutter.feed(ByteString.fromArray(euro, 0, 1)));
-    assertEquals(List.of(whole("€ ok")), cutter.feed(ByteString.fromArray(euro, 1, 2).concat(bytes(" ok\n"))));
+    assertEquals(
+        List.of(whole("€ ok")),
+        cutter.feed(ByteString.fromArray(euro, 1, 2).concat(bytes(" ok\n"))));
   }
 
   @Test

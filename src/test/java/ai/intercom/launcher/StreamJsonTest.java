@@ -27,11 +27,17 @@ class StreamJsonTest {
         + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":["
         + String.join(",", blocks)
         + "],\"stop_reason\":null,\"usage\":{\"input_tokens\":4,\"output_tokens\":1}},"
-        + "\"parent_tool_use_id\":null,\"session_id\":\"" + SESSION + "\"}";
+        + "\"parent_tool_use_id\":null,\"session_id\":\""
+        + SESSION
+        + "\"}";
   }
 
   private static String toolUse(String name, String input) {
-    return "{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"" + name + "\",\"input\":" + input + "}";
+    return "{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\""
+        + name
+        + "\",\"input\":"
+        + input
+        + "}";
   }
 
   /** The progress lines of one assistant line with one tool call. */
@@ -52,7 +58,8 @@ class StreamJsonTest {
             + "\"status\":\"connected\"}],\"model\":\"claude-sonnet-4-5-20250929\","
             + "\"permissionMode\":\"default\",\"apiKeySource\":\"none\"}";
     assertEquals(
-        new Init(SESSION, "claude-sonnet-4-5-20250929", "/home/dev/shop"), StreamJson.parse(line, null));
+        new Init(SESSION, "claude-sonnet-4-5-20250929", "/home/dev/shop"),
+        StreamJson.parse(line, null));
   }
 
   @Test
@@ -69,20 +76,24 @@ class StreamJsonTest {
             "{\"type\":\"text\",\"text\":\"I will start by\\nreading the build.\"}",
             toolUse("Read", "{\"file_path\":\"/home/dev/shop/src/A.java\"}"));
     assertEquals(
-        new Progress(SESSION, List.of("says: I will start by reading the build.", "Read src/A.java")),
+        new Progress(
+            SESSION, List.of("says: I will start by reading the build.", "Read src/A.java")),
         StreamJson.parse(line, CWD));
   }
 
   @Test
   void fileToolsShowPathsRelativeToTheWorkingDirectory() {
-    assertEquals(List.of("Write README.md"), tool("Write", "{\"file_path\":\"/home/dev/shop/README.md\"}"));
+    assertEquals(
+        List.of("Write README.md"), tool("Write", "{\"file_path\":\"/home/dev/shop/README.md\"}"));
     assertEquals(List.of("Edit /etc/hosts"), tool("Edit", "{\"file_path\":\"/etc/hosts\"}"));
     assertEquals(
         List.of("MultiEdit /home/dev/shopping/B.java"),
         tool("MultiEdit", "{\"file_path\":\"/home/dev/shopping/B.java\",\"edits\":[]}"));
     assertEquals(
         List.of("NotebookEdit nb/a.ipynb"),
-        tool("NotebookEdit", "{\"notebook_path\":\"/home/dev/shop/nb/a.ipynb\",\"new_source\":\"x\"}"));
+        tool(
+            "NotebookEdit",
+            "{\"notebook_path\":\"/home/dev/shop/nb/a.ipynb\",\"new_source\":\"x\"}"));
     assertEquals(List.of("LS ."), tool("LS", "{\"path\":\"/home/dev/shop\"}"));
     assertEquals(List.of("Read"), tool("Read", "{}"));
   }
@@ -150,7 +161,8 @@ class StreamJsonTest {
 
   @Test
   void textIsFlattenedCutAndRedacted() {
-    String text = "Found it:\\n\\tthe key is sk-ant-api03-abcdefghijklmnopqrstuvwx. " + "More. ".repeat(40);
+    String text =
+        "Found it:\\n\\tthe key is sk-ant-api03-abcdefghijklmnopqrstuvwx. " + "More. ".repeat(40);
     List<String> lines = progress(assistant("{\"type\":\"text\",\"text\":\"" + text + "\"}"));
     assertEquals(1, lines.size());
     assertTrue(lines.get(0).startsWith("says: Found it:  the key is sk-***. More."), lines.get(0));
@@ -172,8 +184,12 @@ class StreamJsonTest {
   void toolResultsAndUnknownTypesAreIgnored() {
     String result =
         "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"tool_use_id\":\"toolu_01\","
-            + "\"type\":\"tool_result\",\"content\":\"" + "line\\n".repeat(5000) + "\",\"is_error\":false}]},"
-            + "\"parent_tool_use_id\":null,\"session_id\":\"" + SESSION + "\"}";
+            + "\"type\":\"tool_result\",\"content\":\""
+            + "line\\n".repeat(5000)
+            + "\",\"is_error\":false}]},"
+            + "\"parent_tool_use_id\":null,\"session_id\":\""
+            + SESSION
+            + "\"}";
     assertEquals(new Ignored("user"), StreamJson.parse(result, CWD));
     assertEquals(
         new Ignored("stream_event"),
@@ -186,7 +202,8 @@ class StreamJsonTest {
     String line =
         "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"duration_ms\":1234,"
             + "\"duration_api_ms\":1100,\"num_turns\":3,\"result\":\"All tests pass.\",\"session_id\":\""
-            + SESSION + "\",\"total_cost_usd\":0.0123,\"usage\":{\"input_tokens\":10,\"output_tokens\":20}}";
+            + SESSION
+            + "\",\"total_cost_usd\":0.0123,\"usage\":{\"input_tokens\":10,\"output_tokens\":20}}";
     assertEquals(
         new Result(false, "success", "All tests pass.", SESSION, 0.0123, 1234L, 3),
         StreamJson.parse(line, CWD));
@@ -194,16 +211,21 @@ class StreamJsonTest {
 
   @Test
   void errorSubtypeMakesAnErrorResultEvenWithoutIsError() {
-    String line = "{\"type\":\"result\",\"subtype\":\"error_max_turns\",\"num_turns\":50,\"session_id\":\"s\"}";
-    assertEquals(new Result(true, "error_max_turns", null, "s", null, null, 50), StreamJson.parse(line, CWD));
-    String failed = "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"result\":\"API Error\"}";
+    String line =
+        "{\"type\":\"result\",\"subtype\":\"error_max_turns\",\"num_turns\":50,\"session_id\":\"s\"}";
+    assertEquals(
+        new Result(true, "error_max_turns", null, "s", null, null, 50),
+        StreamJson.parse(line, CWD));
+    String failed =
+        "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"result\":\"API Error\"}";
     assertTrue(assertInstanceOf(Result.class, StreamJson.parse(failed, CWD)).isError());
   }
 
   @Test
   void plainTextIsPassedThrough() {
     assertEquals(new PlainText("The answer is 42."), StreamJson.parse("The answer is 42.  ", CWD));
-    assertEquals(new PlainText("[INFO] Building shop"), StreamJson.parse("[INFO] Building shop", CWD));
+    assertEquals(
+        new PlainText("[INFO] Building shop"), StreamJson.parse("[INFO] Building shop", CWD));
     assertEquals(new PlainText("\"Done,\" it said."), StreamJson.parse("\"Done,\" it said.", CWD));
     assertEquals(new PlainText("42"), StreamJson.parse("42", CWD));
   }
@@ -264,7 +286,9 @@ class StreamJsonTest {
     Result result =
         assertInstanceOf(
             Result.class,
-            StreamJson.parse("{\"type\":\"result\",\"duration_ms\":\"12\",\"num_turns\":1e40,\"result\":{}}", CWD));
+            StreamJson.parse(
+                "{\"type\":\"result\",\"duration_ms\":\"12\",\"num_turns\":1e40,\"result\":{}}",
+                CWD));
     assertEquals(new Result(false, null, null, null, null, null, null), result);
   }
 
@@ -277,7 +301,8 @@ class StreamJsonTest {
   @Test
   void tenThousandLinesParseQuickly() {
     String read = assistant(toolUse("Read", "{\"file_path\":\"/home/dev/shop/src/A.java\"}"));
-    String bash = assistant(toolUse("Bash", "{\"command\":\"GITHUB_TOKEN=x mvn -q -o test --password p\"}"));
+    String bash =
+        assistant(toolUse("Bash", "{\"command\":\"GITHUB_TOKEN=x mvn -q -o test --password p\"}"));
     long start = System.nanoTime();
     for (int i = 0; i < 10_000; i++) {
       StreamJson.parse(i % 2 == 0 ? read : bash, CWD);

@@ -23,13 +23,17 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The MCP server as an agent starts it: a child process speaking JSON-RPC on its stdin and stdout. */
+/**
+ * The MCP server as an agent starts it: a child process speaking JSON-RPC on its stdin and stdout.
+ */
 class McpServerTest {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
-      + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}";
-  private static final String INITIALIZED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+  private static final String INITIALIZE =
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+          + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"test\",\"version\":\"0\"}}}";
+  private static final String INITIALIZED =
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
 
   @TempDir Path home;
 
@@ -38,13 +42,28 @@ class McpServerTest {
   }
 
   private static String call(int id, String tool, String arguments) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
-        + "\",\"arguments\":" + arguments + "}}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"method\":\"tools/call\",\"params\":{\"name\":\""
+        + tool
+        + "\",\"arguments\":"
+        + arguments
+        + "}}";
   }
 
-  static final List<String> TOOLS = List.of("intercom_list_agents", "intercom_chat", "intercom_reply",
-      "intercom_check_inbox", "intercom_send", "intercom_ask", "intercom_start_agent", "intercom_status",
-      "intercom_history", "intercom_register", "intercom_report_feedback");
+  static final List<String> TOOLS =
+      List.of(
+          "intercom_list_agents",
+          "intercom_chat",
+          "intercom_reply",
+          "intercom_check_inbox",
+          "intercom_send",
+          "intercom_ask",
+          "intercom_start_agent",
+          "intercom_status",
+          "intercom_history",
+          "intercom_register",
+          "intercom_report_feedback");
 
   private static JsonNode reply(NodeProcess mcp) throws Exception {
     String line = mcp.nextLine(30);
@@ -53,17 +72,25 @@ class McpServerTest {
   }
 
   private List<SessionDesk.LocalSession> sessions(Node node) throws Exception {
-    return AskPattern.<SessionDesk.Command, List<SessionDesk.LocalSession>>ask(node.sessionDesk().orElseThrow(),
-            SessionDesk.ListSessions::new, WAIT, node.system().scheduler())
-        .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    return AskPattern.<SessionDesk.Command, List<SessionDesk.LocalSession>>ask(
+            node.sessionDesk().orElseThrow(),
+            SessionDesk.ListSessions::new,
+            WAIT,
+            node.system().scheduler())
+        .toCompletableFuture()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   @Test
   void anAgentsMcpServerRegistersItsSessionAndReadsItsInbox() throws Exception {
     Node node = TestNodes.start(home, "standalone", Map.of());
     try {
-      Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(),
-          "INTERCOM_HTTP_PORT", String.valueOf(TestNodes.http(node).getPort()));
+      Map<String, String> env =
+          Map.of(
+              "INTERCOM_HOME",
+              home.toString(),
+              "INTERCOM_HTTP_PORT",
+              String.valueOf(TestNodes.http(node).getPort()));
       try (NodeProcess mcp = NodeProcess.start(env, "mcp-server", "--project", "web")) {
         mcp.send(INITIALIZE);
         JsonNode init = reply(mcp);
@@ -81,18 +108,33 @@ class McpServerTest {
 
         long registering = System.nanoTime() + WAIT.toNanos();
         while (sessions(node).isEmpty()) {
-          assertTrue(System.nanoTime() < registering, "the MCP server never registered its session");
+          assertTrue(
+              System.nanoTime() < registering, "the MCP server never registered its session");
           Thread.sleep(50);
         }
         List<SessionDesk.LocalSession> registered = sessions(node);
         assertEquals(1, registered.size());
         assertEquals("web", registered.get(0).project());
-        assertEquals(ProcessHandle.current().pid(), registered.get(0).pid(), "the agent is the server's parent");
+        assertEquals(
+            ProcessHandle.current().pid(),
+            registered.get(0).pid(),
+            "the agent is the server's parent");
 
-        Letter letter = new Letter("t:1", "t-0a1b2c3d", "m-20261121-abc123", "alpha/api", "ping from alpha", Instant.now());
-        AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(node.sessionDesk().orElseThrow(),
-                r -> new SessionDesk.DeliverToProject("web", letter, null, r), WAIT, node.system().scheduler())
-            .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Letter letter =
+            new Letter(
+                "t:1",
+                "t-0a1b2c3d",
+                "m-20261121-abc123",
+                "alpha/api",
+                "ping from alpha",
+                Instant.now());
+        AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
+                node.sessionDesk().orElseThrow(),
+                r -> new SessionDesk.DeliverToProject("web", letter, null, r),
+                WAIT,
+                node.system().scheduler())
+            .toCompletableFuture()
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
         mcp.send(call(3, "intercom_check_inbox"));
         JsonNode result = reply(mcp).get("result");
         assertFalse(result.get("isError").asBoolean());
@@ -104,9 +146,12 @@ class McpServerTest {
         mcp.send(call(10, "intercom_chat", "{\"to\":\"a/b/c\",\"message\":\"hi\"}"));
         JsonNode refused = reply(mcp).get("result");
         assertTrue(refused.get("isError").asBoolean());
-        assertEquals("agent id 'a/b/c' must be machine/project (exactly one '/')", refused.at("/content/0/text").asText());
+        assertEquals(
+            "agent id 'a/b/c' must be machine/project (exactly one '/')",
+            refused.at("/content/0/text").asText());
         mcp.send(call(11, "intercom_reply", "{\"thread_id\":\"t-00000000\",\"message\":\"hi\"}"));
-        assertTrue(reply(mcp).at("/result/content/0/text").asText().startsWith("no thread t-00000000"));
+        assertTrue(
+            reply(mcp).at("/result/content/0/text").asText().startsWith("no thread t-00000000"));
         mcp.send(call(12, "intercom_chat", "{\"to\":\"x/y\"}"));
         assertTrue(reply(mcp).at("/result/isError").asBoolean(), "a missing argument");
 
@@ -117,7 +162,9 @@ class McpServerTest {
         mcp.send(call(4, "intercom_check_inbox"));
         JsonNode again = reply(mcp);
         assertEquals(4, again.get("id").asInt());
-        assertEquals(0, Json.MAPPER.readTree(again.at("/result/content/0/text").asText()).get("count").asInt());
+        assertEquals(
+            0,
+            Json.MAPPER.readTree(again.at("/result/content/0/text").asText()).get("count").asInt());
 
         // the agent quits: the server ends and its session with it
         mcp.closeStdin();
@@ -135,26 +182,50 @@ class McpServerTest {
 
   @Test
   void withoutANodeEveryToolSaysHowToStartOneAndNothingHangs() throws Exception {
-    Map<String, String> env = Map.of("INTERCOM_HOME", home.toString(),
-        "INTERCOM_HTTP_PORT", String.valueOf(TestNodes.freePort()));
+    Map<String, String> env =
+        Map.of(
+            "INTERCOM_HOME",
+            home.toString(),
+            "INTERCOM_HTTP_PORT",
+            String.valueOf(TestNodes.freePort()));
     try (NodeProcess mcp = NodeProcess.start(env, "mcp-server", "--project", "web")) {
       mcp.send(INITIALIZE);
       reply(mcp);
       mcp.send(INITIALIZED);
-      Map<String, String> arguments = Map.of("intercom_chat", "{\"to\":\"a/b\",\"message\":\"hi\"}",
-          "intercom_send", "{\"to\":\"a/b\",\"message\":\"hi\"}",
-          "intercom_reply", "{\"thread_id\":\"t-00000000\",\"message\":\"hi\"}",
-          "intercom_status", "{\"mission_id\":\"m-20261121-abcdef\"}",
-          "intercom_history", "{\"mission_id\":\"m-20261121-abcdef\"}",
-          "intercom_register", "{\"description\":\"x\"}",
-          "intercom_report_feedback", "{\"feedback_type\":\"bug\",\"description\":\"x\"}");
+      Map<String, String> arguments =
+          Map.of(
+              "intercom_chat",
+              "{\"to\":\"a/b\",\"message\":\"hi\"}",
+              "intercom_send",
+              "{\"to\":\"a/b\",\"message\":\"hi\"}",
+              "intercom_reply",
+              "{\"thread_id\":\"t-00000000\",\"message\":\"hi\"}",
+              "intercom_status",
+              "{\"mission_id\":\"m-20261121-abcdef\"}",
+              "intercom_history",
+              "{\"mission_id\":\"m-20261121-abcdef\"}",
+              "intercom_register",
+              "{\"description\":\"x\"}",
+              "intercom_report_feedback",
+              "{\"feedback_type\":\"bug\",\"description\":\"x\"}");
       int id = 2;
-      for (String tool : List.of("intercom_check_inbox", "intercom_list_agents", "intercom_chat", "intercom_send",
-          "intercom_reply", "intercom_status", "intercom_history", "intercom_register", "intercom_report_feedback")) {
+      for (String tool :
+          List.of(
+              "intercom_check_inbox",
+              "intercom_list_agents",
+              "intercom_chat",
+              "intercom_send",
+              "intercom_reply",
+              "intercom_status",
+              "intercom_history",
+              "intercom_register",
+              "intercom_report_feedback")) {
         mcp.send(call(id++, tool, arguments.getOrDefault(tool, "{}")));
         JsonNode result = reply(mcp).get("result");
         assertTrue(result.get("isError").asBoolean(), tool);
-        assertTrue(result.at("/content/0/text").asText().contains("ai-intercom standalone"), tool + ": " + result);
+        assertTrue(
+            result.at("/content/0/text").asText().contains("ai-intercom standalone"),
+            tool + ": " + result);
       }
     }
   }

@@ -30,11 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two agent sessions of the same project on one machine, run as Claude Code
- * runs them (agent processes, each with its own MCP server and its own hook
- * processes as children), each see only their own messages: in their hooks,
- * in their inbox tool and in the replies of their threads; the node notices
- * when they quit; and an agent without a session of its own sees none of theirs.
+ * Two agent sessions of the same project on one machine, run as Claude Code runs them (agent
+ * processes, each with its own MCP server and its own hook processes as children), each see only
+ * their own messages: in their hooks, in their inbox tool and in the replies of their threads; the
+ * node notices when they quit; and an agent without a session of its own sees none of theirs.
  */
 class SessionIsolationTest {
 
@@ -51,13 +50,18 @@ class SessionIsolationTest {
 
   @BeforeEach
   void start() throws Exception {
-    Files.writeString(home.resolve("policies.yml"), """
+    Files.writeString(
+        home.resolve("policies.yml"),
+        """
         defaults:
           require_approval: never
         """);
-    node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.inbox.liveness-interval", "200ms"));
+    node =
+        TestNodes.start(
+            home, "standalone", Map.of(), Map.of("intercom.inbox.liveness-interval", "200ms"));
     api = new ApiClient(node, home);
-    env = Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port()));
+    env =
+        Map.of("INTERCOM_HOME", home.toString(), "INTERCOM_HTTP_PORT", String.valueOf(api.port()));
   }
 
   @AfterEach
@@ -76,8 +80,11 @@ class SessionIsolationTest {
     Answer sent = api.chat("s-api", MACHINE + "/web", "Is the schema migrated?");
     assertEquals("delivered", sent.text("status"), sent.toString());
     String thread = sent.text("thread_id");
-    FakeAgent receiver = web.stream().filter(a -> sessionOf.get(a.pid()).equals(sent.text("session_id")))
-        .findFirst().orElseThrow(() -> new AssertionError("delivered to no web agent: " + sent));
+    FakeAgent receiver =
+        web.stream()
+            .filter(a -> sessionOf.get(a.pid()).equals(sent.text("session_id")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("delivered to no web agent: " + sent));
     FakeAgent other = web.get(0) == receiver ? web.get(1) : web.get(0);
     String receiving = sessionOf.get(receiver.pid());
     String otherSession = sessionOf.get(other.pid());
@@ -92,7 +99,9 @@ class SessionIsolationTest {
     assertEquals(0, other.toolJson("intercom_check_inbox", Map.of()).get("count").asInt());
 
     // the receiver answers through its own MCP server; the api agent gets it
-    JsonNode answered = receiver.toolJson("intercom_reply", Map.of("thread_id", thread, "message", "Yes, since v12."));
+    JsonNode answered =
+        receiver.toolJson(
+            "intercom_reply", Map.of("thread_id", thread, "message", "Yes, since v12."));
     assertEquals("delivered", answered.path("status").asText(), answered.toString());
     assertEquals("s-api", answered.path("session_id").asText());
     JsonNode back = api.inbox("s-api");
@@ -112,8 +121,10 @@ class SessionIsolationTest {
     assertEquals("Thanks. And the indexes?", inbox.at("/messages/0/message").asText());
     assertSilent(receiver.hook("UserPromptSubmit"), "read through the tool, so not shown again");
 
-    // the other session's own thread: its answer comes to it, though it may not be the newest web session
-    JsonNode opened = other.toolJson("intercom_chat", Map.of("to", MACHINE + "/api", "message", "Which port?"));
+    // the other session's own thread: its answer comes to it, though it may not be the newest web
+    // session
+    JsonNode opened =
+        other.toolJson("intercom_chat", Map.of("to", MACHINE + "/api", "message", "Which port?"));
     assertEquals("s-api", opened.path("session_id").asText(), opened.toString());
     String otherThread = opened.path("thread_id").asText();
     assertNotEquals(thread, otherThread);
@@ -122,50 +133,72 @@ class SessionIsolationTest {
     assertEquals(otherSession, port.text("session_id"), port.toString());
     assertSilent(receiver.hook("PostToolUse"), "the receiver's hook, the other's thread");
     String portContext = context(other.hook("PostToolUse"), "PostToolUse");
-    assertTrue(portContext.contains("(thread " + otherThread) && portContext.contains("8081"), portContext);
+    assertTrue(
+        portContext.contains("(thread " + otherThread) && portContext.contains("8081"),
+        portContext);
 
     // both agents quit: their MCP servers end, their sessions and links with them
-    List<CompletableFuture<Integer>> quits = web.stream().map(agent -> CompletableFuture.supplyAsync(() -> {
-      try {
-        return agent.quit();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    })).toList();
+    List<CompletableFuture<Integer>> quits =
+        web.stream()
+            .map(
+                agent ->
+                    CompletableFuture.supplyAsync(
+                        () -> {
+                          try {
+                            return agent.quit();
+                          } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                          }
+                        }))
+            .toList();
     for (int i = 0; i < web.size(); i++) {
-      assertEquals(0, quits.get(i).get(30, TimeUnit.SECONDS), "agent did not quit; stderr:\n" + web.get(i).stderr());
-      assertFalse(ProcessHandle.of(web.get(i).mcpPid()).map(ProcessHandle::isAlive).orElse(false),
+      assertEquals(
+          0,
+          quits.get(i).get(30, TimeUnit.SECONDS),
+          "agent did not quit; stderr:\n" + web.get(i).stderr());
+      assertFalse(
+          ProcessHandle.of(web.get(i).mcpPid()).map(ProcessHandle::isAlive).orElse(false),
           "the MCP server outlived its agent");
     }
-    await(() -> webSessions().isEmpty(), () -> "the sessions outlived their agents: " + api.get("/api/sessions"));
+    await(
+        () -> webSessions().isEmpty(),
+        () -> "the sessions outlived their agents: " + api.get("/api/sessions"));
     for (FakeAgent agent : web) {
-      assertFalse(Files.exists(home.resolve("inbox/pid/" + agent.pid())), "the hook link of a gone agent");
+      assertFalse(
+          Files.exists(home.resolve("inbox/pid/" + agent.pid())), "the hook link of a gone agent");
     }
   }
 
   /**
-   * The hooks of an agent whose own MCP server did not register (not configured
-   * for its project, or not up yet when SessionStart runs) walk up past the agent
-   * to the processes it shares with the other agents (here this JVM; in real life
-   * the terminal, tmux or systemd --user): they must not take another session's messages.
+   * The hooks of an agent whose own MCP server did not register (not configured for its project, or
+   * not up yet when SessionStart runs) walk up past the agent to the processes it shares with the
+   * other agents (here this JVM; in real life the terminal, tmux or systemd --user): they must not
+   * take another session's messages.
    */
   @Test
   void anAgentWithoutASessionOfItsOwnSeesNoOtherSessionsMessages() throws Exception {
     assertEquals(200, api.register("s-api", "api", SELF).status());
     List<FakeAgent> web = startAgents("web", 2);
     Map<Long, String> sessionOf = awaitSessions("web", web);
-    FakeAgent stranger = FakeAgent.startWithoutMcpServer(env,
-        Files.createDirectories(home.resolve("projects/docs")), "docs", HOOK);
+    FakeAgent stranger =
+        FakeAgent.startWithoutMcpServer(
+            env, Files.createDirectories(home.resolve("projects/docs")), "docs", HOOK);
     agents.add(stranger);
 
     Answer sent = api.chat("s-api", MACHINE + "/web", "Is the schema migrated?");
     assertEquals("delivered", sent.text("status"), sent.toString());
-    assertSilent(stranger.hook("SessionStart"), "the SessionStart hook of an agent without a session (it took a web"
-        + " session's message through a pid link on an ancestor it shares with that session)");
+    assertSilent(
+        stranger.hook("SessionStart"),
+        "the SessionStart hook of an agent without a session (it took a web"
+            + " session's message through a pid link on an ancestor it shares with that session)");
     assertSilent(stranger.hook("PostToolUse"), "the hook of an agent without a session");
-    FakeAgent receiver = web.stream().filter(a -> sessionOf.get(a.pid()).equals(sent.text("session_id")))
-        .findFirst().orElseThrow();
-    assertTrue(context(receiver.hook("PostToolUse"), "PostToolUse").contains("Is the schema migrated?"),
+    FakeAgent receiver =
+        web.stream()
+            .filter(a -> sessionOf.get(a.pid()).equals(sent.text("session_id")))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        context(receiver.hook("PostToolUse"), "PostToolUse").contains("Is the schema migrated?"),
         "the message is still there for the session it was delivered to");
   }
 
@@ -174,13 +207,15 @@ class SessionIsolationTest {
     Path dir = Files.createDirectories(home.resolve("projects").resolve(project));
     List<CompletableFuture<FakeAgent>> starting = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      starting.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return FakeAgent.start(env, dir, project, HOOK);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
+      starting.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return FakeAgent.start(env, dir, project, HOOK);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
     }
     List<FakeAgent> started = new ArrayList<>();
     try {
@@ -194,22 +229,30 @@ class SessionIsolationTest {
     return started;
   }
 
-  /** Waits until each agent's MCP server registered a session of {@code project} in its agent's name: pid to id. */
+  /**
+   * Waits until each agent's MCP server registered a session of {@code project} in its agent's
+   * name: pid to id.
+   */
   private Map<Long, String> awaitSessions(String project, List<FakeAgent> agents) throws Exception {
     Map<Long, String> sessions = new HashMap<>();
-    await(() -> {
-      sessions.clear();
-      for (JsonNode session : api.get("/api/sessions").json().path("sessions")) {
-        if (session.path("project").asText().equals(project)) {
-          sessions.put(session.path("pid").asLong(), session.path("session_id").asText());
-        }
-      }
-      return sessions.size() == agents.size();
-    }, () -> "the agents' MCP servers never registered: " + api.get("/api/sessions"));
+    await(
+        () -> {
+          sessions.clear();
+          for (JsonNode session : api.get("/api/sessions").json().path("sessions")) {
+            if (session.path("project").asText().equals(project)) {
+              sessions.put(session.path("pid").asLong(), session.path("session_id").asText());
+            }
+          }
+          return sessions.size() == agents.size();
+        },
+        () -> "the agents' MCP servers never registered: " + api.get("/api/sessions"));
     for (FakeAgent agent : agents) {
       String session = sessions.get(agent.pid());
-      assertTrue(session != null, "no session names agent " + agent.pid() + " as its agent: " + sessions);
-      assertEquals(session, Files.readString(home.resolve("inbox/pid/" + agent.pid())).trim(),
+      assertTrue(
+          session != null, "no session names agent " + agent.pid() + " as its agent: " + sessions);
+      assertEquals(
+          session,
+          Files.readString(home.resolve("inbox/pid/" + agent.pid())).trim(),
           "the link a hook of this agent finds first");
     }
     return sessions;
@@ -217,11 +260,15 @@ class SessionIsolationTest {
 
   private List<JsonNode> webSessions() {
     List<JsonNode> web = new ArrayList<>();
-    api.get("/api/sessions").json().path("sessions").forEach(session -> {
-      if (session.path("project").asText().equals("web")) {
-        web.add(session);
-      }
-    });
+    api.get("/api/sessions")
+        .json()
+        .path("sessions")
+        .forEach(
+            session -> {
+              if (session.path("project").asText().equals("web")) {
+                web.add(session);
+              }
+            });
     return web;
   }
 
@@ -231,7 +278,9 @@ class SessionIsolationTest {
     assertEquals("", hook.path("stderr").asText(), what + ": " + hook);
   }
 
-  /** The additionalContext of a hook's output, checked to be Claude Code's format for {@code event}. */
+  /**
+   * The additionalContext of a hook's output, checked to be Claude Code's format for {@code event}.
+   */
   private static String context(JsonNode hook, String event) throws Exception {
     assertEquals(0, hook.path("exit").asInt(-1), hook.toString());
     assertFalse(hook.path("stdout").asText().isBlank(), "the hook printed nothing: " + hook);
@@ -240,7 +289,8 @@ class SessionIsolationTest {
     return output.path("additionalContext").asText();
   }
 
-  private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
+  private static void await(BooleanSupplier condition, Supplier<String> what)
+      throws InterruptedException {
     Await.until(condition, WAIT, what);
   }
 }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Chat between agent sessions through one real standalone node and its HTTP
- * API: threads, replies, queues, the approval gate, bad input.
+ * Chat between agent sessions through one real standalone node and its HTTP API: threads, replies,
+ * queues, the approval gate, bad input.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChatTest {
@@ -38,7 +38,9 @@ class ChatTest {
   void start() throws Exception {
     Path scan = Files.createDirectories(home.resolve("projects"));
     Files.createDirectories(scan.resolve("docs/.git"));
-    Files.writeString(home.resolve("policies.yml"), """
+    Files.writeString(
+        home.resolve("policies.yml"),
+        """
         defaults:
           require_approval: never
         rules:
@@ -47,8 +49,12 @@ class ChatTest {
             message_pattern: "deploy"
             approval: once
         """);
-    node = TestNodes.start(home, "standalone", Map.of("INTERCOM_SCAN_PATHS", scan.toString()),
-        Map.of("intercom.messages.max-bytes", 1000));
+    node =
+        TestNodes.start(
+            home,
+            "standalone",
+            Map.of("INTERCOM_SCAN_PATHS", scan.toString()),
+            Map.of("intercom.messages.max-bytes", 1000));
     api = new ApiClient(node, home);
     assertEquals(200, api.register("s-api", "api", SELF).status());
     assertEquals(200, api.register("s-web", "web", SELF).status());
@@ -61,8 +67,10 @@ class ChatTest {
   }
 
   private long journalRows() throws Exception {
-    try (var connection = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("data/intercom.db"));
-        var rows = connection.createStatement().executeQuery("select count(*) from event_journal")) {
+    try (var connection =
+            DriverManager.getConnection("jdbc:sqlite:" + home.resolve("data/intercom.db"));
+        var rows =
+            connection.createStatement().executeQuery("select count(*) from event_journal")) {
       return rows.getLong(1);
     }
   }
@@ -103,7 +111,8 @@ class ChatTest {
   @Test
   void missionIdsDrawnConcurrentlyAreAllDifferent() throws Exception {
     MissionIds.Supply supply = new MissionIds.Supply(node.system(), Duration.ofSeconds(10));
-    java.util.List<java.util.concurrent.CompletableFuture<String>> ids = new java.util.ArrayList<>();
+    java.util.List<java.util.concurrent.CompletableFuture<String>> ids =
+        new java.util.ArrayList<>();
     for (int i = 0; i < 700; i++) {
       ids.add(supply.next().toCompletableFuture());
     }
@@ -118,15 +127,30 @@ class ChatTest {
 
   @Test
   void aLaunchedAgentsSessionTakesNoChatsForItsProject() throws Exception {
-    Answer launched = api.post("/api/sessions", Map.of("session_id", "s-launched", "project", "tools", "pid", SELF,
-        "ancestors", java.util.List.of(SELF), "mission_id", "m-20261121-0000aa"));
+    Answer launched =
+        api.post(
+            "/api/sessions",
+            Map.of(
+                "session_id",
+                "s-launched",
+                "project",
+                "tools",
+                "pid",
+                SELF,
+                "ancestors",
+                java.util.List.of(SELF),
+                "mission_id",
+                "m-20261121-0000aa"));
     assertEquals(200, launched.status(), launched.toString());
     Answer sent = api.chat("s-api", MACHINE + "/tools", "Who maintains the tools?");
     assertEquals("queued", sent.text("status"), sent.toString());
     assertEquals(0, api.inbox("s-launched").size());
-    assertTrue(api.get("/api/agents").json().toString().contains("\"mission_id\":\"m-20261121-0000aa\""));
-    Answer bad = api.post("/api/sessions", Map.of("session_id", "s-bad", "project", "tools", "pid", SELF,
-        "mission_id", "../etc"));
+    assertTrue(
+        api.get("/api/agents").json().toString().contains("\"mission_id\":\"m-20261121-0000aa\""));
+    Answer bad =
+        api.post(
+            "/api/sessions",
+            Map.of("session_id", "s-bad", "project", "tools", "pid", SELF, "mission_id", "../etc"));
     assertEquals(400, bad.status(), bad.toString());
     api.call("DELETE", "/api/sessions/s-launched", null);
   }
@@ -142,13 +166,24 @@ class ChatTest {
 
   @Test
   void aNoticeIsDeliveredAndItsMissionCompletes() throws Exception {
-    Answer sent = api.post("/api/send", Map.of("session_id", "s-web", "to", MACHINE + "/api",
-        "message", "The API moved to port 8081."));
+    Answer sent =
+        api.post(
+            "/api/send",
+            Map.of(
+                "session_id",
+                "s-web",
+                "to",
+                MACHINE + "/api",
+                "message",
+                "The API moved to port 8081."));
     assertEquals("delivered", sent.text("status"), sent.toString());
     assertTrue(api.inbox("s-api").toString().contains("port 8081"));
     String mission = sent.text("mission_id");
     Await.until(() -> api.get("/api/missions/" + mission).text("status").equals("completed"));
-    assertTrue(api.get("/api/missions/" + mission).text("result").contains("delivered to " + MACHINE + "/api"));
+    assertTrue(
+        api.get("/api/missions/" + mission)
+            .text("result")
+            .contains("delivered to " + MACHINE + "/api"));
   }
 
   @Test
@@ -156,13 +191,15 @@ class ChatTest {
     Answer sent = api.chat("s-api", MACHINE + "/web", "Shall I deploy v12 now?");
     assertEquals("pending_approval", sent.text("status"), sent.toString());
     String approval = sent.text("approval_id");
-    assertEquals("pending_approval", api.get("/api/missions/" + sent.text("mission_id")).text("status"));
+    assertEquals(
+        "pending_approval", api.get("/api/missions/" + sent.text("mission_id")).text("status"));
     Thread.sleep(200);
     assertEquals(0, api.inbox("s-web").size(), "nothing is delivered before the decision");
 
     assertEquals(200, api.post("/api/approvals/" + approval + "/approve", "").status());
     Await.until(() -> api.inbox("s-web").toString().contains("deploy v12"));
-    Await.until(() -> api.get("/api/missions/" + sent.text("mission_id")).text("status").equals("running"));
+    Await.until(
+        () -> api.get("/api/missions/" + sent.text("mission_id")).text("status").equals("running"));
   }
 
   @Test
@@ -173,10 +210,14 @@ class ChatTest {
     Answer held = api.reply("s-api", thread, "8081, and I will deploy it tonight");
     assertEquals("pending_approval", held.text("status"), held.toString());
 
-    Answer denied = api.post("/api/approvals/" + held.text("approval_id") + "/deny", Map.of("reason", "not tonight"));
+    Answer denied =
+        api.post(
+            "/api/approvals/" + held.text("approval_id") + "/deny",
+            Map.of("reason", "not tonight"));
     assertEquals(200, denied.status(), denied.toString());
     StringBuilder seen = new StringBuilder();
-    Await.until(() -> seen.append(api.inbox("s-api")).toString().contains("was not delivered: denied by"));
+    Await.until(
+        () -> seen.append(api.inbox("s-api")).toString().contains("was not delivered: denied by"));
     assertTrue(seen.toString().contains("not tonight"), seen.toString());
     assertEquals(0, api.inbox("s-web").size());
     Answer history = api.get("/api/missions/" + opened.text("mission_id") + "/history");
@@ -189,17 +230,35 @@ class ChatTest {
     String thread = api.chat("s-api", MACHINE + "/web", "hello").text("thread_id");
     api.inbox("s-web");
     long before = journalRows();
-    Map<String, Integer> refusals = Map.of(
-        "a/b/c", 400, "", 400, "has space/web", 400, "nowhere/web", 400, MACHINE + "/nothing", 400,
-        MACHINE + "/api", 400, "human", 400);
-    refusals.forEach((to, code) -> {
-      Answer answer = api.chat("s-api", to, "hi");
-      assertEquals(code, answer.status(), to + " -> " + answer);
-      assertTrue(!answer.error().isBlank() && !answer.error().contains("Exception"), answer.toString());
-    });
+    Map<String, Integer> refusals =
+        Map.of(
+            "a/b/c",
+            400,
+            "",
+            400,
+            "has space/web",
+            400,
+            "nowhere/web",
+            400,
+            MACHINE + "/nothing",
+            400,
+            MACHINE + "/api",
+            400,
+            "human",
+            400);
+    refusals.forEach(
+        (to, code) -> {
+          Answer answer = api.chat("s-api", to, "hi");
+          assertEquals(code, answer.status(), to + " -> " + answer);
+          assertTrue(
+              !answer.error().isBlank() && !answer.error().contains("Exception"),
+              answer.toString());
+        });
     Answer tooLong = api.chat("s-api", MACHINE + "/web", "x".repeat(1001));
-    assertEquals("the message has 1001 bytes; the limit is 1000 (intercom.messages.max-bytes): send a summary,"
-        + " or a path to a file", tooLong.error());
+    assertEquals(
+        "the message has 1001 bytes; the limit is 1000 (intercom.messages.max-bytes): send a summary,"
+            + " or a path to a file",
+        tooLong.error());
     assertEquals(400, api.chat("s-api", MACHINE + "/web", "  ").status());
     assertEquals(404, api.reply("s-api", "t-00000000", "hi").status());
     assertEquals(400, api.reply("s-api", "../etc", "hi").status());
@@ -208,19 +267,28 @@ class ChatTest {
     assertEquals(200, api.register("s-ops", "ops", SELF).status());
     Answer outsider = api.reply("s-ops", thread, "let me in");
     assertEquals(400, outsider.status());
-    assertEquals("you (" + MACHINE + "/ops) are not part of thread " + thread
-        + "; start your own with intercom_chat", outsider.error());
+    assertEquals(
+        "you ("
+            + MACHINE
+            + "/ops) are not part of thread "
+            + thread
+            + "; start your own with intercom_chat",
+        outsider.error());
     assertEquals(400, api.post("/api/chat", "{\"session_id\":\"s-api\",").status());
-    assertEquals(400, api.post("/api/chat", "{\"session_id\":\"s-api\",\"to\":\"x/y\",\"text\":\"z\"}").status());
+    assertEquals(
+        400,
+        api.post("/api/chat", "{\"session_id\":\"s-api\",\"to\":\"x/y\",\"text\":\"z\"}").status());
 
-    // the one registration above is the only write: the Session entity of s-ops, and ops on the machine
-    Await.until(() -> {
-      try {
-        return journalRows() == before + 2;
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    // the one registration above is the only write: the Session entity of s-ops, and ops on the
+    // machine
+    Await.until(
+        () -> {
+          try {
+            return journalRows() == before + 2;
+          } catch (Exception e) {
+            return false;
+          }
+        });
     Thread.sleep(300);
     assertEquals(before + 2, journalRows());
     assertEquals(0, api.inbox("s-web").size());

@@ -24,9 +24,13 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
   }
 
   private StatusReply<Message> append(String from, String text) {
-    StatusReply<ChatThread.Posted> posted = kit.<StatusReply<ChatThread.Posted>>runCommand(
-        r -> new ChatThread.Append(from, "s-" + from.replace('/', '-'), text, r)).reply();
-    return posted.isError() ? StatusReply.error(posted.getError()) : StatusReply.success(posted.getValue().message());
+    StatusReply<ChatThread.Posted> posted =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+                r -> new ChatThread.Append(from, "s-" + from.replace('/', '-'), text, r))
+            .reply();
+    return posted.isError()
+        ? StatusReply.error(posted.getError())
+        : StatusReply.success(posted.getValue().message());
   }
 
   @Test
@@ -38,7 +42,9 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
     assertEquals(2, second.seq());
 
     State state = kit.<StatusReply<State>>runCommand(ChatThread.Get::new).reply().getValue();
-    assertEquals(List.of("is the schema migrated?", "yes, since v12"), state.messages().stream().map(Message::text).toList());
+    assertEquals(
+        List.of("is the schema migrated?", "yes, since v12"),
+        state.messages().stream().map(Message::text).toList());
     assertEquals("m-20261121-abc123", state.missionId());
     assertEquals(List.of("beta/web"), state.othersThan("alpha/api"));
   }
@@ -46,9 +52,12 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
   @Test
   void aStrangerCannotWriteIntoTheThread() {
     create();
-    var result = kit.<StatusReply<ChatThread.Posted>>runCommand(r -> new ChatThread.Append("gamma/ops", "s", "hi", r));
+    var result =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+            r -> new ChatThread.Append("gamma/ops", "s", "hi", r));
     assertTrue(result.reply().isError());
-    assertEquals("gamma/ops is not a participant of thread " + ID, result.reply().getError().getMessage());
+    assertEquals(
+        "gamma/ops is not a participant of thread " + ID, result.reply().getError().getMessage());
     assertTrue(result.hasNoEvents());
   }
 
@@ -63,19 +72,23 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
 
   @Test
   void aThreadNeedsTwoDifferentParticipantsAndIsCreatedOnce() {
-    var alone = kit.<StatusReply<State>>runCommand(
-        r -> new ChatThread.Create("m-20261121-abc123", List.of("alpha/api", "alpha/api"), r));
+    var alone =
+        kit.<StatusReply<State>>runCommand(
+            r -> new ChatThread.Create("m-20261121-abc123", List.of("alpha/api", "alpha/api"), r));
     assertTrue(alone.reply().isError());
     assertTrue(alone.hasNoEvents());
     create();
-    var twice = kit.<StatusReply<State>>runCommand(
-        r -> new ChatThread.Create("m-20261121-abc123", List.of("a/b", "c/d"), r));
+    var twice =
+        kit.<StatusReply<State>>runCommand(
+            r -> new ChatThread.Create("m-20261121-abc123", List.of("a/b", "c/d"), r));
     assertTrue(twice.reply().isError());
   }
 
   @Test
   void unknownThreadRefusesAppends() {
-    var result = kit.<StatusReply<ChatThread.Posted>>runCommand(r -> new ChatThread.Append("alpha/api", "s", "hi", r));
+    var result =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+            r -> new ChatThread.Append("alpha/api", "s", "hi", r));
     assertEquals("no thread " + ID, result.reply().getError().getMessage());
   }
 
@@ -91,18 +104,27 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
 
   @Test
   void openingAThreadStoresItsFirstMessageAndAnswersGoBackToTheWritingSession() {
-    var opened = kit.<StatusReply<ChatThread.Posted>>runCommand(
-        r -> new ChatThread.Open("m-20261121-abc123", "alpha/api", "s-one", "beta/web", "ping", r));
+    var opened =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+            r ->
+                new ChatThread.Open(
+                    "m-20261121-abc123", "alpha/api", "s-one", "beta/web", "ping", r));
     assertEquals(2, opened.events().size());
     ChatThread.Posted first = opened.reply().getValue();
     assertEquals(1, first.message().seq());
     assertEquals(List.of(new ChatThread.Recipient("beta/web", null)), first.recipients());
 
-    var answer = kit.<StatusReply<ChatThread.Posted>>runCommand(
-        r -> new ChatThread.Append("beta/web", "s-two", "pong", r)).reply().getValue();
+    var answer =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+                r -> new ChatThread.Append("beta/web", "s-two", "pong", r))
+            .reply()
+            .getValue();
     assertEquals(List.of(new ChatThread.Recipient("alpha/api", "s-one")), answer.recipients());
-    var next = kit.<StatusReply<ChatThread.Posted>>runCommand(
-        r -> new ChatThread.Append("alpha/api", "s-one", "thanks", r)).reply().getValue();
+    var next =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+                r -> new ChatThread.Append("alpha/api", "s-one", "thanks", r))
+            .reply()
+            .getValue();
     assertEquals(List.of(new ChatThread.Recipient("beta/web", "s-two")), next.recipients());
   }
 
@@ -110,16 +132,20 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
   void aDeniedMessageIsMarkedOnceAndNeverReleasedAfterwards() {
     kit.<StatusReply<ChatThread.Posted>>runCommand(
         r -> new ChatThread.Open("m-20261121-abc123", "alpha/api", "s-one", "beta/web", "ping", r));
-    var denied = kit.<StatusReply<ChatThread.Posted>>runCommand(
-        r -> new ChatThread.Release(1, false, "alice", "not now", r));
+    var denied =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+            r -> new ChatThread.Release(1, false, "alice", "not now", r));
     assertEquals("not now", denied.reply().getValue().message().denied());
     assertEquals(1, denied.events().size());
-    var again = kit.<StatusReply<ChatThread.Posted>>runCommand(
-        r -> new ChatThread.Release(1, true, "bob", null, r));
+    var again =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+            r -> new ChatThread.Release(1, true, "bob", null, r));
     assertTrue(again.hasNoEvents());
     assertEquals("not now", again.reply().getValue().message().denied());
     assertEquals("not now", kit.restart().state().messages().get(0).denied());
-    var missing = kit.<StatusReply<ChatThread.Posted>>runCommand(r -> new ChatThread.Release(7, true, "bob", null, r));
+    var missing =
+        kit.<StatusReply<ChatThread.Posted>>runCommand(
+            r -> new ChatThread.Release(7, true, "bob", null, r));
     assertEquals("thread " + ID + " has no message 7", missing.reply().getError().getMessage());
   }
 

@@ -7,7 +7,8 @@ import ai.intercom.testing.EntityTestBase;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.Test;
 
-class MissionIdsTest extends EntityTestBase<MissionIds.Command, MissionIds.Event, MissionIds.State> {
+class MissionIdsTest
+    extends EntityTestBase<MissionIds.Command, MissionIds.Event, MissionIds.State> {
 
   MissionIdsTest() {
     super(MissionIds.create("20261121"));
@@ -28,6 +29,7 @@ class MissionIdsTest extends EntityTestBase<MissionIds.Command, MissionIds.Event
   @Test
   void aDayRunsOutAfterTwentyFourBits() {
     assertEquals(new Block("20261121", 0, 1L << 24), reserve(1 << 24).getValue());
-    assertEquals("all 16777216 mission ids of 20261121 are used", reserve(1).getError().getMessage());
+    assertEquals(
+        "all 16777216 mission ids of 20261121 are used", reserve(1).getError().getMessage());
   }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.mission.Mission.Kind;
 import ai.intercom.mission.Mission.State;
-import ai.intercom.testing.EntityTestBase;
 import ai.intercom.mission.Mission.Status;
+import ai.intercom.testing.EntityTestBase;
 import java.util.List;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.Test;
@@ -22,31 +22,45 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   }
 
   private State create() {
-    var result = kit.<StatusReply<State>>runCommand(
-        r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
+    var result =
+        kit.<StatusReply<State>>runCommand(
+            r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
     return result.reply().getValue();
   }
 
   @Test
   void createdMissionWaitsForApprovalWithThePromptInItsTranscript() {
-    var result = kit.<StatusReply<State>>runCommand(
-        r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
+    var result =
+        kit.<StatusReply<State>>runCommand(
+            r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
     assertInstanceOf(Mission.Created.class, result.event());
     State state = result.reply().getValue();
     assertEquals(Status.PENDING_APPROVAL, state.status());
     assertEquals(Kind.ASK, state.kind());
-    assertEquals(List.of("run the tests"), state.transcript().stream().map(Mission.Entry::text).toList());
+    assertEquals(
+        List.of("run the tests"), state.transcript().stream().map(Mission.Entry::text).toList());
     assertEquals("alpha/api", state.transcript().get(0).author());
   }
 
   @Test
   void approvedMissionRunsReportsProgressAndCompletesWithItsResult() {
     create();
-    assertEquals(Status.APPROVED, kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r)).reply().getValue().status());
-    assertEquals(Status.RUNNING, kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
-    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("Read src/App.java"), "sess-1", r));
-    State done = kit.<StatusReply<State>>runCommand(
-        r -> new Mission.Complete("all 42 tests pass", null, 0.12, 5400L, r)).reply().getValue();
+    assertEquals(
+        Status.APPROVED,
+        kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r))
+            .reply()
+            .getValue()
+            .status());
+    assertEquals(
+        Status.RUNNING,
+        kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
+    kit.<StatusReply<State>>runCommand(
+        r -> new Mission.ReportProgress(List.of("Read src/App.java"), "sess-1", r));
+    State done =
+        kit.<StatusReply<State>>runCommand(
+                r -> new Mission.Complete("all 42 tests pass", null, 0.12, 5400L, r))
+            .reply()
+            .getValue();
 
     assertEquals(Status.COMPLETED, done.status());
     assertEquals("all 42 tests pass", done.result());
@@ -61,14 +75,18 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void deniedMissionIsFinishedAndCannotStart() {
     create();
-    State denied = kit.<StatusReply<State>>runCommand(r -> new Mission.Deny("human", "", r)).reply().getValue();
+    State denied =
+        kit.<StatusReply<State>>runCommand(r -> new Mission.Deny("human", "", r))
+            .reply()
+            .getValue();
     assertEquals(Status.DENIED, denied.status());
     assertEquals("denied by human", denied.reason());
 
     var start = kit.<StatusReply<State>>runCommand(Mission.Start::new);
     assertTrue(start.reply().isError());
     assertTrue(start.hasNoEvents());
-    assertEquals("mission " + ID + " is denied: cannot start", start.reply().getError().getMessage());
+    assertEquals(
+        "mission " + ID + " is denied: cannot start", start.reply().getError().getMessage());
   }
 
   @Test
@@ -95,37 +113,53 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     create();
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    State interrupted = kit.<StatusReply<State>>runCommand(
-        r -> new Mission.Interrupt("node restarted while the agent ran", r)).reply().getValue();
+    State interrupted =
+        kit.<StatusReply<State>>runCommand(
+                r -> new Mission.Interrupt("node restarted while the agent ran", r))
+            .reply()
+            .getValue();
     assertEquals(Status.INTERRUPTED, interrupted.status());
     assertEquals("node restarted while the agent ran", interrupted.reason());
 
     // a finished mission cannot start again by itself; a follow-up approves it again
     assertTrue(kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().isError());
-    State reopened = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "go on", r))
-        .reply().getValue();
+    State reopened =
+        kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "go on", r))
+            .reply()
+            .getValue();
     assertEquals(Status.APPROVED, reopened.status());
     assertEquals("go on", reopened.transcript().get(reopened.transcript().size() - 1).text());
-    assertEquals(Status.RUNNING, kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
-    State failed = kit.<StatusReply<State>>runCommand(r -> new Mission.Fail("exit code 1", r)).reply().getValue();
+    assertEquals(
+        Status.RUNNING,
+        kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
+    State failed =
+        kit.<StatusReply<State>>runCommand(r -> new Mission.Fail("exit code 1", r))
+            .reply()
+            .getValue();
     assertEquals(Status.FAILED, failed.status());
 
     kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "once more", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    State stopped = kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().getValue();
+    State stopped =
+        kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().getValue();
     assertEquals(Status.STOPPED, stopped.status());
-    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().isError());
+    assertTrue(
+        kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().isError());
   }
 
   @Test
   void progressOnlyWhileRunningAndKeepsTheRecentLines() {
     create();
-    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("x"), null, r)).reply().isError());
+    assertTrue(
+        kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("x"), null, r))
+            .reply()
+            .isError());
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
     for (int i = 1; i <= Mission.RECENT_PROGRESS + 5; i++) {
       int n = i;
-      kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("step " + n), null, r));
+      kit.<StatusReply<State>>runCommand(
+          r -> new Mission.ReportProgress(List.of("step " + n), null, r));
     }
     State state = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
     assertEquals(Mission.RECENT_PROGRESS, state.progress().size());
@@ -136,10 +170,15 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void aFollowUpToARunningMissionOnlyJoinsItsTranscriptAndADeniedOneTakesNone() {
     create();
-    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "x", r)).reply().isError());
+    assertTrue(
+        kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "x", r))
+            .reply()
+            .isError());
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    var followUp = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "also the docs", r));
+    var followUp =
+        kit.<StatusReply<State>>runCommand(
+            r -> new Mission.FollowUp("alpha/api", "also the docs", r));
     assertEquals(Status.RUNNING, followUp.reply().getValue().status());
     assertEquals(1, followUp.events().size());
   }
@@ -150,15 +189,25 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
     kit.<StatusReply<State>>runCommand(r -> new Mission.Complete("done", "s-1", null, null, r));
-    var first = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
+    var first =
+        kit.<StatusReply<State>>runCommand(
+            r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
     assertEquals(Status.APPROVED, first.reply().getValue().status());
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    var again = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
+    var again =
+        kit.<StatusReply<State>>runCommand(
+            r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
     assertTrue(again.hasNoEvents());
     assertEquals(Status.RUNNING, again.reply().getValue().status());
-    assertEquals(1, again.reply().getValue().transcript().stream().filter(e -> e.text().equals("more")).count());
+    assertEquals(
+        1,
+        again.reply().getValue().transcript().stream()
+            .filter(e -> e.text().equals("more"))
+            .count());
     // the same words under another key are another follow-up
-    var other = kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "more", "a-2", r));
+    var other =
+        kit.<StatusReply<State>>runCommand(
+            r -> new Mission.FollowUp("alpha/api", "more", "a-2", r));
     assertEquals(1, other.events().size());
   }
 
@@ -167,7 +216,8 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     create();
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    List<String> batch = java.util.stream.IntStream.range(0, 300).mapToObj(i -> "Read f" + i).toList();
+    List<String> batch =
+        java.util.stream.IntStream.range(0, 300).mapToObj(i -> "Read f" + i).toList();
     for (int i = 0; i < 5; i++) {
       kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(batch, null, r));
     }
@@ -180,8 +230,11 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void messagesJoinTheTranscript() {
     create();
-    State state = kit.<StatusReply<State>>runCommand(
-        r -> new Mission.AddMessage("human", "also check the docs", r)).reply().getValue();
+    State state =
+        kit.<StatusReply<State>>runCommand(
+                r -> new Mission.AddMessage("human", "also check the docs", r))
+            .reply()
+            .getValue();
     assertEquals("also check the docs", state.transcript().get(1).text());
     assertEquals("human", state.transcript().get(1).author());
   }
@@ -191,7 +244,8 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     create();
     kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
     kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("Edit README.md"), "s-9", r));
+    kit.<StatusReply<State>>runCommand(
+        r -> new Mission.ReportProgress(List.of("Edit README.md"), "s-9", r));
     State before = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
 
     State after = kit.restart().state();

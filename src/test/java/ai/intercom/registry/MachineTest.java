@@ -22,12 +22,15 @@ class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> 
   }
 
   private StatusReply<State> register(List<Project> projects) {
-    return kit.<StatusReply<State>>runCommand(r -> new Machine.Register("Alpha box", "dev laptop", projects, r)).reply();
+    return kit.<StatusReply<State>>runCommand(
+            r -> new Machine.Register("Alpha box", "dev laptop", projects, r))
+        .reply();
   }
 
   @Test
   void registrationMakesAMemberWithItsProjectsAndLastSeen() {
-    State state = register(List.of(project("api", "/src/api"), project("web", "/src/web"))).getValue();
+    State state =
+        register(List.of(project("api", "/src/api"), project("web", "/src/web"))).getValue();
     assertEquals(JoinStatus.APPROVED, state.joinStatus());
     assertEquals("Alpha box", state.displayName());
     assertEquals(2, state.projects().size());
@@ -39,7 +42,9 @@ class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> 
   void aProfileSetByTheAgentSurvivesTheNextDiscovery() {
     register(List.of(project("api", "/src/api")));
     kit.<StatusReply<State>>runCommand(
-        r -> new Machine.UpdateProject("api", "REST backend", List.of("python", "sql"), List.of("backend"), r));
+        r ->
+            new Machine.UpdateProject(
+                "api", "REST backend", List.of("python", "sql"), List.of("backend"), r));
     kit.<StatusReply<State>>runCommand(
         r -> new Machine.UpdateProject("scratch", "notes", null, null, r));
     State state = register(List.of(project("api", "/src/api2"))).getValue();
@@ -53,10 +58,18 @@ class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> 
 
   @Test
   void joinRequestIsDecidedOnce() {
-    State pending = kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r)).reply().getValue();
+    State pending =
+        kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r))
+            .reply()
+            .getValue();
     assertEquals(JoinStatus.PENDING, pending.joinStatus());
-    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r)).hasNoEvents());
-    State approved = kit.<StatusReply<State>>runCommand(r -> new Machine.ApproveJoin("sha256:abc", r)).reply().getValue();
+    assertTrue(
+        kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r))
+            .hasNoEvents());
+    State approved =
+        kit.<StatusReply<State>>runCommand(r -> new Machine.ApproveJoin("sha256:abc", r))
+            .reply()
+            .getValue();
     assertEquals(JoinStatus.APPROVED, approved.joinStatus());
     assertEquals("sha256:abc", approved.tokenHash());
     var late = kit.<StatusReply<State>>runCommand(r -> new Machine.DenyJoin("too late", r));
@@ -68,13 +81,18 @@ class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> 
   void deniedOrRevokedMachineCannotRegister() {
     kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r));
     kit.<StatusReply<State>>runCommand(r -> new Machine.DenyJoin("unknown box", r));
-    var denied = kit.<StatusReply<State>>runCommand(r -> new Machine.Register("x", "", List.of(), r));
+    var denied =
+        kit.<StatusReply<State>>runCommand(r -> new Machine.Register("x", "", List.of(), r));
     assertTrue(denied.reply().isError());
-    assertEquals("machine alpha is denied: cannot register", denied.reply().getError().getMessage());
+    assertEquals(
+        "machine alpha is denied: cannot register", denied.reply().getError().getMessage());
 
     kit.clear();
     register(List.of());
-    State revoked = kit.<StatusReply<State>>runCommand(r -> new Machine.Revoke("laptop stolen", r)).reply().getValue();
+    State revoked =
+        kit.<StatusReply<State>>runCommand(r -> new Machine.Revoke("laptop stolen", r))
+            .reply()
+            .getValue();
     assertEquals(JoinStatus.REVOKED, revoked.joinStatus());
     assertEquals(null, revoked.tokenHash());
     assertTrue(register(List.of()).isError());
@@ -90,14 +108,17 @@ class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> 
 
   @Test
   void unknownMachineIsReportedAsSuch() {
-    assertEquals("no machine alpha", kit.<StatusReply<State>>runCommand(Machine.Get::new).reply().getError().getMessage());
+    assertEquals(
+        "no machine alpha",
+        kit.<StatusReply<State>>runCommand(Machine.Get::new).reply().getError().getMessage());
     assertTrue(kit.<StatusReply<State>>runCommand(Machine.Touch::new).reply().isError());
   }
 
   @Test
   void stateSurvivesARestart() {
     register(List.of(project("api", "/src/api")));
-    kit.<StatusReply<State>>runCommand(r -> new Machine.UpdateProject("api", "REST backend", null, null, r));
+    kit.<StatusReply<State>>runCommand(
+        r -> new Machine.UpdateProject("api", "REST backend", null, null, r));
     State before = kit.<StatusReply<State>>runCommand(Machine.Get::new).reply().getValue();
     assertEquals(before, kit.restart().state());
   }

@@ -20,7 +20,8 @@ class SessionTest extends EntityTestBase<Session.Command, Session.Event, State> 
   }
 
   private StatusReply<State> register(String machine, long pid) {
-    return kit.<StatusReply<State>>runCommand(r -> new Session.Register(machine, "api", pid, r)).reply();
+    return kit.<StatusReply<State>>runCommand(r -> new Session.Register(machine, "api", pid, r))
+        .reply();
   }
 
   @Test
@@ -34,27 +35,40 @@ class SessionTest extends EntityTestBase<Session.Command, Session.Event, State> 
   @Test
   void statusUpdatesKeepSummaryAndRecentActivity() {
     register("alpha", 1);
-    kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, "fixing the login bug", "Edit auth.py", r));
-    State state = kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.IDLE, null, null, r)).reply().getValue();
+    kit.<StatusReply<State>>runCommand(
+        r -> new Session.UpdateStatus(Status.WORKING, "fixing the login bug", "Edit auth.py", r));
+    State state =
+        kit.<StatusReply<State>>runCommand(
+                r -> new Session.UpdateStatus(Status.IDLE, null, null, r))
+            .reply()
+            .getValue();
     assertEquals(Status.IDLE, state.status());
     assertEquals("fixing the login bug", state.summary());
     assertEquals(List.of("Edit auth.py"), state.recentActivity());
     for (int i = 0; i < Session.RECENT_ACTIVITY + 3; i++) {
       int n = i;
-      kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, null, "tool " + n, r));
+      kit.<StatusReply<State>>runCommand(
+          r -> new Session.UpdateStatus(Status.WORKING, null, "tool " + n, r));
     }
     State busy = kit.<StatusReply<State>>runCommand(Session.Get::new).reply().getValue();
     assertEquals(Session.RECENT_ACTIVITY, busy.recentActivity().size());
-    assertEquals("tool " + (Session.RECENT_ACTIVITY + 2), busy.recentActivity().get(Session.RECENT_ACTIVITY - 1));
+    assertEquals(
+        "tool " + (Session.RECENT_ACTIVITY + 2),
+        busy.recentActivity().get(Session.RECENT_ACTIVITY - 1));
   }
 
   @Test
   void unregisteredSessionIsGoneAndTakesNoStatus() {
     register("alpha", 1);
-    State gone = kit.<StatusReply<State>>runCommand(r -> new Session.Unregister("agent exited", r)).reply().getValue();
+    State gone =
+        kit.<StatusReply<State>>runCommand(r -> new Session.Unregister("agent exited", r))
+            .reply()
+            .getValue();
     assertEquals(Status.GONE, gone.status());
     assertFalse(gone.isLive());
-    var update = kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, null, null, r));
+    var update =
+        kit.<StatusReply<State>>runCommand(
+            r -> new Session.UpdateStatus(Status.WORKING, null, null, r));
     assertTrue(update.reply().isError());
     assertTrue(update.hasNoEvents());
     // the agent resumes the same session later
@@ -72,18 +86,25 @@ class SessionTest extends EntityTestBase<Session.Command, Session.Event, State> 
   @Test
   void goneIsNotAStatusUpdate() {
     register("alpha", 1);
-    assertTrue(kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.GONE, null, null, r)).reply().isError());
+    assertTrue(
+        kit.<StatusReply<State>>runCommand(
+                r -> new Session.UpdateStatus(Status.GONE, null, null, r))
+            .reply()
+            .isError());
   }
 
   @Test
   void unknownSessionIsReportedAsSuch() {
-    assertEquals("no session " + ID, kit.<StatusReply<State>>runCommand(Session.Get::new).reply().getError().getMessage());
+    assertEquals(
+        "no session " + ID,
+        kit.<StatusReply<State>>runCommand(Session.Get::new).reply().getError().getMessage());
   }
 
   @Test
   void stateSurvivesARestart() {
     register("alpha", 31337);
-    kit.<StatusReply<State>>runCommand(r -> new Session.UpdateStatus(Status.WORKING, "reviewing", "Read a.py", r));
+    kit.<StatusReply<State>>runCommand(
+        r -> new Session.UpdateStatus(Status.WORKING, "reviewing", "Read a.py", r));
     State before = kit.<StatusReply<State>>runCommand(Session.Get::new).reply().getValue();
     assertEquals(before, kit.restart().state());
   }

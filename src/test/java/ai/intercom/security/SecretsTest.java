@@ -23,11 +23,13 @@ class SecretsTest {
 
   @Test
   void flagsWithASpaceOrAnEqualsSignAreRedacted() {
-    assertEquals("deploy --api-key *** --env prod", Secrets.redact("deploy --api-key k123 --env prod"));
+    assertEquals(
+        "deploy --api-key *** --env prod", Secrets.redact("deploy --api-key k123 --env prod"));
     assertEquals("deploy --api_key=*** -v", Secrets.redact("deploy --api_key=k123 -v"));
     assertEquals("login --password \"***\"", Secrets.redact("login --password \"my pass\""));
     assertEquals("cli -apikey ***", Secrets.redact("cli -apikey xyz"));
-    assertEquals("cli --credentials *** --passwd ***", Secrets.redact("cli --credentials c1 --passwd p1"));
+    assertEquals(
+        "cli --credentials *** --passwd ***", Secrets.redact("cli --credentials c1 --passwd p1"));
     assertEquals("ssh-add --private-key=***", Secrets.redact("ssh-add --private-key=abc"));
     assertEquals("mvn -Ddb.pwd=*** deploy", Secrets.redact("mvn -Ddb.pwd=s3cr3t deploy"));
   }
@@ -49,8 +51,10 @@ class SecretsTest {
     assertEquals("Authorization: Basic ***", Secrets.redact("Authorization: Basic dXNlcjpwYXNz"));
     assertEquals("send Bearer ***", Secrets.redact("send Bearer eyJhbGciOi.J9.abc"));
     // a token of a known shape is masked once, keeping its prefix
-    assertEquals("curl -H 'Authorization: Bearer sk-***' https://x.io",
-        Secrets.redact("curl -H 'Authorization: Bearer sk-ant-secret123456789012345' https://x.io"));
+    assertEquals(
+        "curl -H 'Authorization: Bearer sk-***' https://x.io",
+        Secrets.redact(
+            "curl -H 'Authorization: Bearer sk-ant-secret123456789012345' https://x.io"));
     assertEquals("authorization: token ***", Secrets.redact("authorization: token abcdef"));
   }
 
@@ -60,7 +64,8 @@ class SecretsTest {
         "git clone https://bob:***@git.example.com/r.git",
         Secrets.redact("git clone https://bob:s3cret@git.example.com/r.git"));
     assertEquals(
-        "curl https://api.x.io/v1?token=***&x=1", Secrets.redact("curl https://api.x.io/v1?token=abc&x=1"));
+        "curl https://api.x.io/v1?token=***&x=1",
+        Secrets.redact("curl https://api.x.io/v1?token=abc&x=1"));
     assertEquals(
         "https://x.io/cb?code=1&access_token=***&state=ok",
         Secrets.redact("https://x.io/cb?code=1&access_token=zz9&state=ok"));
@@ -68,14 +73,19 @@ class SecretsTest {
 
   @Test
   void wellKnownTokenShapesAreRedactedAnywhere() {
-    assertEquals("use sk-*** now", Secrets.redact("use sk-ant-api03-abcdefghijklmnopqrstuvwxyz now"));
+    assertEquals(
+        "use sk-*** now", Secrets.redact("use sk-ant-api03-abcdefghijklmnopqrstuvwxyz now"));
     assertEquals("ghp_***", Secrets.redact("ghp_" + GITHUB));
     assertEquals("a gho_*** b", Secrets.redact("a gho_" + GITHUB + " b"));
     assertEquals("ghs_***", Secrets.redact("ghs_" + GITHUB));
     assertEquals("github_pat_***", Secrets.redact("github_pat_11ABCDEFG0_" + GITHUB));
-    assertEquals("xoxb-*** and xoxp-***", Secrets.redact("xoxb-1234-5678-abcdefgh and xoxp-99-88-abcdefghij"));
+    assertEquals(
+        "xoxb-*** and xoxp-***",
+        Secrets.redact("xoxb-1234-5678-abcdefgh and xoxp-99-88-abcdefghij"));
     assertEquals("aws AKIA*** key", Secrets.redact("aws AKIAOO3SB09GLSHV616M key"));
-    assertEquals("ict_laptop_*** ict_my_box_***", Secrets.redact("ict_laptop_0a1b2c3d4e5f6789 ict_my_box_deadbeef00"));
+    assertEquals(
+        "ict_laptop_*** ict_my_box_***",
+        Secrets.redact("ict_laptop_0a1b2c3d4e5f6789 ict_my_box_deadbeef00"));
     assertEquals(
         "curl https://api.telegram.org/bot123456789:***/getMe",
         Secrets.redact("curl https://api.telegram.org/bot123456789:" + TELEGRAM + "/getMe"));
@@ -90,7 +100,8 @@ class SecretsTest {
 
   @Test
   void curlUserPasswordIsRedacted() {
-    assertEquals("curl -u admin:*** https://x.io", Secrets.redact("curl -u admin:s3cret https://x.io"));
+    assertEquals(
+        "curl -u admin:*** https://x.io", Secrets.redact("curl -u admin:s3cret https://x.io"));
     assertEquals("curl -s --user 'bob:***' x", Secrets.redact("curl -s --user 'bob:pw' x"));
   }
 
@@ -110,7 +121,8 @@ class SecretsTest {
 
   @Test
   void redactingTwiceChangesNothingMore() {
-    String once = Secrets.redact("GITHUB_TOKEN=ghp_" + GITHUB + " curl -H 'Authorization: Bearer x1'");
+    String once =
+        Secrets.redact("GITHUB_TOKEN=ghp_" + GITHUB + " curl -H 'Authorization: Bearer x1'");
     assertEquals(once, Secrets.redact(once));
   }
 

@@ -28,7 +28,8 @@ public final class ApiClient {
     }
   }
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final int port;
   private final String token;
@@ -37,7 +38,10 @@ public final class ApiClient {
     this(TestNodes.http(node).getPort(), home);
   }
 
-  /** The node listening on {@code port} whose home is {@code home} (a node running as its own process). */
+  /**
+   * The node listening on {@code port} whose home is {@code home} (a node running as its own
+   * process).
+   */
   public ApiClient(int port, Path home) {
     this.port = port;
     try {
@@ -57,22 +61,31 @@ public final class ApiClient {
 
   public Answer post(String path, Object body) {
     try {
-      return call("POST", path, body instanceof String text ? text : Json.MAPPER.writeValueAsString(body));
+      return call(
+          "POST", path, body instanceof String text ? text : Json.MAPPER.writeValueAsString(body));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   public Answer call(String method, String path, String body) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token)
-        .header("Content-Type", "application/json")
-        .timeout(Duration.ofSeconds(30))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build();
     try {
       HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-      JsonNode json = response.body().isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(response.body());
+      JsonNode json =
+          response.body().isBlank()
+              ? Json.MAPPER.nullNode()
+              : Json.MAPPER.readTree(response.body());
       return new Answer(response.statusCode(), json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -84,8 +97,9 @@ public final class ApiClient {
 
   /** Registers an agent session of {@code project} whose agent is process {@code pid}. */
   public Answer register(String session, String project, long pid) {
-    return post("/api/sessions", Map.of("session_id", session, "project", project, "pid", pid,
-        "ancestors", List.of(pid)));
+    return post(
+        "/api/sessions",
+        Map.of("session_id", session, "project", project, "pid", pid, "ancestors", List.of(pid)));
   }
 
   public Answer chat(String session, String to, String message) {
@@ -93,7 +107,8 @@ public final class ApiClient {
   }
 
   public Answer reply(String session, String threadId, String message) {
-    return post("/api/reply", Map.of("session_id", session, "thread_id", threadId, "message", message));
+    return post(
+        "/api/reply", Map.of("session_id", session, "thread_id", threadId, "message", message));
   }
 
   /** The unread messages of a session, marked read. */

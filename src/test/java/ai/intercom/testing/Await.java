@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Waits for a condition instead of sleeping a fixed time: polls it, and fails the test at the deadline. */
+/**
+ * Waits for a condition instead of sleeping a fixed time: polls it, and fails the test at the
+ * deadline.
+ */
 public final class Await {
 
   public static final Duration DEFAULT = Duration.ofSeconds(20);

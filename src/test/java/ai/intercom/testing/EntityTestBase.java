@@ -8,9 +8,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * One entity under test: an actor test kit per test class (in-memory journal,
- * the product's serialization, checked for every command, event and state) and
- * an empty journal before each test.
+ * One entity under test: an actor test kit per test class (in-memory journal, the product's
+ * serialization, checked for every command, event and state) and an empty journal before each test.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class EntityTestBase<C, E, S> {

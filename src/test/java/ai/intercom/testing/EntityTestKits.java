@@ -5,7 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 
-/** An actor test kit for event-sourced entities: in-memory journal, the product's JSON serialization. */
+/**
+ * An actor test kit for event-sourced entities: in-memory journal, the product's JSON
+ * serialization.
+ */
 public final class EntityTestKits {
 
   private EntityTestKits() {}

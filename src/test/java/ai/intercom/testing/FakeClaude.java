@@ -13,10 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The fake {@code claude} executable (src/test/resources/fake-agent/fake-claude,
- * Python 3): speaks Claude Code's stream-json on its stdout, in the mode its
- * prompt names ({@code mode:fail}, {@code mode:hang}, ...), and logs each start
- * (argv, cwd, pid) to a file.
+ * The fake {@code claude} executable (src/test/resources/fake-agent/fake-claude, Python 3): speaks
+ * Claude Code's stream-json on its stdout, in the mode its prompt names ({@code mode:fail}, {@code
+ * mode:hang}, ...), and logs each start (argv, cwd, pid) to a file.
  */
 public final class FakeClaude {
 
@@ -55,7 +54,10 @@ public final class FakeClaude {
     return log;
   }
 
-  /** The logged starts, oldest first ({@code pid, argv, cwd, env_mission}; {@code child_pid} lines of hangs). */
+  /**
+   * The logged starts, oldest first ({@code pid, argv, cwd, env_mission}; {@code child_pid} lines
+   * of hangs).
+   */
   public List<JsonNode> starts() {
     List<JsonNode> lines = new ArrayList<>();
     try {
@@ -88,7 +90,10 @@ public final class FakeClaude {
     return found;
   }
 
-  /** The pid of the child a hanging run of {@code missionId} started (logged right after its start), or -1. */
+  /**
+   * The pid of the child a hanging run of {@code missionId} started (logged right after its start),
+   * or -1.
+   */
   public long childOf(String missionId) {
     List<JsonNode> lines = starts();
     for (int i = lines.size() - 1; i >= 0; i--) {

@@ -14,8 +14,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code ai-intercom} run as a real child process (same classpath as the tests),
- * with its output collected line by line.
+ * {@code ai-intercom} run as a real child process (same classpath as the tests), with its output
+ * collected line by line.
  */
 public final class NodeProcess implements AutoCloseable {
 
@@ -26,35 +26,53 @@ public final class NodeProcess implements AutoCloseable {
 
   private NodeProcess(Process process) {
     this.process = process;
-    this.pumps = List.of(
-        pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout),
-        pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), stderr));
+    this.pumps =
+        List.of(
+            pump(
+                new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)),
+                stdout),
+            pump(
+                new BufferedReader(
+                    new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
+                stderr));
   }
 
   public static NodeProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", System.getProperty("java.class.path"),
-        Main.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().keySet().removeIf(k -> k.startsWith("INTERCOM_") || k.startsWith("TELEGRAM_") || k.equals("HUB_URL"));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(
+            k -> k.startsWith("INTERCOM_") || k.startsWith("TELEGRAM_") || k.equals("HUB_URL"));
     builder.environment().putAll(env);
     return new NodeProcess(builder.start());
   }
 
   private static Thread pump(BufferedReader reader, java.util.Collection<String> lines) {
-    Thread pump = new Thread(() -> {
-      try (reader) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    });
+    Thread pump =
+        new Thread(
+            () -> {
+              try (reader) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            });
     pump.setDaemon(true);
     pump.start();
     return pump;

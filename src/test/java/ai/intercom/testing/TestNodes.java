@@ -22,13 +22,17 @@ public final class TestNodes {
 
   private TestNodes() {}
 
-  /** A node of {@code mode} on {@code home}, HTTP and cluster on free ports unless {@code env} sets them. */
+  /**
+   * A node of {@code mode} on {@code home}, HTTP and cluster on free ports unless {@code env} sets
+   * them.
+   */
   public static Node start(Path home, String mode, Map<String, String> env) {
     return start(home, mode, env, Map.of());
   }
 
   /** As {@link #start(Path, String, Map)}, with configuration {@code overrides} (HOCON paths). */
-  public static Node start(Path home, String mode, Map<String, String> env, Map<String, Object> overrides) {
+  public static Node start(
+      Path home, String mode, Map<String, String> env, Map<String, Object> overrides) {
     Map<String, String> all = new HashMap<>();
     all.put("INTERCOM_HOME", home.toString());
     all.put("INTERCOM_HTTP_PORT", "0");
