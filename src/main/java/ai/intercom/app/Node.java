@@ -1,31 +1,21 @@
 package ai.intercom.app;
 
 import ai.intercom.approval.ApprovalGate;
-import ai.intercom.approval.MissionEnds;
-import ai.intercom.approval.PermissionPrompts;
 import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
-import ai.intercom.cluster.HubWatch;
-import ai.intercom.cluster.MachineServices;
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.daemon.Discovery;
-import ai.intercom.daemon.Inbox;
-import ai.intercom.daemon.ProjectScanner;
+import ai.intercom.config.HostPort;
+import ai.intercom.config.IntercomHome;
+import ai.intercom.config.Settings;
+import ai.intercom.config.StartupException;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.http.ApiRoutes;
 import ai.intercom.http.HttpServer;
 import ai.intercom.launcher.AgentSupervisor;
-import ai.intercom.launcher.MachineRuns;
-import ai.intercom.mission.ChatThread;
-import ai.intercom.mission.Courier;
-import ai.intercom.mission.Mission;
-import ai.intercom.mission.MissionIds;
-import ai.intercom.mission.Router;
+import ai.intercom.mission.MissionEnds;
 import ai.intercom.persistence.SqliteJournalSchema;
-import ai.intercom.registry.Machine;
-import ai.intercom.registry.MachineIndex;
-import ai.intercom.registry.Session;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import ai.intercom.security.LocalToken;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -45,7 +35,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -134,11 +123,17 @@ public final class Node {
     List<Address> seeds = seedNodes(settings);
     LocalToken token = writeToken(settings);
 
+    CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
+    CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system;
     try {
-      system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, nodeConfig(settings, config));
+      system =
+          ActorSystem.create(
+              Guardian.create(settings, policy, () -> agentEnvironment(settings, ready), started),
+              SYSTEM_NAME,
+              nodeConfig(settings, config));
     } catch (RuntimeException e) {
-      throw new StartupException("cannot start the actor system: " + rootMessage(e), e);
+      throw new StartupException("cannot start the actor system: " + Refusal.sentence(e), e);
     }
     CoordinatedShutdown.get(system)
         .addTask(
@@ -154,82 +149,19 @@ public final class Node {
       system.terminate();
       throw e.getCause() instanceof StartupException cause
           ? cause
-          : new StartupException(rootMessage(e), e);
+          : new StartupException(Refusal.sentence(e), e);
     }
 
-    // where each machine's session desk is: one cache for the courier and the agent supervisor
-    MachineServices<SessionDesk.Command> desks =
-        new MachineServices<>(
-            system, settings.askTimeout(), SessionDesk.Command.class, SessionDesk.KEY_PREFIX);
-    Courier courier = new Courier(system, settings.askTimeout(), desks);
-    ActorRef<ApprovalGate.Command> gate =
-        ApprovalGate.init(
-            system,
-            new AtomicReference<>(policy),
-            settings.policiesFile(),
-            settings.approvalTimeout(),
-            courier);
-    Router router =
-        new Router(system, gate, courier, settings.maxMessageBytes(), settings.askTimeout());
-    // before anything can reach them: the session desk and the agent supervisor talk to entities at
-    // once
-    Machine.init(system);
-    MachineIndex.init(system);
-    Mission.init(system);
-    MissionIds.init(system);
-    ChatThread.init(system);
-    Session.init(system);
-    MachineRuns.init(system);
-
-    PermissionPrompts permissions =
-        new PermissionPrompts(system, gate, settings.askTimeout(), settings.approvalTimeout());
-    CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
-    Optional<ActorRef<SessionDesk.Command>> desk = Optional.empty();
-    Optional<ActorRef<AgentSupervisor.Command>> supervisor = Optional.empty();
-    if (role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
-      ActorRef<SessionDesk.Command> sessions =
-          system.systemActorOf(
-              SessionDesk.create(
-                  settings.inboxDir(),
-                  settings.machine().id(),
-                  settings.inbox().compactBytes(),
-                  settings.inbox().livenessInterval(),
-                  SessionDesk::processAlive),
-              "session-desk",
-              Inbox.DISPATCHER);
-      desk = Optional.of(sessions);
-      supervisor =
-          Optional.of(
-              system.systemActorOf(
-                  AgentSupervisor.create(
-                      new AgentSupervisor.Setup(
-                          settings.machine().id(),
-                          settings.agentLauncher(),
-                          settings.logsDir(),
-                          () -> agentEnvironment(settings, ready),
-                          settings.askTimeout(),
-                          desks)),
-                  "agent-supervisor",
-                  Props.empty()));
-      ActorRef<AgentSupervisor.Command> agents = supervisor.get();
-      // while the entities still answer: the running missions say they were interrupted
-      CoordinatedShutdown.get(system)
-          .addTask(
-              CoordinatedShutdown.PhaseBeforeServiceUnbind(),
-              "interrupt-agents",
-              () ->
-                  AskPattern.<AgentSupervisor.Command, Done>ask(
-                          agents,
-                          AgentSupervisor.Shutdown::new,
-                          Duration.ofSeconds(1),
-                          system.scheduler())
-                      .exceptionally(error -> Done.getInstance()));
+    Guardian.Started actors;
+    try {
+      actors = started.join();
+    } catch (CompletionException e) {
+      system.terminate();
+      throw new StartupException("cannot start the node's actors: " + Refusal.sentence(e), e);
     }
-
-    if (role == NodeRole.DAEMON) {
-      system.systemActorOf(
-          HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch", Props.empty());
-    }
+    actors.supervisor().ifPresent(agents -> interruptRunsOnStop(system, agents));
+    ActorRef<ApprovalGate.Command> gate = actors.gate();
+    Optional<ActorRef<SessionDesk.Command>> desk = actors.desk();
 
     CompletableFuture<Void> up = new CompletableFuture<>();
     // binding runs on the system's threads while the main thread starts sharding
@@ -242,8 +174,8 @@ public final class Node {
                     token,
                     gate,
                     desk,
-                    router,
-                    permissions,
+                    actors.router(),
+                    actors.permissions(),
                     new Directory(system, settings.askTimeout()))
                 .route())
         .thenApply(ServerBinding::localAddress)
@@ -258,21 +190,14 @@ public final class Node {
                         "cannot serve HTTP on "
                             + settings.hub().listen()
                             + ": "
-                            + rootMessage(error),
+                            + Refusal.sentence(error),
                         error));
                 system.terminate();
               }
             });
     if (role.hostsEntities()) {
       // reading the journal is not needed to serve: it waits until the start is over
-      ready.thenRun(
-          () ->
-              system
-                  .scheduler()
-                  .scheduleOnce(
-                      MISSION_ENDS_DELAY,
-                      () -> MissionEnds.follow(system, gate),
-                      system.executionContext()));
+      ready.thenRun(() -> followMissionEnds(system, gate));
     }
     system
         .getWhenTerminated()
@@ -281,37 +206,8 @@ public final class Node {
                 ready.completeExceptionally(
                     new StartupException(
                         "the node stopped before it was up (see logs/intercom.log)")));
-    // discovery registers with the entities, which must be initialised first
-    desk.ifPresent(
-        sessions ->
-            system.systemActorOf(
-                Discovery.create(
-                    new Discovery.Identity(
-                        settings.machine().id(),
-                        settings.machine().displayName(),
-                        settings.machine().description()),
-                    new ProjectScanner(
-                        settings.discovery().detectBy(), settings.discovery().exclude()),
-                    settings.discovery().enabled() ? settings.discovery().scanPaths() : List.of(),
-                    sessions,
-                    settings.askTimeout()),
-                "discovery",
-                Inbox.DISPATCHER));
-    Optional<ActorRef<SessionDesk.Command>> upDesk = desk;
-    Optional<ActorRef<AgentSupervisor.Command>> upSupervisor = supervisor;
     org.apache.pekko.cluster.Cluster.get(system.classicSystem())
-        .registerOnMemberUp(
-            () -> {
-              if (upDesk.isEmpty()) {
-                up.complete(null);
-                return;
-              }
-              SessionDesk.announce(system, settings.machine().id(), upDesk.get());
-              upSupervisor.ifPresent(
-                  s -> AgentSupervisor.announce(system, settings.machine().id(), s));
-              // ready once this machine's agents can be reached: the desk is in the receptionist
-              awaitListed(system, SessionDesk.keyFor(settings.machine().id()), up);
-            });
+        .registerOnMemberUp(() -> announce(system, settings, actors, up));
     join(system, seeds);
 
     return new Node(settings, system, gate, desk, ready);
@@ -332,26 +228,60 @@ public final class Node {
     return env;
   }
 
-  private static void awaitListed(
-      ActorSystem<?> system, ServiceKey<SessionDesk.Command> key, CompletableFuture<Void> listed) {
-    AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(),
-            r -> Receptionist.find(key, r),
-            Duration.ofSeconds(5),
-            system.scheduler())
-        .whenComplete(
-            (listing, error) -> {
-              if (listing != null && !listing.getServiceInstances(key).isEmpty()) {
-                listed.complete(null);
-              } else if (!system.whenTerminated().isCompleted()) {
-                system
-                    .scheduler()
-                    .scheduleOnce(
-                        Duration.ofMillis(10),
-                        () -> awaitListed(system, key, listed),
-                        system.executionContext());
-              }
-            });
+  /** While the entities still answer: the running missions say they were interrupted. */
+  private static void interruptRunsOnStop(
+      ActorSystem<?> system, ActorRef<AgentSupervisor.Command> agents) {
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+            "interrupt-agents",
+            () ->
+                AskPattern.<AgentSupervisor.Command, Done>ask(
+                        agents,
+                        AgentSupervisor.Shutdown::new,
+                        Duration.ofSeconds(1),
+                        system.scheduler())
+                    .exceptionally(error -> Done.getInstance()));
+  }
+
+  private static void followMissionEnds(
+      ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate) {
+    system
+        .scheduler()
+        .scheduleOnce(
+            MISSION_ENDS_DELAY, () -> MissionEnds.follow(system, gate), system.executionContext());
+  }
+
+  /**
+   * Once this node is Up: its machine's desk and supervisor are announced, and the node is up once
+   * its desk can be found in the receptionist (this machine's agents can be reached).
+   */
+  private static void announce(
+      ActorSystem<?> system,
+      Settings settings,
+      Guardian.Started actors,
+      CompletableFuture<Void> up) {
+    if (actors.desk().isEmpty()) {
+      up.complete(null);
+      return;
+    }
+    String machine = settings.machine().id();
+    SessionDesk.announce(system, machine, actors.desk().get());
+    actors.supervisor().ifPresent(s -> AgentSupervisor.announce(system, machine, s));
+    ServiceKey<SessionDesk.Command> key = SessionDesk.keyFor(machine);
+    ActorRef<Receptionist.Listing> listener =
+        system.systemActorOf(
+            Behaviors.receiveMessage(
+                listing -> {
+                  if (!listing.getServiceInstances(key).isEmpty()) {
+                    up.complete(null);
+                    return Behaviors.stopped();
+                  }
+                  return Behaviors.same();
+                }),
+            "desk-listed",
+            Props.empty());
+    system.receptionist().tell(Receptionist.subscribe(key, listener));
   }
 
   private static Policy loadPolicy(Settings settings) {
@@ -498,13 +428,5 @@ public final class Node {
       log.info("joining the cluster through {}", seeds);
       cluster.manager().tell(new JoinSeedNodes(seeds));
     }
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable cause = error;
-    while (cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
 }

@@ -1,9 +1,14 @@
 package ai.intercom.app;
 
-import ai.intercom.cli.NodeClient;
+import ai.intercom.client.NodeClient;
 import ai.intercom.cluster.HubWatch;
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.persistence.Refusals;
+import ai.intercom.config.ConfigLoader;
+import ai.intercom.config.IntercomHome;
+import ai.intercom.config.Settings;
+import ai.intercom.config.StartupException;
+import ai.intercom.config.Version;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -183,6 +188,6 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   private static Exception unwrap(ExecutionException e) {
-    return Refusals.cause(e.getCause()) instanceof Exception cause ? cause : e;
+    return Refusal.cause(e.getCause()) instanceof Exception cause ? cause : e;
   }
 }

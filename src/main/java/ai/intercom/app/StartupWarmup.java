@@ -1,6 +1,6 @@
 package ai.intercom.app;
 
-import ai.intercom.cluster.NodeRole;
+import ai.intercom.protocol.NodeRole;
 import org.slf4j.LoggerFactory;
 
 /**

@@ -1,11 +1,9 @@
 package ai.intercom.approval;
 
-import static ai.intercom.persistence.Refusals.refuse;
-
 import ai.intercom.approval.Grants.Pair;
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.persistence.Refusals;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -342,9 +340,9 @@ public final class ApprovalGate
   private ReplyEffect<Event, GateState> onDecide(GateState state, Decide cmd) {
     PendingApproval approval = state.pending().get(cmd.approvalId());
     if (approval == null) {
+      var outcome = state.outcomeOf(cmd.approvalId());
       String why =
-          state
-              .outcomeOf(cmd.approvalId())
+          outcome
               .map(
                   o ->
                       "approval "
@@ -353,7 +351,11 @@ public final class ApprovalGate
                           + o.sentence()
                           + "; your decision came too late")
               .orElse("no pending approval " + cmd.approvalId() + " (see 'ai-intercom approvals')");
-      return refuse(Effect(), cmd.replyTo(), why);
+      return Refusal.reply(
+          Effect(),
+          outcome.isPresent() ? Refusal.Code.CONFLICT : Refusal.Code.NOT_FOUND,
+          cmd.replyTo(),
+          why);
     }
     GrantLevel grant =
         cmd.approve()
@@ -452,11 +454,10 @@ public final class ApprovalGate
           if (error == null) {
             return new Settled(release.approvalId());
           }
-          Throwable cause = Refusals.cause(error);
-          boolean missing =
-              cause instanceof StatusReply.ErrorMessage && Settlement.isMissing(cause.getMessage());
-          if (cause instanceof StatusReply.ErrorMessage
-              && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
+          Throwable cause = Refusal.cause(error);
+          // a mission or thread that does not exist yet may still come: waited for a while
+          boolean missing = Refusal.is(cause, Refusal.Code.NOT_FOUND);
+          if (cause instanceof Refusal && !(missing && cmd.attempt() < MISSING_MISSION_TRIES)) {
             log()
                 .warn(
                     "approval {} ({}): not carried out on mission {}: {}",
@@ -519,8 +520,7 @@ public final class ApprovalGate
             },
             blocking),
         (loaded, error) ->
-            new PolicyRead(
-                loaded, error == null ? null : Refusals.cause(error).getMessage(), cmd.replyTo()));
+            new PolicyRead(loaded, error == null ? null : Refusal.sentence(error), cmd.replyTo()));
     return Effect().noReply();
   }
 
@@ -529,7 +529,8 @@ public final class ApprovalGate
       return Effect()
           .reply(
               cmd.replyTo(),
-              StatusReply.error(cmd.error() + " (the previous policy stays in force)"));
+              StatusReply.error(
+                  Refusal.invalid(cmd.error() + " (the previous policy stays in force)")));
     }
     policy.set(cmd.policy());
     log()

@@ -1,7 +1,7 @@
 package ai.intercom.approval;
 
 import ai.intercom.approval.Grants.Pair;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

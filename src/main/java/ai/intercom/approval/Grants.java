@@ -1,6 +1,6 @@
 package ai.intercom.approval;
 
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;

@@ -1,6 +1,5 @@
 package ai.intercom.approval;
 
-import ai.intercom.mission.Mission;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -122,10 +121,10 @@ public final class PolicyFile {
       throw new InvalidPolicyException(where + ": 'approval' is missing");
     }
     String type = text(node, "type", where);
-    Mission.Kind kind = null;
+    MessageType kind = null;
     if (type != null && !type.equals("*")) {
       try {
-        kind = Mission.Kind.valueOf(type.toUpperCase(Locale.ROOT));
+        kind = MessageType.valueOf(type.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new InvalidPolicyException(
             where

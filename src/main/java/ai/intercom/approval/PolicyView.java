@@ -1,6 +1,6 @@
 package ai.intercom.approval;
 
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
 import java.util.List;
 
 /** The policy in force and the runtime grants, as {@code ai-intercom policy show} prints them. */

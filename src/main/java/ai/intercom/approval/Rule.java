@@ -1,6 +1,5 @@
 package ai.intercom.approval;
 
-import ai.intercom.mission.Mission;
 import java.util.regex.Pattern;
 
 /**
@@ -12,7 +11,7 @@ public record Rule(
     int number,
     String from,
     String to,
-    Mission.Kind type,
+    MessageType type,
     String messagePattern,
     ApprovalLevel approval,
     String label) {

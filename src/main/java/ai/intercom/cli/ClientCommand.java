@@ -1,7 +1,8 @@
 package ai.intercom.cli;
 
-import ai.intercom.app.ConfigLoader;
-import ai.intercom.app.Settings;
+import ai.intercom.client.NodeClient;
+import ai.intercom.config.ConfigLoader;
+import ai.intercom.config.Settings;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,5 +1,6 @@
 package ai.intercom.cli;
 
+import ai.intercom.client.NodeClient;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

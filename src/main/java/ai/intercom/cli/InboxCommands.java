@@ -1,9 +1,10 @@
 package ai.intercom.cli;
 
-import ai.intercom.app.ConfigLoader;
-import ai.intercom.app.Settings;
-import ai.intercom.http.Json;
-import ai.intercom.registry.Session;
+import ai.intercom.client.NodeClient;
+import ai.intercom.config.ConfigLoader;
+import ai.intercom.config.Settings;
+import ai.intercom.protocol.Ids;
+import ai.intercom.protocol.JsonFormat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -48,7 +49,7 @@ public final class InboxCommands {
     Optional<String> session(Settings settings) {
       String named = session != null ? session : System.getenv("INTERCOM_SESSION_ID");
       if (named != null) {
-        if (!Session.isValidId(named)) {
+        if (!Ids.isSessionId(named)) {
           throw new ParameterException(spec.commandLine(), "'" + named + "' is not a session id");
         }
         return Optional.of(named);
@@ -121,7 +122,7 @@ public final class InboxCommands {
         throw e;
       }
       if (!answer.isNull() && !answer.isMissingNode()) {
-        spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(answer));
+        spec.commandLine().getOut().println(JsonFormat.MAPPER.writeValueAsString(answer));
       }
       return 0;
     }

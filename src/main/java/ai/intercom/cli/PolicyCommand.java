@@ -1,5 +1,6 @@
 package ai.intercom.cli;
 
+import ai.intercom.client.NodeClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;

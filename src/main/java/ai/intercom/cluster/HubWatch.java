@@ -1,5 +1,6 @@
 package ai.intercom.cluster;
 
+import ai.intercom.protocol.NodeRole;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;

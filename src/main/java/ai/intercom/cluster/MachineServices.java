@@ -1,5 +1,6 @@
 package ai.intercom.cluster;
 
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -73,5 +74,20 @@ public final class MachineServices<T> {
               system.receptionist().tell(Receptionist.subscribe(key, listings));
               return listing.getServiceInstances(key).stream().findFirst();
             });
+  }
+
+  /**
+   * The actor of a machine; fails with a refusal of code {@code OFFLINE} when its node is not in
+   * the cluster.
+   */
+  public CompletionStage<ActorRef<T>> require(String machineId) {
+    return of(machineId).thenApply(found -> found.orElseThrow(() -> offline(machineId)));
+  }
+
+  /** What a request for a machine whose node is not in the cluster now is told. */
+  public static Refusal offline(String machineId) {
+    return new Refusal(
+        Refusal.Code.OFFLINE,
+        "machine " + machineId + " is offline (its node is not in the cluster)");
   }
 }

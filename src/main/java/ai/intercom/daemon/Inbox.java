@@ -2,7 +2,7 @@ package ai.intercom.daemon;
 
 import ai.intercom.daemon.InboxFiles.Cursor;
 import ai.intercom.daemon.InboxFiles.Line;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package ai.intercom.daemon;
 
-import ai.intercom.serialization.JsonFormat;
+import ai.intercom.protocol.JsonFormat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package ai.intercom.daemon;
 
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
 import ai.intercom.registry.Project;
 import java.io.IOException;
 import java.io.InputStream;

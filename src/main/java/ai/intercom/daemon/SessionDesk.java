@@ -1,10 +1,13 @@
 package ai.intercom.daemon;
 
 import ai.intercom.cluster.MachineServices;
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.DeliveryStatus;
+import ai.intercom.protocol.Ids;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.Refusal;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.Session;
-import ai.intercom.serialization.JsonSerializable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -124,7 +127,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       implements Command {}
 
   /** {@code status} is {@code delivered} (to {@code sessionId}) or {@code queued}. */
-  public record Delivery(String status, String sessionId) implements JsonSerializable {}
+  public record Delivery(DeliveryStatus status, String sessionId) implements JsonSerializable {}
 
   private enum CheckLiveness implements Command {
     INSTANCE
@@ -230,22 +233,24 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onRegister(Register cmd) {
-    if (!Session.isValidId(cmd.sessionId())) {
+    if (!Ids.isSessionId(cmd.sessionId())) {
       cmd.replyTo()
           .tell(
               StatusReply.error(
-                  "session id '"
-                      + cmd.sessionId()
-                      + "' must be 1-128 letters, digits, '_' or '-'"));
+                  Refusal.invalid(
+                      "session id '"
+                          + cmd.sessionId()
+                          + "' must be 1-128 letters, digits, '_' or '-'")));
       return this;
     }
     if (!AgentId.isValidPart(cmd.project())) {
       cmd.replyTo()
           .tell(
               StatusReply.error(
-                  "project name '"
-                      + cmd.project()
-                      + "' must be 1-63 letters, digits, '.', '_' or '-'"));
+                  Refusal.invalid(
+                      "project name '"
+                          + cmd.project()
+                          + "' must be 1-63 letters, digits, '.', '_' or '-'")));
       return this;
     }
     if (cmd.ancestors().size() > MAX_ANCESTORS
@@ -253,11 +258,15 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       cmd.replyTo()
           .tell(
               StatusReply.error(
-                  "ancestors must be at most " + MAX_ANCESTORS + " process ids above 1"));
+                  Refusal.invalid(
+                      "ancestors must be at most " + MAX_ANCESTORS + " process ids above 1")));
       return this;
     }
     if (!alive.test(cmd.pid())) {
-      cmd.replyTo().tell(StatusReply.error("no process " + cmd.pid() + " runs on this machine"));
+      cmd.replyTo()
+          .tell(
+              StatusReply.error(
+                  Refusal.invalid("no process " + cmd.pid() + " runs on this machine")));
       return this;
     }
     Live known = sessions.get(cmd.sessionId());
@@ -300,7 +309,12 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private Behavior<Command> onUnregister(Unregister cmd) {
     if (!sessions.containsKey(cmd.sessionId())) {
-      cmd.replyTo().tell(StatusReply.error("no session " + cmd.sessionId() + " on this machine"));
+      cmd.replyTo()
+          .tell(
+              StatusReply.error(
+                  new Refusal(
+                      Refusal.Code.NO_SESSION,
+                      "no session " + cmd.sessionId() + " on this machine")));
       return this;
     }
     end(cmd.sessionId(), cmd.reason());
@@ -320,7 +334,9 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     Live live = sessions.get(sessionId);
     return live == null
         ? StatusReply.error(
-            "no session " + sessionId + " on this machine (is its MCP server running?)")
+            new Refusal(
+                Refusal.Code.NO_SESSION,
+                "no session " + sessionId + " on this machine (is its MCP server running?)"))
         : StatusReply.success(what.apply(live));
   }
 
@@ -346,14 +362,15 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       cmd.replyTo()
           .tell(
               StatusReply.error(
-                  "machine "
-                      + machineId
-                      + " has no project '"
-                      + cmd.project()
-                      + "'"
-                      + (knownProjects.isEmpty()
-                          ? ""
-                          : " (it has " + String.join(", ", knownProjects) + ")")));
+                  Refusal.notFound(
+                      "machine "
+                          + machineId
+                          + " has no project '"
+                          + cmd.project()
+                          + "'"
+                          + (knownProjects.isEmpty()
+                              ? ""
+                              : " (it has " + String.join(", ", knownProjects) + ")"))));
     }
     return this;
   }
@@ -375,7 +392,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private Behavior<Command> onDeliverToProject(DeliverToProject cmd) {
     if (!AgentId.isValidPart(cmd.project())) {
-      cmd.replyTo().tell(new Delivery("failed", null));
+      cmd.replyTo().tell(new Delivery(DeliveryStatus.FAILED, null));
       return this;
     }
     Optional<Live> target =
@@ -385,8 +402,8 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
             .or(() -> newestSessionOf(cmd.project()));
     Delivery delivery =
         target
-            .map(live -> new Delivery("delivered", live.session().sessionId()))
-            .orElse(new Delivery("queued", null));
+            .map(live -> new Delivery(DeliveryStatus.DELIVERED, live.session().sessionId()))
+            .orElse(new Delivery(DeliveryStatus.QUEUED, null));
     ActorRef<Inbox.Command> inbox = target.map(Live::inbox).orElseGet(() -> queueOf(cmd.project()));
     // answered once the letter is on disk
     getContext()
@@ -400,7 +417,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onStored(Stored cmd) {
-    cmd.replyTo().tell(cmd.ok() ? cmd.delivery() : new Delivery("failed", null));
+    cmd.replyTo().tell(cmd.ok() ? cmd.delivery() : new Delivery(DeliveryStatus.FAILED, null));
     return this;
   }
 

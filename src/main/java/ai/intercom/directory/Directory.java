@@ -1,7 +1,7 @@
 package ai.intercom.directory;
 
 import ai.intercom.daemon.SessionDesk;
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
 import ai.intercom.registry.Feedback;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.MachineIndex;

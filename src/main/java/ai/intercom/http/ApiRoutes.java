@@ -1,12 +1,13 @@
 package ai.intercom.http;
 
-import ai.intercom.app.Settings;
 import ai.intercom.approval.ApprovalGate;
-import ai.intercom.approval.PermissionPrompts;
+import ai.intercom.config.Settings;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
+import ai.intercom.mission.PermissionPrompts;
+import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
-import ai.intercom.persistence.JournalIndex;
+import ai.intercom.protocol.JsonFormat;
 import ai.intercom.security.LocalToken;
 import java.util.Optional;
 import java.util.Set;
@@ -86,7 +87,8 @@ public final class ApiRoutes extends JsonRoutes {
             router.launches(),
             settings.askTimeout(),
             settings.mode().hostsEntities()
-                ? Optional.of(new JournalIndex(settings.journalFile()))
+                ? Optional.of(
+                    new RecentMissions(system, settings.askTimeout(), settings.journalFile()))
                 : Optional.empty());
     this.auth = new LocalAuth(token);
   }
@@ -155,7 +157,8 @@ public final class ApiRoutes extends JsonRoutes {
   private static HttpEntity.Strict jsonError(String text) {
     try {
       return HttpEntities.create(
-          ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(new Json.Error(text)));
+          ContentTypes.APPLICATION_JSON,
+          JsonFormat.MAPPER.writeValueAsBytes(new Json.Error(text, null)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -8,7 +8,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
@@ -98,10 +97,7 @@ public final class ApprovalRoutes extends JsonRoutes {
     if (reply.isSuccess()) {
       return completeOK(reply.getValue(), Json.marshaller());
     }
-    String message = reply.getError().getMessage();
-    return error(
-        message.startsWith("no pending approval") ? StatusCodes.NOT_FOUND : StatusCodes.CONFLICT,
-        message);
+    return refusal(reply.getError());
   }
 
   private CompletionStage<ApprovalGate.PendingList> pending() {

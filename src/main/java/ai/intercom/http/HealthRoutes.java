@@ -1,6 +1,6 @@
 package ai.intercom.http;
 
-import ai.intercom.app.Version;
+import ai.intercom.config.Version;
 import java.util.List;
 import java.util.Locale;
 import org.apache.pekko.actor.CoordinatedShutdown;

@@ -1,6 +1,6 @@
 package ai.intercom.http;
 
-import ai.intercom.app.HostPort;
+import ai.intercom.config.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

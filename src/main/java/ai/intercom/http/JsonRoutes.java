@@ -1,10 +1,10 @@
 package ai.intercom.http;
 
 import ai.intercom.mission.Router;
+import ai.intercom.protocol.JsonFormat;
+import ai.intercom.protocol.Refusal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -37,14 +37,14 @@ abstract class JsonRoutes extends AllDirectives {
       return inner.apply(whenEmpty);
     }
     try {
-      return inner.apply(Json.MAPPER.readValue(text, type));
+      return inner.apply(JsonFormat.MAPPER.readValue(text, type));
     } catch (JsonProcessingException e) {
       return badRequest("malformed JSON body: " + e.getOriginalMessage());
     }
   }
 
   protected Route error(StatusCode status, String message) {
-    return complete(status, new Json.Error(message), Json.marshaller());
+    return complete(status, new Json.Error(message, null), Json.marshaller());
   }
 
   protected Route badRequest(String message) {
@@ -52,17 +52,30 @@ abstract class JsonRoutes extends AllDirectives {
   }
 
   /**
-   * A refusal (404 for what does not exist, else 400) with its sentence; any other failure fails
-   * the route.
+   * A refusal, as the status of its code with its sentence and code; any other failure fails the
+   * route.
    */
   protected Route refusal(Throwable error) {
-    return Router.refusalIn(error)
-        .map(
-            refusal ->
-                error(
-                    refusal.notFound() ? StatusCodes.NOT_FOUND : StatusCodes.BAD_REQUEST,
-                    refusal.getMessage()))
-        .orElseGet(() -> failWith(error));
+    return Refusal.of(error).map(this::refused).orElseGet(() -> failWith(error));
+  }
+
+  protected Route refused(Refusal refusal) {
+    return complete(
+        statusOf(refusal.code()),
+        new Json.Error(refusal.reason(), refusal.code().wire()),
+        Json.marshaller());
+  }
+
+  /**
+   * The one mapping of refusal codes to HTTP statuses. Clients tell refusals apart by the code in
+   * the body; the status only says what kind of failure it is, as it did before there were codes.
+   */
+  static StatusCode statusOf(Refusal.Code code) {
+    return switch (code) {
+      case INVALID, FORBIDDEN, OFFLINE -> StatusCodes.BAD_REQUEST;
+      case NOT_FOUND, NO_SESSION -> StatusCodes.NOT_FOUND;
+      case CONFLICT, TAKEN -> StatusCodes.CONFLICT;
+    };
   }
 
   /**
@@ -76,23 +89,7 @@ abstract class JsonRoutes extends AllDirectives {
           if (result.isFailure()) {
             return refusal(result.failed().get());
           }
-          Router.Outcome done = result.get();
-          Map<String, Object> fields = new LinkedHashMap<>();
-          fields.put("status", done.status());
-          putPresent(fields, "thread_id", done.threadId());
-          fields.put("mission_id", done.missionId());
-          putPresent(fields, "to", done.to());
-          putPresent(fields, "session_id", done.sessionId());
-          putPresent(fields, "approval_id", done.approvalId());
-          putPresent(fields, "note", done.note());
-          return completeOK(fields, Json.marshaller());
+          return completeOK(Answers.Outcome.of(result.get()), Json.marshaller());
         });
-  }
-
-  /** Adds the field unless its value is null. */
-  protected static void putPresent(Map<String, Object> fields, String name, Object value) {
-    if (value != null) {
-      fields.put(name, value);
-    }
   }
 }

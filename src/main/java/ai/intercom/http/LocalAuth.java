@@ -35,7 +35,8 @@ public final class LocalAuth extends AllDirectives {
                   : "wrong local token: read it again from $INTERCOM_HOME/local.token (it changes at every node start)";
           return respondWithHeader(
               WWWAuthenticate.create(HttpChallenge.create("Bearer", "ai-intercom")),
-              () -> complete(StatusCodes.UNAUTHORIZED, new Json.Error(why), Json.marshaller()));
+              () ->
+                  complete(StatusCodes.UNAUTHORIZED, new Json.Error(why, null), Json.marshaller()));
         });
   }
 }

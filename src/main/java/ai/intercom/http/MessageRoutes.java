@@ -1,17 +1,17 @@
 package ai.intercom.http;
 
-import ai.intercom.approval.PermissionPrompts;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.mission.Mission;
+import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.Router;
-import ai.intercom.persistence.Refusals;
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.Ids;
+import ai.intercom.protocol.JsonFormat;
 import ai.intercom.registry.Feedback;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -154,10 +154,10 @@ public final class MessageRoutes extends JsonRoutes {
     if (body.missionId() == null || body.toolName() == null || body.toolName().isBlank()) {
       return badRequest("mission_id and tool_name are required");
     }
-    if (!Mission.isValidId(body.missionId())) {
+    if (!Ids.isMissionId(body.missionId())) {
       return badRequest("mission id '" + body.missionId() + "' is not like m-20260101-0a1b2c");
     }
-    JsonNode input = body.input() == null ? Json.MAPPER.createObjectNode() : body.input();
+    JsonNode input = body.input() == null ? JsonFormat.MAPPER.createObjectNode() : body.input();
     return asSender(
         body.sessionId(),
         sender ->
@@ -167,7 +167,7 @@ public final class MessageRoutes extends JsonRoutes {
                 prompt ->
                     prompt.isSuccess()
                         ? decision(prompt.get().approvalId(), prompt.get().answer(), input)
-                        : badRequest(Refusals.cause(prompt.failed().get()).getMessage())));
+                        : refusal(prompt.failed().get())));
   }
 
   private Route awaitPermission(String approvalId) {
@@ -192,19 +192,14 @@ public final class MessageRoutes extends JsonRoutes {
             onSuccess(
                 within,
                 decided -> {
-                  Map<String, Object> fields = new LinkedHashMap<>();
-                  if (decided.isEmpty()) {
-                    fields.put("status", "pending");
-                    fields.put("approval_id", approvalId);
-                  } else if (decided.get().allow()) {
-                    fields.put("behavior", "allow");
-                    fields.put(
-                        "updatedInput", input == null ? Json.MAPPER.createObjectNode() : input);
-                  } else {
-                    fields.put("behavior", "deny");
-                    fields.put("message", decided.get().message());
-                  }
-                  return completeOK(fields, Json.marshaller());
+                  Answers.PermissionDecision decision =
+                      decided.isEmpty()
+                          ? Answers.PermissionDecision.pending(approvalId)
+                          : decided.get().allow()
+                              ? Answers.PermissionDecision.allow(
+                                  input == null ? JsonFormat.MAPPER.createObjectNode() : input)
+                              : Answers.PermissionDecision.deny(decided.get().message());
+                  return completeOK(decision, Json.marshaller());
                 }));
   }
 
@@ -290,6 +285,6 @@ public final class MessageRoutes extends JsonRoutes {
             reply.isSuccess()
                 ? inner.apply(
                     new Router.Sender(machineId + "/" + reply.getValue().project(), sessionId))
-                : error(StatusCodes.NOT_FOUND, reply.getError().getMessage()));
+                : refusal(reply.getError()));
   }
 }

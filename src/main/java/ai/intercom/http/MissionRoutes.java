@@ -3,24 +3,21 @@ package ai.intercom.http;
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Launches;
 import ai.intercom.mission.Mission;
+import ai.intercom.mission.MissionWaits;
+import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
-import ai.intercom.persistence.JournalIndex;
-import ai.intercom.registry.AgentId;
-import java.sql.SQLException;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.Ids;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -42,25 +39,22 @@ public final class MissionRoutes extends JsonRoutes {
 
   public record FollowUpRequest(String message) {}
 
-  /** Polled this often while a caller waits for a mission to finish. */
-  static final Duration POLL = Duration.ofMillis(200);
-
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Launches launches;
   private final Duration timeout;
-  private final Optional<JournalIndex> journal;
-  private final Executor blocking;
+  private final Optional<RecentMissions> recent;
+  private final MissionWaits waits;
 
-  /** {@code journal}: on nodes that hold the journal, for the list of recent missions. */
+  /** {@code recent}: on nodes that hold the journal, the list of recent missions. */
   public MissionRoutes(
-      ActorSystem<?> system, Launches launches, Duration timeout, Optional<JournalIndex> journal) {
+      ActorSystem<?> system, Launches launches, Duration timeout, Optional<RecentMissions> recent) {
     this.system = system;
     this.launches = launches;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
-    this.journal = journal;
-    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    this.recent = recent;
+    this.waits = new MissionWaits(system, timeout);
   }
 
   public Route route() {
@@ -127,15 +121,14 @@ public final class MissionRoutes extends JsonRoutes {
       return withMission(
           id, (mission, thread) -> completeOK(status(mission, thread), Json.marshaller()));
     }
-    if (!Mission.isValidId(id)) {
+    if (!Ids.isMissionId(id)) {
       return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
     }
-    long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
     return withRequestTimeout(
         Duration.ofSeconds(seconds).plus(timeout).plusSeconds(5),
         () ->
             onSuccess(
-                finished(id, until),
+                waits.finished(id, Duration.ofSeconds(seconds)),
                 reply ->
                     reply.isError()
                         ? error(
@@ -148,41 +141,9 @@ public final class MissionRoutes extends JsonRoutes {
                                 completeOK(status(mission, thread), Json.marshaller()))));
   }
 
-  /** The mission once it is finished, or as it is when the time is up. */
-  private CompletionStage<StatusReply<Mission.State>> finished(String id, long untilNanos) {
-    return sharding
-        .entityRefFor(Mission.ENTITY_KEY, id)
-        .<StatusReply<Mission.State>>ask(Mission.Get::new, timeout)
-        .thenCompose(
-            reply -> {
-              if (reply.isError()
-                  || reply.getValue().status().isFinished()
-                  || System.nanoTime() - untilNanos >= 0) {
-                return CompletableFuture.completedFuture(reply);
-              }
-              CompletableFuture<StatusReply<Mission.State>> later = new CompletableFuture<>();
-              system
-                  .scheduler()
-                  .scheduleOnce(
-                      POLL,
-                      () ->
-                          finished(id, untilNanos)
-                              .whenComplete(
-                                  (next, error) -> {
-                                    if (error != null) {
-                                      later.completeExceptionally(error);
-                                    } else {
-                                      later.complete(next);
-                                    }
-                                  }),
-                      system.executionContext());
-              return later;
-            });
-  }
-
   /** {@code ai-intercom stop}: the operator ends a mission and its agent. */
   private Route stop(String id, StopRequest body) {
-    if (!Mission.isValidId(id)) {
+    if (!Ids.isMissionId(id)) {
       return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
     }
     String by = body.by() == null || body.by().isBlank() ? "human" : body.by();
@@ -191,7 +152,7 @@ public final class MissionRoutes extends JsonRoutes {
 
   /** The operator's follow-up to a mission's agent (Telegram: text in the mission's topic). */
   private Route followUp(String id, FollowUpRequest body) {
-    if (!Mission.isValidId(id)) {
+    if (!Ids.isMissionId(id)) {
       return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
     }
     if (body.message() == null) {
@@ -220,43 +181,18 @@ public final class MissionRoutes extends JsonRoutes {
 
   /** The missions with the latest changes, newest first. */
   private Route recent(int limit) {
-    if (journal.isEmpty()) {
+    if (recent.isEmpty()) {
       return error(
           StatusCodes.NOT_FOUND, "missions are listed on the hub node (this node has no journal)");
     }
-    CompletionStage<List<Map<String, Object>>> missions =
-        CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return journal.get().recentlyWritten(Mission.ENTITY_KEY.name(), limit);
-                  } catch (SQLException e) {
-                    throw new IllegalStateException(
-                        "cannot read the journal: " + e.getMessage(), e);
-                  }
-                },
-                blocking)
-            .thenCompose(
-                ids -> {
-                  List<CompletableFuture<StatusReply<Mission.State>>> asks =
-                      ids.stream()
-                          .map(
-                              id ->
-                                  sharding
-                                      .entityRefFor(Mission.ENTITY_KEY, id)
-                                      .ask(Mission.Get::new, timeout)
-                                      .toCompletableFuture())
-                          .toList();
-                  return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
-                      .thenApply(
-                          all ->
-                              asks.stream()
-                                  .map(CompletableFuture::join)
-                                  .filter(StatusReply::isSuccess)
-                                  .map(reply -> status(reply.getValue(), Optional.empty()))
-                                  .toList());
-                });
+    CompletionStage<List<Answers.MissionStatus>> missions =
+        recent
+            .get()
+            .latest(limit)
+            .thenApply(
+                list -> list.stream().map(mission -> status(mission, Optional.empty())).toList());
     return onSuccess(
-        missions, list -> completeOK(Map.of("status", "ok", "missions", list), Json.marshaller()));
+        missions, list -> completeOK(new Answers.MissionList("ok", list), Json.marshaller()));
   }
 
   private Route history(String id, int last) {
@@ -283,39 +219,20 @@ public final class MissionRoutes extends JsonRoutes {
           }
           lines.sort(Comparator.comparing(Line::at));
           List<Line> tail = lines.subList(Math.max(0, lines.size() - last), lines.size());
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("status", "ok");
-          body.put("mission_id", mission.missionId());
-          body.put("thread_id", mission.threadId());
-          body.put("total", thread.map(ChatThread.State::count).orElse((long) lines.size()));
-          body.put("messages", tail);
-          return completeOK(body, Json.marshaller());
+          return completeOK(
+              new Answers.History(
+                  "ok",
+                  mission.missionId(),
+                  mission.threadId(),
+                  thread.map(ChatThread.State::count).orElse((long) lines.size()),
+                  tail),
+              Json.marshaller());
         });
   }
 
-  private static Map<String, Object> status(
+  private static Answers.MissionStatus status(
       Mission.State mission, Optional<ChatThread.State> thread) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", mission.status().name().toLowerCase());
-    body.put("mission_id", mission.missionId());
-    body.put("kind", mission.kind().name().toLowerCase());
-    body.put("from", mission.from());
-    body.put("to", mission.to());
-    body.put("created_at", mission.createdAt());
-    body.put("updated_at", mission.updatedAt());
-    body.put("prompt", mission.prompt());
-    putPresent(body, "thread_id", mission.threadId());
-    thread.ifPresent(t -> body.put("messages", t.count()));
-    if (!mission.latestProgress().isEmpty()) {
-      body.put("latest_progress", mission.latestProgress());
-      body.put("progress", mission.progress());
-    }
-    putPresent(body, "result", mission.result());
-    putPresent(body, "cost_usd", mission.costUsd());
-    putPresent(body, "duration_ms", mission.durationMs());
-    putPresent(body, "agent_session_id", mission.agentSessionId());
-    putPresent(body, "reason", mission.reason());
-    return body;
+    return Answers.MissionStatus.of(mission, thread);
   }
 
   private interface MissionView {
@@ -323,7 +240,7 @@ public final class MissionRoutes extends JsonRoutes {
   }
 
   private Route withMission(String id, MissionView inner) {
-    if (!Mission.isValidId(id)) {
+    if (!Ids.isMissionId(id)) {
       return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
     }
     CompletionStage<StatusReply<Mission.State>> mission =

@@ -3,7 +3,7 @@ package ai.intercom.http;
 import ai.intercom.daemon.HookText;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.SessionDesk;
-import ai.intercom.mission.Mission;
+import ai.intercom.protocol.Ids;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.time.Instant;
@@ -127,7 +127,7 @@ public final class SessionRoutes extends JsonRoutes {
       return badRequest("session_id, project and pid are required");
     }
     List<Long> ancestors = body.ancestors() == null ? List.of() : body.ancestors();
-    if (body.missionId() != null && !Mission.isValidId(body.missionId())) {
+    if (body.missionId() != null && !Ids.isMissionId(body.missionId())) {
       return badRequest("mission_id '" + body.missionId() + "' is not like m-20260101-0a1b2c");
     }
     return onSuccess(
@@ -238,10 +238,7 @@ public final class SessionRoutes extends JsonRoutes {
             desk, r -> new SessionDesk.FindInbox(sessionId, r), timeout, system.scheduler());
     return onSuccess(
         found,
-        reply ->
-            reply.isSuccess()
-                ? inner.apply(reply.getValue())
-                : error(StatusCodes.NOT_FOUND, reply.getError().getMessage()));
+        reply -> reply.isSuccess() ? inner.apply(reply.getValue()) : refusal(reply.getError()));
   }
 
   private static Messages messages(Inbox.Batch batch) {
@@ -263,6 +260,6 @@ public final class SessionRoutes extends JsonRoutes {
   private <T> Route status(StatusReply<T> reply, Function<T, Object> body) {
     return reply.isSuccess()
         ? completeOK(body.apply(reply.getValue()), Json.marshaller())
-        : badRequest(reply.getError().getMessage());
+        : refusal(reply.getError());
   }
 }

@@ -1,7 +1,7 @@
 package ai.intercom.launcher;
 
 import ai.intercom.mission.Mission;
-import ai.intercom.persistence.Refusals;
+import ai.intercom.protocol.Refusal;
 import ai.intercom.security.Secrets;
 import java.io.File;
 import java.io.IOException;
@@ -110,10 +110,10 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     INSTANCE
   }
 
-  private record Recorded(Mission.State state) implements Command {}
+  private record Recorded(Mission.Summary state) implements Command {}
 
   private record RetryOutcome(
-      Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome, int attempt)
+      Function<ActorRef<StatusReply<Mission.Summary>>, Mission.Command> outcome, int attempt)
       implements Command {}
 
   static final Duration SNAPSHOT_EVERY = Duration.ofSeconds(1);
@@ -185,9 +185,7 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     context.pipeToSelf(
         CompletableFuture.supplyAsync(this::startProcess, blocking),
         (started, error) ->
-            error == null
-                ? new Started(started)
-                : new StartFailed(Refusals.cause(error).getMessage()));
+            error == null ? new Started(started) : new StartFailed(Refusal.sentence(error)));
   }
 
   private Process startProcess() {
@@ -379,9 +377,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     if (recorded.error() == null || stopped || endedBecause != null) {
       return this;
     }
-    if (Refusals.isRefusal(recorded.error())) {
+    if (Refusal.of(recorded.error()).isPresent()) {
       stopped = true;
-      return end(Refusals.cause(recorded.error()).getMessage());
+      return end(Refusal.sentence(recorded.error()));
     }
     recordStart();
     return this;
@@ -468,13 +466,13 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
     }
     getContext()
         .pipeToSelf(
-            mission.<Mission.State>askWithStatus(
+            mission.<Mission.Summary>askWithStatus(
                 r -> new Mission.ReportProgress(lines, sessionId, r), askTimeout),
             (state, error) ->
                 new Relayed(
                     outputs.ack(),
-                    error != null && Refusals.isRefusal(error)
-                        ? Refusals.cause(error).getMessage()
+                    error != null && Refusal.of(error).isPresent()
+                        ? Refusal.sentence(error)
                         : null));
     return this;
   }
@@ -552,9 +550,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
   }
 
   /** What the mission learns; a stopped mission already knows. */
-  private Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome() {
+  private Function<ActorRef<StatusReply<Mission.Summary>>, Mission.Command> outcome() {
     if (stopped) {
-      return Mission.Get::new;
+      return Mission.Summarize::new;
     }
     if (endedBecause != null) {
       return r -> new Mission.Fail(endedBecause, r);
@@ -596,22 +594,22 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
    * as it is.
    */
   private Behavior<Command> record(
-      Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome) {
+      Function<ActorRef<StatusReply<Mission.Summary>>, Mission.Command> outcome) {
     recording = true;
     return attempt(outcome, 1);
   }
 
   private Behavior<Command> attempt(
-      Function<ActorRef<StatusReply<Mission.State>>, Mission.Command> outcome, int attempt) {
+      Function<ActorRef<StatusReply<Mission.Summary>>, Mission.Command> outcome, int attempt) {
     getContext()
         .pipeToSelf(
-            mission.<Mission.State>askWithStatus(outcome::apply, askTimeout),
+            mission.<Mission.Summary>askWithStatus(outcome::apply, askTimeout),
             (state, error) -> {
               if (error == null) {
                 return new Recorded(state);
               }
-              if (Refusals.isRefusal(error)) {
-                return new RetryOutcome(Mission.Get::new, OUTCOME_TRIES);
+              if (Refusal.of(error).isPresent()) {
+                return new RetryOutcome(Mission.Summarize::new, OUTCOME_TRIES);
               }
               return attempt < OUTCOME_TRIES
                   ? new RetryOutcome(outcome, attempt + 1)

@@ -1,15 +1,18 @@
 package ai.intercom.launcher;
 
 import ai.intercom.cluster.MachineServices;
+import ai.intercom.config.LauncherSettings;
 import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.mission.Mission;
-import ai.intercom.persistence.Refusals;
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.JsonFormat;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.McpNames;
+import ai.intercom.protocol.MissionStatus;
+import ai.intercom.protocol.Refusal;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.Project;
-import ai.intercom.serialization.JsonFormat;
-import ai.intercom.serialization.JsonSerializable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,8 +62,6 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   /**
    * The MCP tool a launched agent asks before using a tool (see {@code --permission-prompt-tool}).
    */
-  public static final String PERMISSION_TOOL = "intercom_permission_prompt";
-
   static final Duration RETRY = Duration.ofSeconds(3);
 
   /**
@@ -104,7 +105,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
    * Sent by a run when it is over, with the mission as the run left it (null if it could not be
    * read).
    */
-  record RunEnded(String missionId, Mission.State mission) implements Command {}
+  record RunEnded(String missionId, Mission.Summary mission) implements Command {}
 
   /**
    * The steps of taking a mission on; {@code attempt} counts the tries of a step the hub did not
@@ -129,7 +130,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   private record Recovered(Map<String, MachineRuns.Process> runs, Throwable error)
       implements Command {}
 
-  private record Notify(Mission.State mission) implements Command {}
+  private record Notify(Mission.Summary mission) implements Command {}
 
   /** What the machine is and how it runs agents. */
   public record Setup(
@@ -295,7 +296,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
                   + " takes it up again",
               id,
               attempt,
-              Refusals.cause(error).getMessage());
+              Refusal.sentence(error));
       return this;
     }
     getContext()
@@ -303,7 +304,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         .info(
             "mission {}: the hub does not answer ({}); again in {}",
             id,
-            Refusals.cause(error).getMessage(),
+            Refusal.sentence(error),
             RETRY);
     timers.startSingleTimer("retry-" + id, again, RETRY);
     return this;
@@ -320,10 +321,10 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     Launch launch = fetched.launch();
     String id = launch.missionId();
     if (fetched.error() != null) {
-      if (Refusals.isRefusal(fetched.error())) {
+      if (Refusal.of(fetched.error()).isPresent()) {
         getContext()
             .getLog()
-            .warn("mission {}: not launched: {}", id, Refusals.cause(fetched.error()).getMessage());
+            .warn("mission {}: not launched: {}", id, Refusal.sentence(fetched.error()));
         return drop(id);
       }
       return retry(
@@ -332,15 +333,19 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     Mission.State state = fetched.mission();
     if (launch.followUp() != null
         && state.status().isFinished()
-        && state.status() != Mission.Status.DENIED) {
+        && state.status() != MissionStatus.DENIED) {
       // the run ended between the follow-up and this launch: the mission takes up work again
       getContext()
           .pipeToSelf(
               mission(id).askWithStatus(Mission.Resume::new, setup.askTimeout()),
-              (resumed, error) -> new Fetched(launch, resumed, error, fetched.attempt()));
+              // read again whole: the plan needs the transcript
+              (resumed, error) ->
+                  error == null
+                      ? new Fetch(launch, fetched.attempt())
+                      : new Fetched(launch, null, error, fetched.attempt()));
       return this;
     }
-    if (state.status() != Mission.Status.APPROVED) {
+    if (state.status() != MissionStatus.APPROVED) {
       getContext().getLog().debug("mission {} is {}: nothing to launch", id, state.status());
       return drop(id);
     }
@@ -438,9 +443,13 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     intercom.put("env", Map.of("INTERCOM_MISSION_ID", state.missionId()));
     try {
       String config =
-          JsonFormat.MAPPER.writeValueAsString(Map.of("mcpServers", Map.of("intercom", intercom)));
+          JsonFormat.MAPPER.writeValueAsString(
+              Map.of("mcpServers", Map.of(McpNames.SERVER, intercom)));
       return List.of(
-          "--permission-prompt-tool", "mcp__intercom__" + PERMISSION_TOOL, "--mcp-config", config);
+          "--permission-prompt-tool",
+          McpNames.qualified(McpNames.PERMISSION_TOOL),
+          "--mcp-config",
+          config);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -464,14 +473,14 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     Launch launch = planned.launch();
     String id = launch.missionId();
     if (planned.error() != null) {
-      Throwable cause = Refusals.cause(planned.error());
+      Throwable cause = Refusal.cause(planned.error());
       if (!(cause instanceof IllegalArgumentException)) {
         return retry(launch, planned.attempt(), cause, new Fetch(launch, planned.attempt() + 1));
       }
       getContext().getLog().warn("mission {}: not launched: {}", id, cause.getMessage());
       ActorRef<Command> self = getContext().getSelf();
       mission(id)
-          .<Mission.State>askWithStatus(
+          .<Mission.Summary>askWithStatus(
               r -> new Mission.Fail("not launched: " + cause.getMessage(), r), setup.askTimeout())
           .thenAccept(failed -> self.tell(new Notify(failed)));
       return drop(id);
@@ -513,12 +522,12 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       return this;
     }
     LinkedHashMap<String, String> held = heldFollowUps.remove(id);
-    Mission.State state = ended.mission();
+    Mission.Summary state = ended.mission();
     if (state == null || !state.status().isFinished()) {
       // the run's outcome could not be written: the mission must not look running forever
       ActorRef<Command> self = getContext().getSelf();
       mission(id)
-          .<Mission.State>askWithStatus(
+          .<Mission.Summary>askWithStatus(
               r ->
                   new Mission.Interrupt(
                       "its agent run ended but its outcome"
@@ -533,7 +542,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
                 }
                 // else it stays in the ledger: the next start of this node interrupts it
               });
-    } else if (held != null && state.status() != Mission.Status.STOPPED) {
+    } else if (held != null && state.status() != MissionStatus.STOPPED) {
       // what came while it ran continues the same conversation
       ActorRef<Command> self = getContext().getSelf();
       mission(id)
@@ -574,7 +583,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
    * The requesting session learns how its mission ended, in its inbox: always for start_agent, for
    * ask only when the asker stopped waiting.
    */
-  private void notifyRequester(Mission.State state) {
+  private void notifyRequester(Mission.Summary state) {
     if (!state.status().isFinished() || state.from() == null || state.fromSession() == null) {
       return;
     }
@@ -608,7 +617,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
                                 from.project(), letter, state.fromSession(), system.ignoreRef()))));
   }
 
-  static String outcomeText(Mission.State state) {
+  static String outcomeText(Mission.Summary state) {
     String head = "Mission " + state.missionId() + " (" + state.kind().name().toLowerCase() + ") ";
     String body =
         switch (state.status()) {
@@ -642,7 +651,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     for (String id : running.keySet()) {
       interrupts.add(
           mission(id)
-              .<Mission.State>askWithStatus(
+              .<Mission.Summary>askWithStatus(
                   r -> new Mission.Interrupt(interruption(), r), setup.askTimeout())
               .thenCompose(
                   state ->
@@ -684,16 +693,16 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
           .askWithStatus(Mission.Get::new, setup.askTimeout())
           .thenAccept(
               state -> {
-                if (state.status() == Mission.Status.RUNNING) {
+                if (state.status() == MissionStatus.RUNNING) {
                   mission(id)
-                      .<Mission.State>askWithStatus(
+                      .<Mission.Summary>askWithStatus(
                           r -> new Mission.Interrupt(interruption(), r), setup.askTimeout())
                       .thenAccept(
                           interrupted -> {
                             ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
                             self.tell(new Notify(interrupted));
                           });
-                } else if (state.status() == Mission.Status.APPROVED) {
+                } else if (state.status() == MissionStatus.APPROVED) {
                   self.tell(new Launch(id, system.ignoreRef()));
                 } else {
                   ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));

@@ -1,7 +1,7 @@
 package ai.intercom.launcher;
 
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.NodeRole;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;

@@ -1,6 +1,6 @@
 package ai.intercom.launcher;
 
-import static ai.intercom.serialization.JsonFormat.MAPPER;
+import static ai.intercom.protocol.JsonFormat.MAPPER;
 
 import ai.intercom.launcher.AgentOutput.Ignored;
 import ai.intercom.launcher.AgentOutput.Init;

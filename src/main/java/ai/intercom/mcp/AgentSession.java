@@ -1,6 +1,7 @@
 package ai.intercom.mcp;
 
-import ai.intercom.cli.NodeClient;
+import ai.intercom.client.NodeClient;
+import ai.intercom.protocol.Refusal;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -117,7 +118,7 @@ final class AgentSession {
     try {
       return call.get();
     } catch (NodeClient.NodeException e) {
-      if (!String.valueOf(e.getMessage()).startsWith("no session " + id)) {
+      if (!e.is(Refusal.Code.NO_SESSION)) {
         throw e;
       }
       register();

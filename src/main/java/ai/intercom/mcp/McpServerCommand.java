@@ -1,10 +1,10 @@
 package ai.intercom.mcp;
 
-import ai.intercom.app.ConfigLoader;
-import ai.intercom.app.Settings;
-import ai.intercom.app.Version;
-import ai.intercom.cli.NodeClient;
-import ai.intercom.registry.AgentId;
+import ai.intercom.client.NodeClient;
+import ai.intercom.config.ConfigLoader;
+import ai.intercom.config.Settings;
+import ai.intercom.config.Version;
+import ai.intercom.protocol.AgentId;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;

@@ -1,9 +1,9 @@
 package ai.intercom.mcp;
 
-import ai.intercom.cli.NodeClient;
-import ai.intercom.http.Json;
-import ai.intercom.launcher.AgentSupervisor;
-import ai.intercom.mission.Mission;
+import ai.intercom.client.NodeClient;
+import ai.intercom.protocol.JsonFormat;
+import ai.intercom.protocol.McpNames;
+import ai.intercom.protocol.MissionStatus;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +14,6 @@ import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,8 +172,12 @@ final class Tools {
       if (left <= 0) {
         // still waiting for the operator, or running: either way it goes on without the asker
         String state = status.path("status").asText();
-        ObjectNode running = Json.MAPPER.createObjectNode();
-        running.put("status", state.equals("pending_approval") ? state : "running");
+        ObjectNode running = JsonFormat.MAPPER.createObjectNode();
+        running.put(
+            "status",
+            state.equals(MissionStatus.PENDING_APPROVAL.wire())
+                ? state
+                : MissionStatus.RUNNING.wire());
         running.put("mission_id", id);
         if (started.hasNonNull("approval_id")) {
           running.put("approval_id", started.path("approval_id").asText());
@@ -202,8 +205,7 @@ final class Tools {
    * A mission status as the node writes it ({@code completed}, {@code running}, ...) that is final.
    */
   private static boolean isFinished(String status) {
-    return Arrays.stream(Mission.Status.values())
-        .anyMatch(known -> known.isFinished() && known.name().equalsIgnoreCase(status));
+    return MissionStatus.ofWire(status).map(MissionStatus::isFinished).orElse(false);
   }
 
   private SyncToolSpecification startAgent() {
@@ -241,7 +243,7 @@ final class Tools {
    */
   private SyncToolSpecification permissionPrompt(String mission) {
     return tool(
-        AgentSupervisor.PERMISSION_TOOL,
+        McpNames.PERMISSION_TOOL,
         "Asks the human operator of AI-Intercom whether this agent, launched for mission "
             + mission
             + ", may use a tool; answers {\"behavior\":\"allow\",...} or {\"behavior\":\"deny\",...}."
@@ -412,7 +414,7 @@ final class Tools {
   static CallToolResult result(NodeCall call) {
     try {
       return CallToolResult.builder()
-          .addTextContent(Json.MAPPER.writeValueAsString(call.run()))
+          .addTextContent(JsonFormat.MAPPER.writeValueAsString(call.run()))
           .isError(false)
           .build();
     } catch (NodeClient.NodeException e) {

@@ -1,10 +1,10 @@
 package ai.intercom.mission;
 
-import static ai.intercom.persistence.Refusals.describe;
-import static ai.intercom.persistence.Refusals.refuse;
+import static ai.intercom.protocol.Refusal.describe;
 
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -215,7 +214,6 @@ public final class ChatThread
 
   public static final String TAG = "thread";
 
-  private static final Pattern ID = Pattern.compile("t-[0-9a-f]{8}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   public static void init(ActorSystem<?> system) {
@@ -232,15 +230,6 @@ public final class ChatThread
     byte[] bytes = new byte[4];
     RANDOM.nextBytes(bytes);
     return "t-" + HexFormat.of().formatHex(bytes);
-  }
-
-  /** Whether a refusal says the thread existed already (its id was drawn before). */
-  static boolean isTaken(String refusal) {
-    return refusal != null && refusal.contains(" already exists: ");
-  }
-
-  public static boolean isValidId(String id) {
-    return id != null && ID.matcher(id).matches();
   }
 
   private final String threadId;
@@ -289,7 +278,11 @@ public final class ChatThread
   private ReplyEffect<Event, State> onCreate(State state, Create cmd) {
     List<String> participants = List.copyOf(new LinkedHashSet<>(cmd.participants()));
     if (participants.size() < 2) {
-      return refuse(Effect(), cmd.replyTo(), "a thread needs two different participants");
+      return Refusal.reply(
+          Effect(),
+          Refusal.Code.INVALID,
+          cmd.replyTo(),
+          "a thread needs two different participants");
     }
     return Effect()
         .persist(new Created(cmd.missionId(), participants, Instant.now()))
@@ -298,7 +291,11 @@ public final class ChatThread
 
   private ReplyEffect<Event, State> onOpen(State state, Open cmd) {
     if (cmd.from().equals(cmd.to())) {
-      return refuse(Effect(), cmd.replyTo(), "a thread needs two different participants");
+      return Refusal.reply(
+          Effect(),
+          Refusal.Code.INVALID,
+          cmd.replyTo(),
+          "a thread needs two different participants");
     }
     Instant now = Instant.now();
     Message first = new Message(1, cmd.from(), cmd.session(), cmd.text(), now, null);
@@ -321,8 +318,11 @@ public final class ChatThread
 
   private ReplyEffect<Event, State> onAppend(State state, Append cmd) {
     if (!state.hasParticipant(cmd.from())) {
-      return refuse(
-          Effect(), cmd.replyTo(), cmd.from() + " is not a participant of thread " + threadId);
+      return Refusal.reply(
+          Effect(),
+          Refusal.Code.FORBIDDEN,
+          cmd.replyTo(),
+          cmd.from() + " is not a participant of thread " + threadId);
     }
     Message message =
         new Message(state.count() + 1, cmd.from(), cmd.session(), cmd.text(), Instant.now(), null);
@@ -334,7 +334,11 @@ public final class ChatThread
   private ReplyEffect<Event, State> onRelease(State state, Release cmd) {
     var found = state.message(cmd.seq());
     if (found.isEmpty()) {
-      return refuse(Effect(), cmd.replyTo(), "thread " + threadId + " has no message " + cmd.seq());
+      return Refusal.reply(
+          Effect(),
+          Refusal.Code.NOT_FOUND,
+          cmd.replyTo(),
+          "thread " + threadId + " has no message " + cmd.seq());
     }
     Message message = found.get();
     if (cmd.approved() || message.denied() != null) {
@@ -353,7 +357,8 @@ public final class ChatThread
         state.exists()
             ? "thread " + threadId + " already exists: cannot " + describe(cmd)
             : "no thread " + threadId;
-    return refuse(Effect(), cmd.replyTo(), why);
+    return Refusal.reply(
+        Effect(), state.exists() ? Refusal.Code.TAKEN : Refusal.Code.NOT_FOUND, cmd.replyTo(), why);
   }
 
   @Override

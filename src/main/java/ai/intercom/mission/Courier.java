@@ -2,13 +2,15 @@ package ai.intercom.mission;
 
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
+import ai.intercom.approval.MessageType;
 import ai.intercom.approval.Settlement;
 import ai.intercom.cluster.MachineServices;
 import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
-import ai.intercom.launcher.AgentSupervisor;
-import ai.intercom.persistence.Refusals;
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.DeliveryStatus;
+import ai.intercom.protocol.Ids;
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -35,24 +37,23 @@ public final class Courier implements Settlement {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration timeout;
-  private final Settlement missions;
   private final MachineServices<SessionDesk.Command> desks;
-  private final MachineServices<AgentSupervisor.Command> supervisors;
+  private final Runs runs;
 
   /**
    * {@code desks}: where the machines' session desks are (shared with the node's other users of
-   * them).
+   * them); {@code runs}: where approved missions run.
    */
   public Courier(
-      ActorSystem<?> system, Duration timeout, MachineServices<SessionDesk.Command> desks) {
+      ActorSystem<?> system,
+      Duration timeout,
+      MachineServices<SessionDesk.Command> desks,
+      Runs runs) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
-    this.missions = Settlement.onMissions(system, timeout);
     this.desks = desks;
-    this.supervisors =
-        new MachineServices<>(
-            system, timeout, AgentSupervisor.Command.class, AgentSupervisor.KEY_PREFIX);
+    this.runs = runs;
   }
 
   /** The session desk of a machine, if its node is in the cluster. */
@@ -83,27 +84,26 @@ public final class Courier implements Settlement {
                         .toCompletableFuture())
             .toList();
     if (deliveries.isEmpty()) {
-      return CompletableFuture.completedFuture(new SessionDesk.Delivery("delivered", null));
+      return CompletableFuture.completedFuture(
+          new SessionDesk.Delivery(DeliveryStatus.DELIVERED, null));
     }
     return CompletableFuture.allOf(deliveries.toArray(CompletableFuture[]::new))
         .thenApply(all -> deliveries.get(0).join());
   }
 
   private CompletionStage<SessionDesk.Delivery> deliver(AgentId to, String session, Letter letter) {
-    return deskOf(to.machine())
+    return desks
+        .require(to.machine())
         .thenCompose(
             desk -> {
-              if (desk.isEmpty()) {
-                throw new Offline(to.machine());
-              }
               return AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
-                      desk.get(),
+                      desk,
                       r -> new SessionDesk.DeliverToProject(to.project(), letter, session, r),
                       timeout,
                       system.scheduler())
                   .thenApply(
                       delivery -> {
-                        if (delivery.status().equals("failed")) {
+                        if (delivery.status() == DeliveryStatus.FAILED) {
                           throw new IllegalStateException(
                               "machine " + to.machine() + " could not store the message");
                         }
@@ -112,53 +112,21 @@ public final class Courier implements Settlement {
             });
   }
 
-  /** A machine whose node is not in the cluster now. */
-  static final class Offline extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Offline(String machine) {
-      super(
-          "machine " + machine + " is offline (its node is not in the cluster)",
-          null,
-          false,
-          false);
-    }
-  }
-
   /**
    * Hands a mission to the agent supervisor of {@code machine}; completes once it is in that
    * machine's ledger. Fails when the machine is not in the cluster.
    */
   CompletionStage<Done> launch(
       String machine, String missionId, String followUp, String followUpKey) {
-    return supervisors
-        .of(machine)
-        .thenCompose(
-            supervisor -> {
-              if (supervisor.isEmpty()) {
-                throw new Offline(machine);
-              }
-              return AskPattern.<AgentSupervisor.Command, Done>ask(
-                  supervisor.get(),
-                  r -> new AgentSupervisor.Launch(missionId, followUp, followUpKey, r),
-                  timeout,
-                  system.scheduler());
-            });
+    return runs.launch(machine, missionId, followUp, followUpKey);
   }
 
   /** Ends the run of a stopped mission, if its machine has one (an offline machine has none). */
-  CompletionStage<Done> stopRun(Mission.State mission, String by) {
+  CompletionStage<Done> stopRun(Mission.Summary mission, String by) {
     if (!mission.kind().launchesAgent()) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return supervisors
-        .of(AgentId.parse(mission.to()).machine())
-        .thenApply(
-            supervisor -> {
-              supervisor.ifPresent(
-                  s -> s.tell(new AgentSupervisor.StopRun(mission.missionId(), by)));
-              return Done.getInstance();
-            });
+    return runs.stop(AgentId.parse(mission.to()).machine(), mission.missionId(), by);
   }
 
   /**
@@ -168,7 +136,7 @@ public final class Courier implements Settlement {
   CompletionStage<Done> continueMission(String from, String missionId, String text, String key) {
     return sharding
         .entityRefFor(Mission.ENTITY_KEY, missionId)
-        .<Mission.State>askWithStatus(r -> new Mission.FollowUp(from, text, key, r), timeout)
+        .<Mission.Summary>askWithStatus(r -> new Mission.FollowUp(from, text, key, r), timeout)
         .thenCompose(state -> launch(AgentId.parse(state.to()).machine(), missionId, text, key));
   }
 
@@ -176,18 +144,18 @@ public final class Courier implements Settlement {
   public CompletionStage<Done> settle(ApprovalGate.Release release) {
     ApprovalRequest request = release.request();
     String threadId = request.threadId();
-    if (request.type() == Mission.Kind.PERMISSION) {
+    if (request.type() == MessageType.PERMISSION) {
       // the agent that asked waits for the gate's decision itself (see PermissionPrompts)
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    if (threadId != null && Mission.isValidId(threadId)) {
+    if (threadId != null && Ids.isMissionId(threadId)) {
       return release.approved()
           ? continueMission(request.from(), threadId, request.message(), release.approvalId())
           : tellDenied(request, release);
     }
     if (threadId == null) {
       if (!request.type().launchesAgent()) {
-        return missions.settle(release);
+        return onMission(release);
       }
       return settleMission(release)
           .thenCompose(
@@ -220,10 +188,12 @@ public final class Courier implements Settlement {
               return deliver(posted)
                   .thenApply(
                       delivery -> {
-                        if (seq == 1 && release.request().type() == Mission.Kind.SEND) {
+                        if (seq == 1 && release.request().type() == MessageType.SEND) {
                           String result =
                               Router.describe(
-                                  delivery.status(), release.request().to(), delivery.sessionId());
+                                  delivery.status().wire(),
+                                  release.request().to(),
+                                  delivery.sessionId());
                           mission.tell(
                               new Mission.Complete(result, null, null, null, system.ignoreRef()));
                         }
@@ -237,13 +207,12 @@ public final class Courier implements Settlement {
    * is not.
    */
   private CompletionStage<Done> settleMission(ApprovalGate.Release release) {
-    return missions
-        .settle(release)
+    return onMission(release)
         .handle(
             (done, error) -> {
               if (error == null
-                  || (Refusals.isRefusal(error)
-                      && !Settlement.isMissing(Refusals.cause(error).getMessage()))) {
+                  || (Refusal.of(error).isPresent()
+                      && !Refusal.is(error, Refusal.Code.NOT_FOUND))) {
                 return Done.getInstance();
               }
               throw error instanceof CompletionException failure
@@ -299,5 +268,18 @@ public final class Courier implements Settlement {
             Instant.now());
     return deliver(AgentId.parse(message.from()), message.session(), note)
         .thenApply(delivery -> Done.getInstance());
+  }
+
+  /** Approves or denies the mission of a release. */
+  private CompletionStage<Done> onMission(ApprovalGate.Release release) {
+    return sharding
+        .entityRefFor(Mission.ENTITY_KEY, release.missionId())
+        .<Mission.Summary>askWithStatus(
+            replyTo ->
+                release.approved()
+                    ? new Mission.Approve(release.by(), replyTo)
+                    : new Mission.Deny(release.by(), release.reason(), replyTo),
+            timeout)
+        .thenApply(state -> Done.getInstance());
   }
 }

@@ -2,8 +2,9 @@ package ai.intercom.mission;
 
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
-import ai.intercom.persistence.Refusals;
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.MissionStatus;
+import ai.intercom.protocol.Refusal;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -45,12 +46,11 @@ public final class Launches {
       router.checkText(prompt);
       checkCommand(agentCommand);
     } catch (IllegalArgumentException e) {
-      return CompletableFuture.failedFuture(new Router.Refusal(e.getMessage(), false));
+      return CompletableFuture.failedFuture(Refusal.invalid(e.getMessage()));
     }
     if (target.isHuman()) {
       return CompletableFuture.failedFuture(
-          new Router.Refusal(
-              "an agent runs on a machine: address machine/project, not 'human'", false));
+          Refusal.invalid("an agent runs on a machine: address machine/project, not 'human'"));
     }
     String request = agentCommand == null ? prompt : prompt + "\n[agent: " + agentCommand + "]";
     Mission.Launch launch = new Mission.Launch(from.sessionId(), agentCommand, notifyAfterSeconds);
@@ -60,20 +60,21 @@ public final class Launches {
         .thenCompose(
             missionId ->
                 router
-                    .submit(new ApprovalRequest(from.agent(), to, kind, missionId, request))
+                    .submit(
+                        new ApprovalRequest(
+                            from.agent(), to, kind.messageType(), missionId, request))
                     .thenCompose(
                         admission -> {
                           if (admission instanceof ApprovalGate.Refused refused) {
-                            throw new Router.Refusal(
-                                "the approval gate refused the mission: " + refused.reason(),
-                                false);
+                            throw Refusal.invalid(
+                                "the approval gate refused the mission: " + refused.reason());
                           }
                           String passedBy =
                               admission instanceof ApprovalGate.Passed passed
                                   ? "policy: " + passed.reason()
                                   : null;
                           return mission(missionId)
-                              .<Mission.State>askWithStatus(
+                              .<Mission.Summary>askWithStatus(
                                   r ->
                                       new Mission.Create(
                                           from.agent(),
@@ -90,7 +91,7 @@ public final class Launches {
                                     if (admission instanceof ApprovalGate.Held held) {
                                       return CompletableFuture.completedFuture(
                                           Router.Outcome.ofMission(
-                                              "pending_approval",
+                                              MissionStatus.PENDING_APPROVAL.wire(),
                                               missionId,
                                               to,
                                               held.approval().id(),
@@ -111,50 +112,47 @@ public final class Launches {
     try {
       router.checkText(text);
     } catch (IllegalArgumentException e) {
-      return CompletableFuture.failedFuture(new Router.Refusal(e.getMessage(), false));
+      return CompletableFuture.failedFuture(Refusal.invalid(e.getMessage()));
     }
     return mission(missionId)
         .<Mission.State>askWithStatus(Mission.Get::new, router.timeout())
         .exceptionally(
             error -> {
-              if (Refusals.isRefusal(error)) {
-                throw new Router.Refusal(
-                    "no mission " + missionId + " (take the id from the message you answer)", true);
+              if (Refusal.of(error).isPresent()) {
+                throw Refusal.notFound(
+                    "no mission " + missionId + " (take the id from the message you answer)");
               }
-              throw new CompletionException(Refusals.cause(error));
+              throw new CompletionException(Refusal.cause(error));
             })
         .thenCompose(
             state -> {
               if (!state.kind().launchesAgent()) {
-                throw new Router.Refusal(
+                throw Refusal.invalid(
                     "mission "
                         + missionId
                         + " is a "
                         + state.kind().name().toLowerCase()
                         + (state.threadId() == null
                             ? ""
-                            : ": answer in its thread " + state.threadId()),
-                    false);
+                            : ": answer in its thread " + state.threadId()));
               }
               if (!from.agent().equals(state.from())
                   && !from.agent().equals(AgentId.HUMAN.toString())) {
-                throw new Router.Refusal(
+                throw Refusal.invalid(
                     "mission "
                         + missionId
                         + " belongs to "
                         + state.from()
-                        + "; start your own with intercom_ask or intercom_start_agent",
-                    false);
+                        + "; start your own with intercom_ask or intercom_start_agent");
               }
-              if (state.status() == Mission.Status.PENDING_APPROVAL
-                  || state.status() == Mission.Status.DENIED) {
-                throw new Router.Refusal(
+              if (state.status() == MissionStatus.PENDING_APPROVAL
+                  || state.status() == MissionStatus.DENIED) {
+                throw Refusal.invalid(
                     "mission "
                         + missionId
                         + " is "
                         + state.status().name().toLowerCase()
-                        + ": it takes no follow-ups",
-                    false);
+                        + ": it takes no follow-ups");
               }
               long seq = state.transcript().size() + 1L;
               return router
@@ -165,7 +163,7 @@ public final class Launches {
                               new ApprovalRequest(
                                   from.agent(),
                                   state.to(),
-                                  state.kind(),
+                                  state.kind().messageType(),
                                   missionId,
                                   text,
                                   missionId,
@@ -173,13 +171,13 @@ public final class Launches {
                   .thenCompose(
                       admission -> {
                         if (admission instanceof ApprovalGate.Refused refused) {
-                          throw new Router.Refusal(
-                              "the approval gate refused the message: " + refused.reason(), false);
+                          throw Refusal.invalid(
+                              "the approval gate refused the message: " + refused.reason());
                         }
                         if (admission instanceof ApprovalGate.Held held) {
                           return CompletableFuture.completedFuture(
                               Router.Outcome.ofMission(
-                                  "pending_approval",
+                                  MissionStatus.PENDING_APPROVAL.wire(),
                                   missionId,
                                   state.to(),
                                   held.approval().id(),
@@ -196,15 +194,7 @@ public final class Launches {
   /** Stops a mission that is not finished; its agent, if one runs, is ended. */
   public CompletionStage<Router.Outcome> stop(String missionId, String by) {
     return mission(missionId)
-        .<Mission.State>askWithStatus(r -> new Mission.Stop(by, r), router.timeout())
-        .exceptionally(
-            error -> {
-              if (Refusals.isRefusal(error)) {
-                String why = Refusals.cause(error).getMessage();
-                throw new Router.Refusal(why, why.startsWith("no mission"));
-              }
-              throw new CompletionException(Refusals.cause(error));
-            })
+        .<Mission.Summary>askWithStatus(r -> new Mission.Stop(by, r), router.timeout())
         .thenCompose(
             state ->
                 courier
@@ -212,7 +202,7 @@ public final class Launches {
                     .thenApply(
                         done ->
                             Router.Outcome.ofMission(
-                                "stopped", missionId, state.to(), null, null)));
+                                MissionStatus.STOPPED.wire(), missionId, state.to(), null, null)));
   }
 
   /**
@@ -224,21 +214,21 @@ public final class Launches {
         .launch(AgentId.parse(to).machine(), missionId, null, null)
         .exceptionallyCompose(
             error -> {
-              if (Refusals.cause(error) instanceof Courier.Offline offline) {
+              if (Refusal.is(error, Refusal.Code.OFFLINE)) {
                 // nobody will run it: the mission says so
-                String why = offline.getMessage() + " when the mission was to start";
+                String why = Refusal.sentence(error) + " when the mission was to start";
                 return mission(missionId)
-                    .<Mission.State>askWithStatus(r -> new Mission.Fail(why, r), router.timeout())
+                    .<Mission.Summary>askWithStatus(r -> new Mission.Fail(why, r), router.timeout())
                     .thenApply(failed -> Done.getInstance());
               }
-              return CompletableFuture.failedFuture(Refusals.cause(error));
+              return CompletableFuture.failedFuture(Refusal.cause(error));
             })
         .thenCompose(done -> statusOf(missionId, to));
   }
 
   private CompletionStage<Router.Outcome> statusOf(String missionId, String to) {
     return mission(missionId)
-        .<Mission.State>askWithStatus(Mission.Get::new, router.timeout())
+        .<Mission.Summary>askWithStatus(Mission.Summarize::new, router.timeout())
         .thenApply(
             state ->
                 Router.Outcome.ofMission(
@@ -246,7 +236,7 @@ public final class Launches {
                     missionId,
                     to,
                     null,
-                    state.status() == Mission.Status.FAILED ? state.reason() : null));
+                    state.status() == MissionStatus.FAILED ? state.reason() : null));
   }
 
   private static void checkCommand(String agentCommand) {

@@ -1,25 +1,22 @@
 package ai.intercom.mission;
 
-import static ai.intercom.persistence.Refusals.describe;
-import static ai.intercom.persistence.Refusals.refuse;
+import static ai.intercom.protocol.Refusal.describe;
 
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.serialization.JsonSerializable;
-import java.security.SecureRandom;
+import ai.intercom.approval.MessageType;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.MissionStatus;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -49,32 +46,16 @@ public final class Mission
     ASK,
     SEND,
     START_AGENT,
-    CHAT,
-    /** Not a mission of its own: a launched agent asks to use a tool, within its mission. */
-    PERMISSION;
+    CHAT;
 
     /** Whether missions of this kind start an agent process. */
     public boolean launchesAgent() {
       return this == ASK || this == START_AGENT;
     }
-  }
 
-  public enum Status {
-    PENDING_APPROVAL,
-    APPROVED,
-    DENIED,
-    RUNNING,
-    COMPLETED,
-    FAILED,
-    INTERRUPTED,
-    STOPPED;
-
-    public boolean isFinished() {
-      return this == DENIED
-          || this == COMPLETED
-          || this == FAILED
-          || this == INTERRUPTED
-          || this == STOPPED;
+    /** How the approval gate (and a rule's {@code type}) names a mission of this kind. */
+    public MessageType messageType() {
+      return MessageType.valueOf(name());
     }
   }
 
@@ -91,7 +72,7 @@ public final class Mission
       String fromSession,
       String agentCommand,
       long notifyAfterSeconds,
-      Status status,
+      MissionStatus status,
       Instant createdAt,
       Instant updatedAt,
       String decidedBy,
@@ -124,6 +105,27 @@ public final class Mission
       return createdAt != null;
     }
 
+    public Summary summary() {
+      return new Summary(
+          missionId,
+          from,
+          to,
+          kind,
+          threadId,
+          fromSession,
+          notifyAfterSeconds,
+          status,
+          createdAt,
+          updatedAt,
+          decidedBy,
+          reason,
+          agentSessionId,
+          result,
+          costUsd,
+          durationMs,
+          latestProgress());
+    }
+
     /** The newest progress line, or empty. */
     public String latestProgress() {
       return progress.isEmpty() ? "" : progress.get(progress.size() - 1);
@@ -140,7 +142,7 @@ public final class Mission
           e.fromSession(),
           e.agentCommand(),
           e.notifyAfterSeconds() == null ? 0 : e.notifyAfterSeconds(),
-          Status.PENDING_APPROVAL,
+          MissionStatus.PENDING_APPROVAL,
           e.at(),
           e.at(),
           null,
@@ -156,7 +158,7 @@ public final class Mission
 
     /** A copy with another status and the rest as given; the one place that lists every field. */
     private State with(
-        Status newStatus,
+        MissionStatus newStatus,
         Instant at,
         String by,
         String why,
@@ -190,7 +192,7 @@ public final class Mission
           followUpKeys);
     }
 
-    State decided(Status newStatus, String by, String why, Instant at) {
+    State decided(MissionStatus newStatus, String by, String why, Instant at) {
       return with(
           newStatus,
           at,
@@ -206,7 +208,7 @@ public final class Mission
 
     State started(Instant at) {
       return with(
-          Status.RUNNING,
+          MissionStatus.RUNNING,
           at,
           decidedBy,
           null,
@@ -241,7 +243,7 @@ public final class Mission
 
     State completed(Completed e) {
       return with(
-          Status.COMPLETED,
+          MissionStatus.COMPLETED,
           e.at(),
           decidedBy,
           null,
@@ -253,7 +255,7 @@ public final class Mission
           append(List.of(new Entry(e.at(), to, e.result()))));
     }
 
-    State ended(Status newStatus, String author, String why, Instant at) {
+    State ended(MissionStatus newStatus, String author, String why, Instant at) {
       return with(
           newStatus,
           at,
@@ -313,7 +315,7 @@ public final class Mission
     /** A finished mission takes up work again: approved, to be run again (a follow-up). */
     State reopened(Instant at) {
       return with(
-          Status.APPROVED,
+          MissionStatus.APPROVED,
           at,
           decidedBy,
           null,
@@ -340,9 +342,43 @@ public final class Mission
     }
   }
 
-  /** Every command answers the mission's state after it, or an error saying why it was refused. */
+  /**
+   * What a command other than {@link Get} answers, and what crosses the cluster for every progress
+   * batch: the mission's ids, parties, status and latest line, without its prompt, progress list or
+   * transcript.
+   */
+  public record Summary(
+      String missionId,
+      String from,
+      String to,
+      Kind kind,
+      String threadId,
+      String fromSession,
+      long notifyAfterSeconds,
+      MissionStatus status,
+      Instant createdAt,
+      Instant updatedAt,
+      String decidedBy,
+      String reason,
+      String agentSessionId,
+      String result,
+      Double costUsd,
+      Long durationMs,
+      String latestProgress)
+      implements JsonSerializable {}
+
+  /**
+   * Every command answers, or replies a {@link ai.intercom.protocol.Refusal} saying why it was
+   * refused.
+   */
   public sealed interface Command extends JsonSerializable {
-    ActorRef<StatusReply<State>> replyTo();
+    ActorRef<? extends StatusReply<?>> replyTo();
+  }
+
+  /** A command that answers the {@link Summary} after it: all but {@link Get}. */
+  public sealed interface AnswersSummary extends Command {
+    @Override
+    ActorRef<StatusReply<Summary>> replyTo();
   }
 
   /**
@@ -357,10 +393,10 @@ public final class Mission
       String threadId,
       String passedBy,
       Launch launch,
-      ActorRef<StatusReply<State>> replyTo)
-      implements Command {
+      ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {
     public Create(
-        String from, String to, Kind kind, String prompt, ActorRef<StatusReply<State>> replyTo) {
+        String from, String to, Kind kind, String prompt, ActorRef<StatusReply<Summary>> replyTo) {
       this(from, to, kind, prompt, null, null, null, replyTo);
     }
   }
@@ -373,46 +409,49 @@ public final class Mission
   public record Launch(String fromSession, String agentCommand, long notifyAfterSeconds)
       implements JsonSerializable {}
 
-  public record Approve(String by, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Approve(String by, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
 
-  public record Deny(String by, String reason, ActorRef<StatusReply<State>> replyTo)
-      implements Command {}
+  public record Deny(String by, String reason, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
 
-  public record Start(ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Start(ActorRef<StatusReply<Summary>> replyTo) implements AnswersSummary {}
 
   /**
    * Lines a human can follow (which tool, which file); {@code agentSessionId} once the agent said
    * it.
    */
   public record ReportProgress(
-      List<String> lines, String agentSessionId, ActorRef<StatusReply<State>> replyTo)
-      implements Command {}
+      List<String> lines, String agentSessionId, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
 
   public record Complete(
       String result,
       String agentSessionId,
       Double costUsd,
       Long durationMs,
-      ActorRef<StatusReply<State>> replyTo)
-      implements Command {}
+      ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
 
-  public record Fail(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Fail(String reason, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
 
-  public record Interrupt(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Interrupt(String reason, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
 
-  public record Stop(String by, ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Stop(String by, ActorRef<StatusReply<Summary>> replyTo) implements AnswersSummary {}
 
-  public record AddMessage(String author, String text, ActorRef<StatusReply<State>> replyTo)
-      implements Command {}
+  public record AddMessage(String author, String text, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
 
   /**
    * More work for the mission's agent: kept in the transcript; a finished mission is approved
    * again, to continue the same conversation.
    */
   public record FollowUp(
-      String author, String text, String key, ActorRef<StatusReply<State>> replyTo)
-      implements Command {
-    public FollowUp(String author, String text, ActorRef<StatusReply<State>> replyTo) {
+      String author, String text, String key, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {
+    public FollowUp(String author, String text, ActorRef<StatusReply<Summary>> replyTo) {
       this(author, text, null, replyTo);
     }
   }
@@ -421,9 +460,13 @@ public final class Mission
    * A finished mission runs again for follow-ups that came while it ran (already in its
    * transcript).
    */
-  public record Resume(ActorRef<StatusReply<State>> replyTo) implements Command {}
+  public record Resume(ActorRef<StatusReply<Summary>> replyTo) implements AnswersSummary {}
 
+  /** The whole state, transcript included. */
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
+
+  /** The summary, as the other commands answer it. */
+  public record Summarize(ActorRef<StatusReply<Summary>> replyTo) implements AnswersSummary {}
 
   public sealed interface Event extends JsonSerializable {
     Instant at();
@@ -479,37 +522,28 @@ public final class Mission
 
   public static final String TAG = "mission";
 
-  private static final Pattern ID = Pattern.compile("m-\\d{8}-[0-9a-f]{6}");
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
-
   public static void init(ActorSystem<?> system) {
+    ActorRef<Topic.Command<MissionWaits.Finished>> ends = MissionWaits.topic(system);
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())).withRole(NodeRole.HUB_ROLE));
+        .init(
+            Entity.of(ENTITY_KEY, ctx -> new Mission(ctx.getEntityId(), ends))
+                .withRole(NodeRole.HUB_ROLE));
   }
 
+  /** A mission that tells nobody when it ends (tests of the entity alone). */
   public static Behavior<Command> create(String missionId) {
-    return new Mission(missionId);
-  }
-
-  /** A fresh id {@code m-YYYYMMDD-xxxxxx} (UTC date, 24 random bits). */
-  public static String newId() {
-    byte[] bytes = new byte[3];
-    RANDOM.nextBytes(bytes);
-    return "m-" + LocalDate.now(ZoneOffset.UTC).format(DAY) + "-" + HexFormat.of().formatHex(bytes);
-  }
-
-  public static boolean isValidId(String id) {
-    return id != null && ID.matcher(id).matches();
+    return new Mission(missionId, null);
   }
 
   private final String missionId;
+  private final ActorRef<Topic.Command<MissionWaits.Finished>> ends;
 
-  private Mission(String missionId) {
+  private Mission(String missionId, ActorRef<Topic.Command<MissionWaits.Finished>> ends) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), missionId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.missionId = missionId;
+    this.ends = ends;
   }
 
   @Override
@@ -533,39 +567,50 @@ public final class Mission
         newCommandHandlerWithReplyBuilder();
     builder.forState(s -> !s.exists()).onCommand(Create.class, this::onCreate);
     builder
-        .forState(s -> s.exists() && s.status() == Status.PENDING_APPROVAL)
+        .forState(s -> s.exists() && s.status() == MissionStatus.PENDING_APPROVAL)
         .onCommand(Approve.class, this::onApprove)
         .onCommand(Deny.class, this::onDeny);
     builder
-        .forState(s -> s.exists() && s.status() == Status.RUNNING)
+        .forState(s -> s.exists() && s.status() == MissionStatus.RUNNING)
         .onCommand(Complete.class, this::onComplete);
     builder
         .forState(
-            s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
+            s ->
+                s.exists()
+                    && (s.status() == MissionStatus.APPROVED
+                        || s.status() == MissionStatus.RUNNING))
         .onCommand(ReportProgress.class, this::onReportProgress)
         .onCommand(Fail.class, this::onFail)
         .onCommand(Interrupt.class, this::onInterrupt);
     builder
         .forState(
-            s -> s.exists() && (s.status() == Status.APPROVED || s.status() == Status.RUNNING))
+            s ->
+                s.exists()
+                    && (s.status() == MissionStatus.APPROVED
+                        || s.status() == MissionStatus.RUNNING))
         .onCommand(Start.class, this::onStart);
     builder
         .forState(
-            s -> s.exists() && s.status() != Status.DENIED && s.status() != Status.PENDING_APPROVAL)
+            s ->
+                s.exists()
+                    && s.status() != MissionStatus.DENIED
+                    && s.status() != MissionStatus.PENDING_APPROVAL)
         .onCommand(FollowUp.class, this::onFollowUp);
     builder
-        .forState(s -> s.exists() && s.status().isFinished() && s.status() != Status.DENIED)
+        .forState(s -> s.exists() && s.status().isFinished() && s.status() != MissionStatus.DENIED)
         .onCommand(Resume.class, (state, cmd) -> persistAndReply(new Reopened(Instant.now()), cmd));
     builder
         .forState(s -> s.exists() && !s.status().isFinished())
         .onCommand(Stop.class, this::onStop);
     builder
-        .forState(s -> s.exists() && s.status() != Status.DENIED)
+        .forState(s -> s.exists() && s.status() != MissionStatus.DENIED)
         .onCommand(AddMessage.class, this::onAddMessage);
     builder
         .forState(State::exists)
         .onCommand(
-            Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
+            Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
+        .onCommand(
+            Summarize.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summarized(state)));
     builder.forAnyState().onAnyCommand(this::onRefused);
     return builder.build();
   }
@@ -592,7 +637,7 @@ public final class Mission
         cmd.kind().launchesAgent()
             ? List.of(created, new Approved(cmd.passedBy(), now))
             : List.of(created, new Approved(cmd.passedBy(), now), new Started(now));
-    return Effect().persist(events).thenReply(cmd.replyTo(), StatusReply::success);
+    return persistAndReply(events, cmd);
   }
 
   private ReplyEffect<Event, State> onApprove(State state, Approve cmd) {
@@ -606,8 +651,12 @@ public final class Mission
   }
 
   private ReplyEffect<Event, State> onStart(State state, Start cmd) {
-    if (state.status() == Status.RUNNING) {
-      return refuse(Effect(), cmd.replyTo(), "mission " + missionId + " is already running");
+    if (state.status() == MissionStatus.RUNNING) {
+      return Refusal.reply(
+          Effect(),
+          Refusal.Code.CONFLICT,
+          cmd.replyTo(),
+          "mission " + missionId + " is already running");
     }
     return persistAndReply(new Started(Instant.now()), cmd);
   }
@@ -638,17 +687,18 @@ public final class Mission
 
   private ReplyEffect<Event, State> onFollowUp(State state, FollowUp cmd) {
     if (cmd.text() == null || cmd.text().isBlank()) {
-      return refuse(Effect(), cmd.replyTo(), "a follow-up needs a message");
+      return Refusal.reply(
+          Effect(), Refusal.Code.INVALID, cmd.replyTo(), "a follow-up needs a message");
     }
     if (cmd.key() != null && state.followUpKeys().contains(cmd.key())) {
       // delivered again (a retry): it is in already
-      return Effect().reply(cmd.replyTo(), StatusReply.success(state));
+      return Effect().reply(cmd.replyTo(), summarized(state));
     }
     Instant now = Instant.now();
     MessageAdded added = new MessageAdded(cmd.author(), cmd.text(), now, cmd.key());
     List<Event> events =
         state.status().isFinished() ? List.of(added, new Reopened(now)) : List.of(added);
-    return Effect().persist(events).thenReply(cmd.replyTo(), StatusReply::success);
+    return persistAndReply(events, cmd);
   }
 
   private ReplyEffect<Event, State> onAddMessage(State state, AddMessage cmd) {
@@ -665,11 +715,33 @@ public final class Mission
                 + ": cannot "
                 + describe(cmd)
             : "no mission " + missionId;
-    return refuse(Effect(), cmd.replyTo(), why);
+    return Refusal.reply(
+        Effect(),
+        state.exists() ? Refusal.Code.CONFLICT : Refusal.Code.NOT_FOUND,
+        cmd.replyTo(),
+        why);
   }
 
-  private ReplyEffect<Event, State> persistAndReply(Event event, Command cmd) {
-    return Effect().persist(event).thenReply(cmd.replyTo(), StatusReply::success);
+  private ReplyEffect<Event, State> persistAndReply(Event event, AnswersSummary cmd) {
+    return persistAndReply(List.of(event), cmd);
+  }
+
+  private ReplyEffect<Event, State> persistAndReply(List<Event> events, AnswersSummary cmd) {
+    return Effect()
+        .persist(events)
+        .thenRun(this::announceEnd)
+        .thenReply(cmd.replyTo(), Mission::summarized);
+  }
+
+  /** Wakes those who wait for this mission (see {@link MissionWaits}). */
+  private void announceEnd(State state) {
+    if (ends != null && state.status().isFinished()) {
+      ends.tell(Topic.publish(new MissionWaits.Finished(missionId)));
+    }
+  }
+
+  private static StatusReply<Summary> summarized(State state) {
+    return StatusReply.success(state.summary());
   }
 
   @Override
@@ -677,17 +749,18 @@ public final class Mission
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(Created.class, State::created)
-        .onEvent(Approved.class, (s, e) -> s.decided(Status.APPROVED, e.by(), null, e.at()))
-        .onEvent(Denied.class, (s, e) -> s.ended(Status.DENIED, e.by(), e.reason(), e.at()))
+        .onEvent(Approved.class, (s, e) -> s.decided(MissionStatus.APPROVED, e.by(), null, e.at()))
+        .onEvent(Denied.class, (s, e) -> s.ended(MissionStatus.DENIED, e.by(), e.reason(), e.at()))
         .onEvent(Started.class, (s, e) -> s.started(e.at()))
         .onEvent(ProgressReported.class, State::progressed)
         .onEvent(Completed.class, State::completed)
-        .onEvent(Failed.class, (s, e) -> s.ended(Status.FAILED, s.to(), e.reason(), e.at()))
+        .onEvent(Failed.class, (s, e) -> s.ended(MissionStatus.FAILED, s.to(), e.reason(), e.at()))
         .onEvent(
-            Interrupted.class, (s, e) -> s.ended(Status.INTERRUPTED, s.to(), e.reason(), e.at()))
+            Interrupted.class,
+            (s, e) -> s.ended(MissionStatus.INTERRUPTED, s.to(), e.reason(), e.at()))
         .onEvent(
             Stopped.class,
-            (s, e) -> s.ended(Status.STOPPED, e.by(), "stopped by " + e.by(), e.at()))
+            (s, e) -> s.ended(MissionStatus.STOPPED, e.by(), "stopped by " + e.by(), e.at()))
         .onEvent(MessageAdded.class, State::messageAdded)
         .onEvent(Reopened.class, (s, e) -> s.reopened(e.at()))
         .build();

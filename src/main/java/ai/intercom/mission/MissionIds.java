@@ -1,9 +1,8 @@
 package ai.intercom.mission;
 
-import static ai.intercom.persistence.Refusals.refuse;
-
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -93,8 +92,11 @@ public final class MissionIds
   private ReplyEffect<Event, State> onReserve(State state, Reserve cmd) {
     long until = Math.min(LIMIT, state.next() + cmd.count());
     if (until <= state.next()) {
-      return refuse(
-          Effect(), cmd.replyTo(), "all " + LIMIT + " mission ids of " + day + " are used");
+      return Refusal.reply(
+          Effect(),
+          Refusal.Code.CONFLICT,
+          cmd.replyTo(),
+          "all " + LIMIT + " mission ids of " + day + " are used");
     }
     long from = state.next();
     return Effect()

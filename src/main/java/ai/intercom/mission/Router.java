@@ -2,13 +2,16 @@ package ai.intercom.mission;
 
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
+import ai.intercom.approval.MessageType;
 import ai.intercom.daemon.SessionDesk;
-import ai.intercom.persistence.Refusals;
-import ai.intercom.registry.AgentId;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.DeliveryStatus;
+import ai.intercom.protocol.Ids;
+import ai.intercom.protocol.MissionStatus;
+import ai.intercom.protocol.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -30,22 +33,6 @@ public final class Router {
 
   static final Duration ACCEPTED_FOR = Duration.ofSeconds(30);
   static final int THREAD_ID_TRIES = 3;
-
-  /** A message was refused for what it is; the message says what to do. */
-  public static final class Refusal extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final boolean notFound;
-
-    Refusal(String message, boolean notFound) {
-      super(message, null, false, false);
-      this.notFound = notFound;
-    }
-
-    /** The thread, mission or session named does not exist (rather than a bad request). */
-    public boolean notFound() {
-      return notFound;
-    }
-  }
 
   /** The agent session writing: {@code agent} is {@code machine/project}. */
   public record Sender(String agent, String sessionId) {}
@@ -129,7 +116,7 @@ public final class Router {
       target = AgentId.parse(to);
       checkText(text);
     } catch (IllegalArgumentException e) {
-      return CompletableFuture.failedFuture(new Refusal(e.getMessage(), false));
+      return CompletableFuture.failedFuture(Refusal.invalid(e.getMessage()));
     }
     if (target.isHuman()) {
       return refused(
@@ -150,7 +137,7 @@ public final class Router {
                         new ApprovalRequest(
                             from.agent(),
                             to,
-                            kind,
+                            kind.messageType(),
                             posted.missionId(),
                             text,
                             posted.threadId(),
@@ -163,7 +150,7 @@ public final class Router {
                                   : null;
                           // the message goes out now that its thread holds it; the answer also
                           // waits for the mission
-                          CompletionStage<Mission.State> mission =
+                          CompletionStage<Mission.Summary> mission =
                               sharding
                                   .entityRefFor(Mission.ENTITY_KEY, posted.missionId())
                                   .askWithStatus(
@@ -183,7 +170,9 @@ public final class Router {
                                   mission,
                                   (outcome, created) -> {
                                     if (kind == Mission.Kind.SEND
-                                        && !outcome.status().equals("pending_approval")) {
+                                        && !outcome
+                                            .status()
+                                            .equals(MissionStatus.PENDING_APPROVAL.wire())) {
                                       sharding
                                           .entityRefFor(Mission.ENTITY_KEY, posted.missionId())
                                           .tell(
@@ -217,12 +206,10 @@ public final class Router {
               if (error == null) {
                 return CompletableFuture.completedFuture(posted);
               }
-              if (tries > 1
-                  && Refusals.isRefusal(error)
-                  && ChatThread.isTaken(Refusals.cause(error).getMessage())) {
+              if (tries > 1 && Refusal.is(error, Refusal.Code.TAKEN)) {
                 return openThread(missionId, from, to, text, tries - 1);
               }
-              return CompletableFuture.<ChatThread.Posted>failedFuture(Refusals.cause(error));
+              return CompletableFuture.<ChatThread.Posted>failedFuture(Refusal.cause(error));
             })
         .thenCompose(stage -> stage);
   }
@@ -232,10 +219,10 @@ public final class Router {
    * id (a launched agent's result), a follow-up.
    */
   public CompletionStage<Outcome> reply(Sender from, String threadId, String text) {
-    if (Mission.isValidId(threadId)) {
+    if (Ids.isMissionId(threadId)) {
       return launches.followUp(from, threadId, text);
     }
-    if (!ChatThread.isValidId(threadId)) {
+    if (!Ids.isThreadId(threadId)) {
       return refused(
           "thread id '"
               + threadId
@@ -251,22 +238,21 @@ public final class Router {
         .<ChatThread.State>askWithStatus(ChatThread.Get::new, timeout)
         .exceptionally(
             error -> {
-              if (Refusals.isRefusal(error)) {
-                throw new Refusal(
-                    "no thread " + threadId + " (take the id from the message you answer)", true);
+              if (Refusal.of(error).isPresent()) {
+                throw Refusal.notFound(
+                    "no thread " + threadId + " (take the id from the message you answer)");
               }
-              throw new CompletionException(Refusals.cause(error));
+              throw new CompletionException(Refusal.cause(error));
             })
         .thenCompose(
             state -> {
               if (!state.hasParticipant(from.agent())) {
-                throw new Refusal(
+                throw Refusal.invalid(
                     "you ("
                         + from.agent()
                         + ") are not part of thread "
                         + threadId
-                        + "; start your own with intercom_chat",
-                    false);
+                        + "; start your own with intercom_chat");
               }
               String to = String.join(", ", state.othersThan(from.agent()));
               CompletionStage<?> reachable =
@@ -287,7 +273,7 @@ public final class Router {
                                   new ApprovalRequest(
                                       from.agent(),
                                       to,
-                                      Mission.Kind.CHAT,
+                                      MessageType.CHAT,
                                       state.missionId(),
                                       text,
                                       threadId,
@@ -301,7 +287,7 @@ public final class Router {
     if (admission instanceof ApprovalGate.Held held) {
       return CompletableFuture.completedFuture(
           new Outcome(
-              "pending_approval",
+              MissionStatus.PENDING_APPROVAL.wire(),
               posted.threadId(),
               posted.missionId(),
               to,
@@ -310,27 +296,27 @@ public final class Router {
               "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
     }
     if (admission instanceof ApprovalGate.Refused refused) {
-      throw new Refusal("the approval gate refused the message: " + refused.reason(), false);
+      throw Refusal.invalid("the approval gate refused the message: " + refused.reason());
     }
     return courier
         .deliver(posted)
         .thenApply(
             delivery ->
                 new Outcome(
-                    delivery.status(),
+                    delivery.status().wire(),
                     posted.threadId(),
                     posted.missionId(),
                     to,
                     delivery.sessionId(),
                     null,
-                    delivery.status().equals("queued")
+                    delivery.status() == DeliveryStatus.QUEUED
                         ? "no session of " + to + " is running: it gets the message when one starts"
                         : null));
   }
 
   /** A notice's result, as its mission keeps it. */
   static String describe(String status, String to, String sessionId) {
-    return status.equals("queued")
+    return status.equals(DeliveryStatus.QUEUED.wire())
         ? "queued for " + to + " until a session of it starts"
         : "delivered to " + to + (sessionId == null ? "" : " (session " + sessionId + ")");
   }
@@ -345,8 +331,8 @@ public final class Router {
               desk -> {
                 if (desk.isEmpty()) {
                   throw new Refusal(
-                      "no machine '" + agent.machine() + "' is online (see intercom_list_agents)",
-                      false);
+                      Refusal.Code.OFFLINE,
+                      "no machine '" + agent.machine() + "' is online (see intercom_list_agents)");
                 }
                 return null;
               });
@@ -357,8 +343,8 @@ public final class Router {
             desk -> {
               if (desk.isEmpty()) {
                 throw new Refusal(
-                    "no machine '" + agent.machine() + "' is online (see intercom_list_agents)",
-                    false);
+                    Refusal.Code.OFFLINE,
+                    "no machine '" + agent.machine() + "' is online (see intercom_list_agents)");
               }
               return AskPattern.<SessionDesk.Command, StatusReply<Done>>ask(
                       desk.get(),
@@ -368,8 +354,8 @@ public final class Router {
                   .thenApply(
                       reply -> {
                         if (reply.isError()) {
-                          throw new Refusal(
-                              reply.getError().getMessage() + " (see intercom_list_agents)", false);
+                          throw Refusal.invalid(
+                              reply.getError().getMessage() + " (see intercom_list_agents)");
                         }
                         accepted.put(agent.toString(), System.nanoTime() + ACCEPTED_FOR.toNanos());
                         return null;
@@ -398,13 +384,6 @@ public final class Router {
   }
 
   private static <T> CompletionStage<T> refused(String why) {
-    return CompletableFuture.failedFuture(new Refusal(why, false));
-  }
-
-  /** The refusal inside a failed stage, if that is why it failed. */
-  public static Optional<Refusal> refusalIn(Throwable error) {
-    return Refusals.cause(error) instanceof Refusal refusal
-        ? Optional.of(refusal)
-        : Optional.empty();
+    return CompletableFuture.failedFuture(Refusal.invalid(why));
   }
 }

@@ -1,6 +1,6 @@
 package ai.intercom.registry;
 
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
 import java.time.Instant;
 import java.util.List;
 

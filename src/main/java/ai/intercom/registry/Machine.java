@@ -1,10 +1,10 @@
 package ai.intercom.registry;
 
-import static ai.intercom.persistence.Refusals.describe;
-import static ai.intercom.persistence.Refusals.refuse;
+import static ai.intercom.protocol.Refusal.describe;
 
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -379,7 +379,11 @@ public final class Machine
                 + state.joinStatus().name().toLowerCase()
                 + ": cannot "
                 + describe(cmd);
-    return refuse(Effect(), cmd.replyTo(), why);
+    return Refusal.reply(
+        Effect(),
+        state.joinStatus() == JoinStatus.UNKNOWN ? Refusal.Code.NOT_FOUND : Refusal.Code.CONFLICT,
+        cmd.replyTo(),
+        why);
   }
 
   private ReplyEffect<Event, State> persistAndReply(Event event, Command cmd) {

@@ -1,6 +1,6 @@
 package ai.intercom.registry;
 
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.JsonSerializable;
 import java.util.List;
 
 /** A project an agent can work in, on one machine. */

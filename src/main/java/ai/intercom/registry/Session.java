@@ -1,16 +1,16 @@
 package ai.intercom.registry;
 
-import static ai.intercom.persistence.Refusals.describe;
-import static ai.intercom.persistence.Refusals.refuse;
+import static ai.intercom.protocol.Refusal.describe;
 
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.serialization.JsonSerializable;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.JsonSerializable;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -158,8 +158,6 @@ public final class Session
 
   public static final String TAG = "session";
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
-
   public static void init(ActorSystem<?> system) {
     ClusterSharding.get(system)
         .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())).withRole(NodeRole.HUB_ROLE));
@@ -167,11 +165,6 @@ public final class Session
 
   public static Behavior<Command> create(String sessionId) {
     return new Session(sessionId);
-  }
-
-  /** Session ids are file names (inbox/&lt;id&gt;.jsonl): no separators, dots or spaces. */
-  public static boolean isValidId(String id) {
-    return id != null && ID.matcher(id).matches();
   }
 
   private final String sessionId;
@@ -217,8 +210,9 @@ public final class Session
 
   private ReplyEffect<Event, State> onRegister(State state, Register cmd) {
     if (state.exists() && !state.machineId().equals(cmd.machineId())) {
-      return refuse(
+      return Refusal.reply(
           Effect(),
+          Refusal.Code.CONFLICT,
           cmd.replyTo(),
           "session " + sessionId + " belongs to machine " + state.machineId());
     }
@@ -229,7 +223,11 @@ public final class Session
 
   private ReplyEffect<Event, State> onUpdateStatus(State state, UpdateStatus cmd) {
     if (cmd.status() == Status.GONE) {
-      return refuse(Effect(), cmd.replyTo(), "a session ends by unregistering, not by status");
+      return Refusal.reply(
+          Effect(),
+          Refusal.Code.INVALID,
+          cmd.replyTo(),
+          "a session ends by unregistering, not by status");
     }
     return Effect()
         .persist(new StatusUpdated(cmd.status(), cmd.summary(), cmd.activity(), Instant.now()))
@@ -247,7 +245,11 @@ public final class Session
         state.exists()
             ? "session " + sessionId + " is gone: cannot " + describe(cmd)
             : "no session " + sessionId;
-    return refuse(Effect(), cmd.replyTo(), why);
+    return Refusal.reply(
+        Effect(),
+        state.exists() ? Refusal.Code.CONFLICT : Refusal.Code.NOT_FOUND,
+        cmd.replyTo(),
+        why);
   }
 
   @Override

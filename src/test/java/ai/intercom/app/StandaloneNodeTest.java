@@ -3,12 +3,16 @@ package ai.intercom.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.intercom.http.Json;
+import ai.intercom.config.StartupException;
+import ai.intercom.config.Version;
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Mission;
+import ai.intercom.protocol.JsonFormat;
+import ai.intercom.protocol.MissionStatus;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.Project;
 import ai.intercom.registry.Session;
+import ai.intercom.testing.TestIds;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
@@ -68,7 +72,7 @@ class StandaloneNodeTest {
     try {
       HttpResponse<String> health = get(node, "/api/health", null);
       assertEquals(200, health.statusCode());
-      JsonNode body = Json.MAPPER.readTree(health.body());
+      JsonNode body = JsonFormat.MAPPER.readTree(health.body());
       assertEquals("ok", body.get("status").asText());
       assertEquals("alpha", body.get("machine_id").asText());
       assertEquals(
@@ -87,17 +91,18 @@ class StandaloneNodeTest {
         HttpResponse<String> denied = get(node, "/api/cluster", wrong);
         assertEquals(401, denied.statusCode(), "token " + wrong);
         assertTrue(
-            Json.MAPPER.readTree(denied.body()).get("error").asText().contains("local token"),
+            JsonFormat.MAPPER.readTree(denied.body()).get("error").asText().contains("local token"),
             denied.body());
       }
       HttpResponse<String> cluster = get(node, "/api/cluster", token);
       assertEquals(200, cluster.statusCode());
       assertEquals(
-          "up", Json.MAPPER.readTree(cluster.body()).get("members").get(0).get("status").asText());
+          "up",
+          JsonFormat.MAPPER.readTree(cluster.body()).get("members").get(0).get("status").asText());
 
       HttpResponse<String> missing = get(node, "/api/nothing-here", token);
       assertEquals(404, missing.statusCode());
-      assertTrue(Json.MAPPER.readTree(missing.body()).has("error"), missing.body());
+      assertTrue(JsonFormat.MAPPER.readTree(missing.body()).has("error"), missing.body());
     } finally {
       TestNodes.stop(node);
     }
@@ -125,7 +130,7 @@ class StandaloneNodeTest {
 
   @Test
   void entitiesWrittenBeforeARestartAreReadBackAfterIt() throws Exception {
-    String missionId = Mission.newId();
+    String missionId = TestIds.missionId();
     String threadId = ChatThread.newId();
     String sessionId = "sess-" + System.nanoTime();
 
@@ -152,13 +157,16 @@ class StandaloneNodeTest {
               Machine.ENTITY_KEY,
               "alpha",
               r -> new Machine.UpdateProject("api", "REST backend", List.of("python"), null, r));
-      Mission.State created =
+      Mission.Summary created =
           ask(
               first,
               Mission.ENTITY_KEY,
               missionId,
               r -> new Mission.Create("alpha/api", "beta/web", Mission.Kind.CHAT, "hello", r));
-      mission = ask(first, Mission.ENTITY_KEY, missionId, r -> new Mission.Approve("human", r));
+      Mission.Summary approved =
+          ask(first, Mission.ENTITY_KEY, missionId, r -> new Mission.Approve("human", r));
+      assertEquals(MissionStatus.APPROVED, approved.status());
+      mission = ask(first, Mission.ENTITY_KEY, missionId, Mission.Get::new);
       ChatThread.State opened =
           ask(
               first,
@@ -182,7 +190,7 @@ class StandaloneNodeTest {
                       new ChatThread.Append("beta/web", "s-b", "hi back", r))
               .message();
       assertEquals(List.of(1L, 2L), List.of(hello.seq(), hiBack.seq()));
-      assertEquals(Mission.Status.PENDING_APPROVAL, created.status());
+      assertEquals(MissionStatus.PENDING_APPROVAL, created.status());
       assertEquals(2, opened.participants().size());
       assertEquals(1, registered.projects().size());
       thread = ask(first, ChatThread.ENTITY_KEY, threadId, ChatThread.Get::new);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
 import ai.intercom.mission.Mission;
+import ai.intercom.protocol.MissionStatus;
+import ai.intercom.testing.TestIds;
 import ai.intercom.testing.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,11 +69,11 @@ class ApprovalGateTest {
         .get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
-  private String mission(String from, String to, Mission.Kind kind, String prompt)
-      throws Exception {
-    String id = Mission.newId();
+  private String mission(String from, String to, MessageType kind, String prompt) throws Exception {
+    String id = TestIds.missionId();
     missionRef(id)
-        .<Mission.State>askWithStatus(r -> new Mission.Create(from, to, kind, prompt, r), WAIT)
+        .<Mission.Summary>askWithStatus(
+            r -> new Mission.Create(from, to, Mission.Kind.valueOf(kind.name()), prompt, r), WAIT)
         .toCompletableFuture()
         .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     return id;
@@ -92,7 +94,7 @@ class ApprovalGateTest {
   /**
    * Polls the mission until it reaches {@code status} (the gate settles decisions asynchronously).
    */
-  private Mission.State awaitMission(String id, Mission.Status status) throws Exception {
+  private Mission.State awaitMission(String id, MissionStatus status) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     Mission.State state = missionState(id);
     while (state.status() != status && System.nanoTime() < deadline) {
@@ -104,15 +106,15 @@ class ApprovalGateTest {
   }
 
   private ApprovalGate.Admission submit(
-      String from, String to, Mission.Kind kind, String missionId, String text) throws Exception {
+      String from, String to, MessageType kind, String missionId, String text) throws Exception {
     return ask(
         r -> new ApprovalGate.Submit(new ApprovalRequest(from, to, kind, missionId, text), r));
   }
 
   private ApprovalGate.PendingApproval held(String from, String to, String text) throws Exception {
-    String missionId = mission(from, to, Mission.Kind.ASK, text);
+    String missionId = mission(from, to, MessageType.ASK, text);
     return assertInstanceOf(
-            ApprovalGate.Held.class, submit(from, to, Mission.Kind.ASK, missionId, text))
+            ApprovalGate.Held.class, submit(from, to, MessageType.ASK, missionId, text))
         .approval();
   }
 
@@ -163,7 +165,7 @@ class ApprovalGateTest {
   void aNeverRuleLetsTheMessageThroughAtOnce() throws Exception {
     start(STRICT, "300s");
     ApprovalGate.Admission admission =
-        submit("a/b", "c/d", Mission.Kind.ASK, "m-20261121-000001", "what is the STATUS?");
+        submit("a/b", "c/d", MessageType.ASK, "m-20261121-000001", "what is the STATUS?");
     assertEquals(new ApprovalGate.Passed("Read-only queries: no approval needed"), admission);
     assertEquals(
         List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
@@ -182,7 +184,7 @@ class ApprovalGateTest {
         List.of(approval),
         this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
     assertEquals(
-        Mission.Status.PENDING_APPROVAL, missionState(approval.request().missionId()).status());
+        MissionStatus.PENDING_APPROVAL, missionState(approval.request().missionId()).status());
 
     ApprovalGate.Decision decision = decide(approval.id(), true, null).getValue();
     assertEquals("approved by tester", decision.sentence());
@@ -191,8 +193,7 @@ class ApprovalGateTest {
     assertEquals(approval.id(), announced.approvalId());
     assertTrue(announced.approved());
     assertEquals(
-        "tester",
-        awaitMission(approval.request().missionId(), Mission.Status.APPROVED).decidedBy());
+        "tester", awaitMission(approval.request().missionId(), MissionStatus.APPROVED).decidedBy());
     assertEquals(
         List.of(), this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals());
   }
@@ -209,7 +210,7 @@ class ApprovalGateTest {
             + approval.id()
             + " was already denied by tester: not now; your decision came too late",
         late.getError().getMessage());
-    Mission.State denied = awaitMission(approval.request().missionId(), Mission.Status.DENIED);
+    Mission.State denied = awaitMission(approval.request().missionId(), MissionStatus.DENIED);
     assertEquals("denied by tester: not now", denied.reason());
   }
 
@@ -217,14 +218,13 @@ class ApprovalGateTest {
   void aMalformedRequestIsRefusedAndTheGateKeepsWorking() throws Exception {
     start(STRICT, "300s");
     assertInstanceOf(
-        ApprovalGate.Refused.class,
-        submit(null, "c/d", Mission.Kind.ASK, "m-20261121-000001", "x"));
+        ApprovalGate.Refused.class, submit(null, "c/d", MessageType.ASK, "m-20261121-000001", "x"));
     assertInstanceOf(
         ApprovalGate.Refused.class, submit("a/b", "c/d", null, "m-20261121-000001", "x"));
-    assertInstanceOf(ApprovalGate.Refused.class, submit("a/b", "c/d", Mission.Kind.ASK, null, "x"));
+    assertInstanceOf(ApprovalGate.Refused.class, submit("a/b", "c/d", MessageType.ASK, null, "x"));
     assertInstanceOf(
         ApprovalGate.Passed.class,
-        submit("a/b", "c/d", Mission.Kind.ASK, "m-20261121-000001", "status?"));
+        submit("a/b", "c/d", MessageType.ASK, "m-20261121-000001", "status?"));
   }
 
   @Test
@@ -246,7 +246,7 @@ class ApprovalGateTest {
     assertEquals("expired: no decision within 1 s", expired.sentence());
     assertEquals(
         "expired: no decision within 1 s",
-        awaitMission(approval.request().missionId(), Mission.Status.DENIED).reason());
+        awaitMission(approval.request().missionId(), MissionStatus.DENIED).reason());
     assertTrue(decide(approval.id(), true, null).getError().getMessage().contains("came too late"));
   }
 
@@ -261,7 +261,7 @@ class ApprovalGateTest {
             .map(ApprovalGate.PendingApproval::id)
             .toList());
     assertTrue(decide(approval.id(), true, null).isSuccess());
-    awaitMission(approval.request().missionId(), Mission.Status.APPROVED);
+    awaitMission(approval.request().missionId(), MissionStatus.APPROVED);
   }
 
   @Test
@@ -273,7 +273,7 @@ class ApprovalGateTest {
     node = TestNodes.start(home, "standalone", Map.of(), Map.of("intercom.approval.timeout", "1s"));
     assertEquals(
         "expired: no decision within 1 s",
-        awaitMission(approval.request().missionId(), Mission.Status.DENIED).reason());
+        awaitMission(approval.request().missionId(), MissionStatus.DENIED).reason());
   }
 
   @Test
@@ -284,21 +284,22 @@ class ApprovalGateTest {
     String missionId = approval.request().missionId();
     assertEquals(
         new ApprovalGate.Passed("mission " + missionId + " was approved for its whole run"),
-        submit("alpha/api", "beta/web", Mission.Kind.CHAT, missionId, "second step"));
+        submit("alpha/api", "beta/web", MessageType.CHAT, missionId, "second step"));
     assertInstanceOf(
         ApprovalGate.Held.class,
-        submit("alpha/api", "beta/web", Mission.Kind.CHAT, "m-20261121-0000ff", "another mission"));
+        submit("alpha/api", "beta/web", MessageType.CHAT, "m-20261121-0000ff", "another mission"));
     // the grant ends with the mission
     missionRef(missionId)
-        .<Mission.State>askWithStatus(Mission.Start::new, WAIT)
+        .<Mission.Summary>askWithStatus(Mission.Start::new, WAIT)
         .toCompletableFuture()
         .get();
     missionRef(missionId)
-        .<Mission.State>askWithStatus(r -> new Mission.Complete("done", null, null, null, r), WAIT)
+        .<Mission.Summary>askWithStatus(
+            r -> new Mission.Complete("done", null, null, null, r), WAIT)
         .toCompletableFuture()
         .get();
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (submit("alpha/api", "beta/web", Mission.Kind.CHAT, missionId, "after the end")
+    while (submit("alpha/api", "beta/web", MessageType.CHAT, missionId, "after the end")
         instanceof ApprovalGate.Passed) {
       assertTrue(System.nanoTime() < deadline, "the mission grant outlived its mission");
       Thread.sleep(100);
@@ -314,7 +315,7 @@ class ApprovalGateTest {
     ApprovalGate.PendingApproval other = held("beta/web", "alpha/api", "reverse direction");
     ApprovalGate.Decision decision = decide(first.id(), true, GrantLevel.SESSION).getValue();
     assertEquals(List.of(second.id()), decision.alsoReleased());
-    awaitMission(second.request().missionId(), Mission.Status.APPROVED);
+    awaitMission(second.request().missionId(), MissionStatus.APPROVED);
     assertEquals(
         List.of(other.id()),
         this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().stream()
@@ -322,12 +323,12 @@ class ApprovalGateTest {
             .toList());
     assertInstanceOf(
         ApprovalGate.Passed.class,
-        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "three"));
+        submit("alpha/api", "beta/web", MessageType.SEND, "m-20261121-000abc", "three"));
 
     restart();
     assertInstanceOf(
         ApprovalGate.Held.class,
-        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abd", "after restart"));
+        submit("alpha/api", "beta/web", MessageType.SEND, "m-20261121-000abd", "after restart"));
   }
 
   @Test
@@ -338,7 +339,7 @@ class ApprovalGateTest {
     restart();
     assertEquals(
         new ApprovalGate.Passed("alpha/api -> beta/web is always allowed"),
-        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "later"));
+        submit("alpha/api", "beta/web", MessageType.SEND, "m-20261121-000abc", "later"));
     PolicyView view = ask(ApprovalGate.ShowPolicy::new);
     assertEquals(List.of("alpha/api -> beta/web"), view.alwaysGrants());
   }
@@ -359,7 +360,7 @@ class ApprovalGateTest {
             .toList());
     assertInstanceOf(
         ApprovalGate.Passed.class,
-        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abc", "now trusted"));
+        submit("alpha/api", "beta/web", MessageType.SEND, "m-20261121-000abc", "now trusted"));
 
     Files.writeString(home.resolve("policies.yml"), "rules:\n  - {from: '*', approval: perhaps}\n");
     StatusReply<PolicyView> broken = ask(ApprovalGate.ReloadPolicy::new);
@@ -373,7 +374,7 @@ class ApprovalGateTest {
             .contains("rule 1: approval: unknown approval level 'perhaps'"));
     assertInstanceOf(
         ApprovalGate.Passed.class,
-        submit("alpha/api", "beta/web", Mission.Kind.SEND, "m-20261121-000abd", "still trusted"));
+        submit("alpha/api", "beta/web", MessageType.SEND, "m-20261121-000abd", "still trusted"));
   }
 
   @Test
@@ -383,7 +384,7 @@ class ApprovalGateTest {
         "rules:\n  - {from: '*', to: '*', message_pattern: '[', approval: once}\n");
     var e =
         org.junit.jupiter.api.Assertions.assertThrows(
-            ai.intercom.app.StartupException.class,
+            ai.intercom.config.StartupException.class,
             () -> TestNodes.start(home, "standalone", Map.of()));
     assertTrue(
         e.getMessage().startsWith(home.resolve("policies.yml") + ": rule 1: message_pattern '['"),

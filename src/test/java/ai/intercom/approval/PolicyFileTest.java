@@ -3,7 +3,6 @@ package ai.intercom.approval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ai.intercom.mission.Mission.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -33,30 +32,22 @@ class PolicyFileTest {
     assertEquals(
         ApprovalLevel.NEVER,
         policy
-            .evaluate(new ApprovalRequest("human", "box/api", Kind.START_AGENT, "m-1", "go"))
+            .evaluate(new ApprovalRequest("human", "box/api", MessageType.START_AGENT, "m-1", "go"))
             .level());
     // launched agents read without asking, anything else waits for the operator
     assertEquals(
         ApprovalLevel.NEVER,
         policy
             .evaluate(
-                new ApprovalRequest(
-                    "box/api",
-                    "human",
-                    Kind.PERMISSION,
-                    "m-1",
-                    PermissionPrompts.describe("Read", "{\"file_path\":\"/p/README.md\"}")))
+                ApprovalRequest.permission(
+                    "box/api", "m-1", "Read", "{\"file_path\":\"/p/README.md\"}"))
             .level());
     assertEquals(
         ApprovalLevel.ONCE,
         policy
             .evaluate(
-                new ApprovalRequest(
-                    "box/api",
-                    "human",
-                    Kind.PERMISSION,
-                    "m-1",
-                    PermissionPrompts.describe("Bash", "{\"command\":\"rm -rf build\"}")))
+                ApprovalRequest.permission(
+                    "box/api", "m-1", "Bash", "{\"command\":\"rm -rf build\"}"))
             .level());
   }
 
@@ -115,7 +106,7 @@ class PolicyFileTest {
     Policy policy = PolicyFile.parse("rules:\n  - {type: send, approval: never}\n", "t");
     assertEquals(
         ApprovalLevel.NEVER,
-        policy.evaluate(new ApprovalRequest("a/b", "c/d", Kind.SEND, "m", "")).level());
+        policy.evaluate(new ApprovalRequest("a/b", "c/d", MessageType.SEND, "m", "")).level());
     assertEquals("*", policy.rules().get(0).from());
   }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import ai.intercom.approval.Grants.Pair;
-import ai.intercom.mission.Mission.Kind;
 import org.junit.jupiter.api.Test;
 
 class PolicyTest {
@@ -13,7 +12,7 @@ class PolicyTest {
     return PolicyFile.parse(yaml, "test");
   }
 
-  private static ApprovalRequest request(String from, String to, Kind type, String message) {
+  private static ApprovalRequest request(String from, String to, MessageType type, String message) {
     return new ApprovalRequest(from, to, type, "m-20261121-aaaaaa", message);
   }
 
@@ -29,10 +28,10 @@ class PolicyTest {
         """);
     assertEquals(
         new Policy.Match(ApprovalLevel.NEVER, "first"),
-        policy.evaluate(request("laptop/api", "box/web", Kind.SEND, "hi")));
+        policy.evaluate(request("laptop/api", "box/web", MessageType.SEND, "hi")));
     assertEquals(
         new Policy.Match(ApprovalLevel.SESSION, "second"),
-        policy.evaluate(request("box/web", "laptop/api", Kind.SEND, "hi")));
+        policy.evaluate(request("box/web", "laptop/api", MessageType.SEND, "hi")));
   }
 
   @Test
@@ -45,20 +44,22 @@ class PolicyTest {
         """);
     assertEquals(
         ApprovalLevel.NEVER,
-        policy.evaluate(request("laptop/api", "box/web", Kind.ASK, "")).level());
+        policy.evaluate(request("laptop/api", "box/web", MessageType.ASK, "")).level());
     assertEquals(
         ApprovalLevel.NEVER,
-        policy.evaluate(request("lapXop/api", "box/a/b", Kind.ASK, "")).level());
+        policy.evaluate(request("lapXop/api", "box/a/b", MessageType.ASK, "")).level());
     assertEquals(
         ApprovalLevel.ONCE,
-        policy.evaluate(request("laptop/api2", "box/web", Kind.ASK, "")).level());
+        policy.evaluate(request("laptop/api2", "box/web", MessageType.ASK, "")).level());
     assertEquals(
         ApprovalLevel.ONCE,
-        policy.evaluate(request("laptop/api", "boxy/web", Kind.ASK, "")).level());
+        policy.evaluate(request("laptop/api", "boxy/web", MessageType.ASK, "")).level());
     // regex characters in globs are literal
     Policy dots = policy("rules: [{from: \"a.b/*\", to: \"*\", approval: never}]");
-    assertEquals(ApprovalLevel.ONCE, dots.evaluate(request("axb/p", "c/d", Kind.ASK, "")).level());
-    assertEquals(ApprovalLevel.NEVER, dots.evaluate(request("a.b/p", "c/d", Kind.ASK, "")).level());
+    assertEquals(
+        ApprovalLevel.ONCE, dots.evaluate(request("axb/p", "c/d", MessageType.ASK, "")).level());
+    assertEquals(
+        ApprovalLevel.NEVER, dots.evaluate(request("a.b/p", "c/d", MessageType.ASK, "")).level());
   }
 
   @Test
@@ -76,13 +77,13 @@ class PolicyTest {
         """);
     assertEquals(
         "Read-only queries",
-        policy.evaluate(request("a/b", "c/d", Kind.ASK, "Please CHECK the build")).rule());
+        policy.evaluate(request("a/b", "c/d", MessageType.ASK, "Please CHECK the build")).rule());
     assertEquals(
         ApprovalLevel.ONCE,
-        policy.evaluate(request("a/b", "c/d", Kind.SEND, "check the build")).level());
+        policy.evaluate(request("a/b", "c/d", MessageType.SEND, "check the build")).level());
     assertEquals(
         ApprovalLevel.ONCE,
-        policy.evaluate(request("a/b", "c/d", Kind.ASK, "delete the build")).level());
+        policy.evaluate(request("a/b", "c/d", MessageType.ASK, "delete the build")).level());
   }
 
   @Test
@@ -90,7 +91,7 @@ class PolicyTest {
     assertEquals(
         ApprovalLevel.MISSION,
         policy("defaults: {require_approval: mission}")
-            .evaluate(request("a/b", "c/d", Kind.CHAT, "x"))
+            .evaluate(request("a/b", "c/d", MessageType.CHAT, "x"))
             .level());
     Policy packaged = PolicyFile.packagedDefault();
     assertEquals(ApprovalLevel.ONCE, packaged.defaultLevel());
@@ -102,7 +103,7 @@ class PolicyTest {
   void everyLevelIsUnderstood() throws Exception {
     for (ApprovalLevel level : ApprovalLevel.values()) {
       Policy policy = policy("rules: [{from: '*', to: '*', approval: " + level.id() + "}]");
-      assertEquals(level, policy.evaluate(request("a/b", "c/d", Kind.ASK, "x")).level());
+      assertEquals(level, policy.evaluate(request("a/b", "c/d", MessageType.ASK, "x")).level());
     }
   }
 
@@ -111,7 +112,7 @@ class PolicyTest {
     Grants none = Grants.none();
     for (ApprovalLevel level : ApprovalLevel.values()) {
       Policy policy = policy("defaults: {require_approval: " + level.id() + "}");
-      Policy.Verdict verdict = policy.decide(request("a/b", "c/d", Kind.ASK, "x"), none);
+      Policy.Verdict verdict = policy.decide(request("a/b", "c/d", MessageType.ASK, "x"), none);
       if (level == ApprovalLevel.NEVER) {
         assertInstanceOf(Policy.Verdict.Pass.class, verdict);
       } else {
@@ -123,7 +124,7 @@ class PolicyTest {
   @Test
   void grantsComeBeforeRulesAndMissionGrantsBeforePairGrants() throws Exception {
     Policy policy = policy("rules: [{from: '*', to: '*', approval: once, label: strict}]");
-    ApprovalRequest request = request("a/b", "c/d", Kind.ASK, "x");
+    ApprovalRequest request = request("a/b", "c/d", MessageType.ASK, "x");
     Pair pair = new Pair("a/b", "c/d");
 
     Grants both =

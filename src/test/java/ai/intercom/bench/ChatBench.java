@@ -1,7 +1,7 @@
 package ai.intercom.bench;
 
 import ai.intercom.app.Node;
-import ai.intercom.http.Json;
+import ai.intercom.protocol.JsonFormat;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.NodeProcess;
 import ai.intercom.testing.TestNodes;
@@ -121,7 +121,7 @@ public final class ChatBench {
         if (!hook.body().contains(text)) {
           throw new IllegalStateException("B's hook did not get message " + i + ": " + hook.body());
         }
-        JsonNode result = Json.MAPPER.readTree(mcp.nextLine(10));
+        JsonNode result = JsonFormat.MAPPER.readTree(mcp.nextLine(10));
         double answered = (System.nanoTime() - start) / 1e6;
         if (result.at("/result/isError").asBoolean()) {
           throw new IllegalStateException("tool call failed: " + result);

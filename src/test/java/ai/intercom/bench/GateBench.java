@@ -4,9 +4,9 @@ import ai.intercom.app.Node;
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.approval.Grants;
+import ai.intercom.approval.MessageType;
 import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
-import ai.intercom.mission.Mission;
 import ai.intercom.testing.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ public final class GateBench {
         new ApprovalRequest(
             "laptop/api",
             "buildbox/web",
-            Mission.Kind.ASK,
+            MessageType.ASK,
             "m-20261121-abcdef",
             "Could you check the status of the nightly build and tell me which tests failed?");
     if (!(policy.decide(request, Grants.none()) instanceof Policy.Verdict.Pass)) {

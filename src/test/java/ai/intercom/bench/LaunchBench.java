@@ -2,6 +2,7 @@ package ai.intercom.bench;
 
 import ai.intercom.app.Node;
 import ai.intercom.mission.Mission;
+import ai.intercom.protocol.MissionStatus;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.FakeClaude;
@@ -90,7 +91,7 @@ public final class LaunchBench {
       Answer started = start(api, "tiny", "launch " + i);
       String id = started.text("mission_id");
       Mission.State mission = await(node, id, Duration.ofSeconds(30));
-      if (mission.status() != Mission.Status.COMPLETED) {
+      if (mission.status() != MissionStatus.COMPLETED) {
         throw new IllegalStateException(
             "launch " + id + " ended " + mission.status() + ": " + mission.reason());
       }
@@ -120,7 +121,7 @@ public final class LaunchBench {
     Mission.State mission = await(node, id, Duration.ofSeconds(120));
     long endNanos = epochNanos();
     long cpu = os.getProcessCpuTime() - cpuBefore;
-    if (mission.status() != Mission.Status.COMPLETED) {
+    if (mission.status() != MissionStatus.COMPLETED) {
       throw new IllegalStateException(
           "relay " + id + " ended " + mission.status() + ": " + mission.reason());
     }

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
+import ai.intercom.approval.MessageType;
 import ai.intercom.mission.Mission;
 import ai.intercom.testing.NodeProcess;
+import ai.intercom.testing.TestIds;
 import ai.intercom.testing.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,10 +43,10 @@ class ApprovalCliTest {
 
   private ApprovalGate.PendingApproval hold(Node node, String from, String to, String text)
       throws Exception {
-    String missionId = Mission.newId();
+    String missionId = TestIds.missionId();
     ClusterSharding.get(node.system())
         .entityRefFor(Mission.ENTITY_KEY, missionId)
-        .<Mission.State>askWithStatus(
+        .<Mission.Summary>askWithStatus(
             r -> new Mission.Create(from, to, Mission.Kind.ASK, text, r), WAIT)
         .toCompletableFuture()
         .get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -53,7 +55,7 @@ class ApprovalCliTest {
                 node.approvalGate(),
                 r ->
                     new ApprovalGate.Submit(
-                        new ApprovalRequest(from, to, Mission.Kind.ASK, missionId, text), r),
+                        new ApprovalRequest(from, to, MessageType.ASK, missionId, text), r),
                 WAIT,
                 node.system().scheduler())
             .toCompletableFuture()

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.intercom.http.Json;
+import ai.intercom.protocol.JsonFormat;
 import ai.intercom.testing.NodeProcess;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -84,7 +84,7 @@ class ClusterRecoveryTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       int up = 0;
-      for (JsonNode member : Json.MAPPER.readTree(response.body()).get("members")) {
+      for (JsonNode member : JsonFormat.MAPPER.readTree(response.body()).get("members")) {
         up += member.get("status").asText().equals("up") ? 1 : 0;
       }
       return up;

@@ -78,7 +78,8 @@ class CrossNodeChatTest {
       assertEquals("s-web", sent.text("session_id"));
 
       String injected = hook(homeB, apiB.port());
-      JsonNode output = ai.intercom.http.Json.MAPPER.readTree(injected).path("hookSpecificOutput");
+      JsonNode output =
+          ai.intercom.protocol.JsonFormat.MAPPER.readTree(injected).path("hookSpecificOutput");
       assertEquals("PostToolUse", output.path("hookEventName").asText());
       String context = output.path("additionalContext").asText();
       assertTrue(

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
 import ai.intercom.mission.Mission;
+import ai.intercom.protocol.MissionStatus;
 import ai.intercom.testing.Await;
+import ai.intercom.testing.TestIds;
 import ai.intercom.testing.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,19 +71,18 @@ class HubAndDaemonTest {
               .filter(r -> !r.startsWith("dc-"))
               .collect(java.util.stream.Collectors.toSet()));
 
-      String missionId = Mission.newId();
-      Mission.State created =
+      String missionId = TestIds.missionId();
+      Mission.Summary created =
           ClusterSharding.get(daemon.system())
               .entityRefFor(Mission.ENTITY_KEY, missionId)
-              .<Mission.State>askWithStatus(
+              .<Mission.Summary>askWithStatus(
                   r ->
                       new Mission.Create(
                           "laptop/api", "hub-box/web", Mission.Kind.ASK, "review the PR", r),
                   Duration.ofSeconds(10))
               .toCompletableFuture()
               .get(20, TimeUnit.SECONDS);
-      assertEquals(Mission.Status.PENDING_APPROVAL, created.status());
-      assertEquals("review the PR", created.prompt());
+      assertEquals(MissionStatus.PENDING_APPROVAL, created.status());
 
       // the same entity, asked on the hub, has the daemon's write
       Mission.State onHub =
@@ -90,7 +91,8 @@ class HubAndDaemonTest {
               .<Mission.State>askWithStatus(Mission.Get::new, Duration.ofSeconds(10))
               .toCompletableFuture()
               .get(20, TimeUnit.SECONDS);
-      assertEquals(created, onHub);
+      assertEquals(created, onHub.summary());
+      assertEquals("review the PR", onHub.prompt());
 
       // it was persisted in the hub's journal; the daemon has none
       assertFalse(Files.exists(daemonHome.resolve("data/intercom.db")));

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
-import ai.intercom.http.Json;
+import ai.intercom.protocol.DeliveryStatus;
+import ai.intercom.protocol.JsonFormat;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -75,7 +76,7 @@ class SessionInboxTest {
     return call(
         "POST",
         "/api/sessions",
-        Json.MAPPER.writeValueAsString(
+        JsonFormat.MAPPER.writeValueAsString(
             Map.of("session_id", session, "project", project, "pid", pid, "ancestors", ancestors)));
   }
 
@@ -96,7 +97,7 @@ class SessionInboxTest {
   private JsonNode inbox(String session) throws Exception {
     HttpResponse<String> response = call("POST", "/api/inbox/" + session + "/check", null);
     assertEquals(200, response.statusCode(), response.body());
-    return Json.MAPPER.readTree(response.body());
+    return JsonFormat.MAPPER.readTree(response.body());
   }
 
   private record Run(int exit, String out, String err) {}
@@ -126,11 +127,11 @@ class SessionInboxTest {
     assertEquals(new Run(0, "", ""), quiet);
 
     assertEquals(
-        new SessionDesk.Delivery("delivered", "s-one"),
+        new SessionDesk.Delivery(DeliveryStatus.DELIVERED, "s-one"),
         deliver("web", "t:1", "Is the API frozen?", null));
     Run told = hook("check-inbox-hook.sh", POST_TOOL_USE, Map.of());
     assertEquals(0, told.exit(), told.err());
-    JsonNode output = Json.MAPPER.readTree(told.out()).get("hookSpecificOutput");
+    JsonNode output = JsonFormat.MAPPER.readTree(told.out()).get("hookSpecificOutput");
     assertEquals("PostToolUse", output.get("hookEventName").asText());
     String context = output.get("additionalContext").asText();
     assertTrue(context.contains("From alpha/api (thread t-0a1b2c3d"), context);
@@ -154,7 +155,7 @@ class SessionInboxTest {
             "{\"hook_event_name\":\"UserPromptSubmit\",\"prompt\":\"go on\"}",
             Map.of());
     String context =
-        Json.MAPPER
+        JsonFormat.MAPPER
             .readTree(told.out())
             .get("hookSpecificOutput")
             .get("additionalContext")
@@ -185,7 +186,7 @@ class SessionInboxTest {
   @Test
   void lettersForAProjectWithoutASessionWaitInItsQueue() throws Exception {
     assertEquals(
-        new SessionDesk.Delivery("queued", null),
+        new SessionDesk.Delivery(DeliveryStatus.QUEUED, null),
         deliver("docs", "t:1", "for whoever comes", null));
     register("s-docs", "docs", SELF, List.of(SELF));
     JsonNode messages = awaitMessages("s-docs", 1);
@@ -267,7 +268,7 @@ class SessionInboxTest {
         ai.intercom.testing.NodeProcess.start(
             env, "check-inbox", "--format", "hook", "--event", "SessionStart")) {
       assertEquals(0, hook.awaitExit(30), hook.stderr().toString());
-      JsonNode output = Json.MAPPER.readTree(hook.stdout().get(0)).get("hookSpecificOutput");
+      JsonNode output = JsonFormat.MAPPER.readTree(hook.stdout().get(0)).get("hookSpecificOutput");
       assertEquals("SessionStart", output.get("hookEventName").asText());
       assertTrue(output.get("additionalContext").asText().contains("first"));
     }
@@ -282,7 +283,7 @@ class SessionInboxTest {
     try (var json =
         ai.intercom.testing.NodeProcess.start(env, "check-inbox", "--session", "s-cli")) {
       assertEquals(0, json.awaitExit(30), json.stderr().toString());
-      JsonNode body = Json.MAPPER.readTree(json.stdout().get(0));
+      JsonNode body = JsonFormat.MAPPER.readTree(json.stdout().get(0));
       assertEquals(1, body.get("count").asInt());
       assertEquals("third", body.get("messages").get(0).get("message").asText());
     }
@@ -308,16 +309,20 @@ class SessionInboxTest {
     assertRefused(call("POST", "/api/inbox/s-nobody/check", null), 404, "no session s-nobody");
     assertRefused(
         call("POST", "/api/inbox/s-nobody/check?format=xml", null), 400, "format must be");
-    assertRefused(call("DELETE", "/api/sessions/s-nobody", null), 400, "no session s-nobody");
+    assertRefused(call("DELETE", "/api/sessions/s-nobody", null), 404, "no session s-nobody");
     assertEquals(
-        0, Json.MAPPER.readTree(call("GET", "/api/sessions", null).body()).get("sessions").size());
+        0,
+        JsonFormat.MAPPER
+            .readTree(call("GET", "/api/sessions", null).body())
+            .get("sessions")
+            .size());
   }
 
   private static void assertRefused(HttpResponse<String> response, int status, String text)
       throws Exception {
     assertEquals(status, response.statusCode(), response.body());
     assertTrue(
-        Json.MAPPER.readTree(response.body()).get("error").asText().contains(text),
+        JsonFormat.MAPPER.readTree(response.body()).get("error").asText().contains(text),
         response.body());
   }
 
@@ -336,7 +341,10 @@ class SessionInboxTest {
 
   private void awaitSessionCount(int count) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (Json.MAPPER.readTree(call("GET", "/api/sessions", null).body()).get("sessions").size()
+    while (JsonFormat.MAPPER
+            .readTree(call("GET", "/api/sessions", null).body())
+            .get("sessions")
+            .size()
         != count) {
       assertTrue(System.nanoTime() < deadline, "sessions never became " + count);
       Thread.sleep(50);

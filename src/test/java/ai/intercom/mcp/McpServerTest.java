@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
-import ai.intercom.http.Json;
+import ai.intercom.protocol.JsonFormat;
 import ai.intercom.testing.NodeProcess;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +68,7 @@ class McpServerTest {
   private static JsonNode reply(NodeProcess mcp) throws Exception {
     String line = mcp.nextLine(30);
     assertNotNull(line, "no reply; stderr: " + mcp.stderr());
-    return Json.MAPPER.readTree(line);
+    return JsonFormat.MAPPER.readTree(line);
   }
 
   private List<SessionDesk.LocalSession> sessions(Node node) throws Exception {
@@ -138,7 +138,7 @@ class McpServerTest {
         mcp.send(call(3, "intercom_check_inbox"));
         JsonNode result = reply(mcp).get("result");
         assertFalse(result.get("isError").asBoolean());
-        JsonNode inbox = Json.MAPPER.readTree(result.at("/content/0/text").asText());
+        JsonNode inbox = JsonFormat.MAPPER.readTree(result.at("/content/0/text").asText());
         assertEquals(1, inbox.get("count").asInt());
         assertEquals("ping from alpha", inbox.at("/messages/0/message").asText());
 
@@ -164,7 +164,10 @@ class McpServerTest {
         assertEquals(4, again.get("id").asInt());
         assertEquals(
             0,
-            Json.MAPPER.readTree(again.at("/result/content/0/text").asText()).get("count").asInt());
+            JsonFormat.MAPPER
+                .readTree(again.at("/result/content/0/text").asText())
+                .get("count")
+                .asInt());
 
         // the agent quits: the server ends and its session with it
         mcp.closeStdin();

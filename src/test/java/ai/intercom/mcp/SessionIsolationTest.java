@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
-import ai.intercom.http.Json;
+import ai.intercom.protocol.JsonFormat;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
@@ -284,7 +284,8 @@ class SessionIsolationTest {
   private static String context(JsonNode hook, String event) throws Exception {
     assertEquals(0, hook.path("exit").asInt(-1), hook.toString());
     assertFalse(hook.path("stdout").asText().isBlank(), "the hook printed nothing: " + hook);
-    JsonNode output = Json.MAPPER.readTree(hook.path("stdout").asText()).path("hookSpecificOutput");
+    JsonNode output =
+        JsonFormat.MAPPER.readTree(hook.path("stdout").asText()).path("hookSpecificOutput");
     assertEquals(event, output.path("hookEventName").asText(), hook.toString());
     return output.path("additionalContext").asText();
   }

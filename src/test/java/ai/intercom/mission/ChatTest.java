@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
+import ai.intercom.protocol.Ids;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
@@ -119,7 +120,7 @@ class ChatTest {
     java.util.Set<String> distinct = new java.util.HashSet<>();
     for (var id : ids) {
       String missionId = id.get(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertTrue(Mission.isValidId(missionId), missionId);
+      assertTrue(Ids.isMissionId(missionId), missionId);
       distinct.add(missionId);
     }
     assertEquals(700, distinct.size());

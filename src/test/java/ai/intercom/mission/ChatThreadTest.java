@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.mission.ChatThread.Message;
 import ai.intercom.mission.ChatThread.State;
+import ai.intercom.protocol.Ids;
 import ai.intercom.testing.EntityTestBase;
 import java.util.List;
 import org.apache.pekko.pattern.StatusReply;
@@ -151,7 +152,7 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
 
   @Test
   void idsHaveTheDocumentedShape() {
-    assertTrue(ChatThread.isValidId(ChatThread.newId()));
-    assertTrue(!ChatThread.isValidId("t-XYZ") && !ChatThread.isValidId("t-0a1b2c3d/.."));
+    assertTrue(Ids.isThreadId(ChatThread.newId()));
+    assertTrue(!Ids.isThreadId("t-XYZ") && !Ids.isThreadId("t-0a1b2c3d/.."));
   }
 }

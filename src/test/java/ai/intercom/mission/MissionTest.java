@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.mission.Mission.Kind;
 import ai.intercom.mission.Mission.State;
-import ai.intercom.mission.Mission.Status;
+import ai.intercom.protocol.Ids;
+import ai.intercom.protocol.MissionStatus;
 import ai.intercom.testing.EntityTestBase;
+import ai.intercom.testing.TestIds;
 import java.util.List;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.Test;
@@ -21,9 +23,9 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
     super(Mission.create(ID));
   }
 
-  private State create() {
+  private Mission.Summary create() {
     var result =
-        kit.<StatusReply<State>>runCommand(
+        kit.<StatusReply<Mission.Summary>>runCommand(
             r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
     return result.reply().getValue();
   }
@@ -31,58 +33,62 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void createdMissionWaitsForApprovalWithThePromptInItsTranscript() {
     var result =
-        kit.<StatusReply<State>>runCommand(
+        kit.<StatusReply<Mission.Summary>>runCommand(
             r -> new Mission.Create("alpha/api", "beta/web", Kind.ASK, "run the tests", r));
     assertInstanceOf(Mission.Created.class, result.event());
-    State state = result.reply().getValue();
-    assertEquals(Status.PENDING_APPROVAL, state.status());
+    Mission.Summary state = result.reply().getValue();
+    assertEquals(MissionStatus.PENDING_APPROVAL, state.status());
     assertEquals(Kind.ASK, state.kind());
     assertEquals(
-        List.of("run the tests"), state.transcript().stream().map(Mission.Entry::text).toList());
-    assertEquals("alpha/api", state.transcript().get(0).author());
+        List.of("run the tests"),
+        kit.getState().transcript().stream().map(Mission.Entry::text).toList());
+    assertEquals("alpha/api", kit.getState().transcript().get(0).author());
   }
 
   @Test
   void approvedMissionRunsReportsProgressAndCompletesWithItsResult() {
     create();
     assertEquals(
-        Status.APPROVED,
-        kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r))
+        MissionStatus.APPROVED,
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r))
             .reply()
             .getValue()
             .status());
     assertEquals(
-        Status.RUNNING,
-        kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
-    kit.<StatusReply<State>>runCommand(
+        MissionStatus.RUNNING,
+        kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new)
+            .reply()
+            .getValue()
+            .status());
+    kit.<StatusReply<Mission.Summary>>runCommand(
         r -> new Mission.ReportProgress(List.of("Read src/App.java"), "sess-1", r));
-    State done =
-        kit.<StatusReply<State>>runCommand(
+    Mission.Summary done =
+        kit.<StatusReply<Mission.Summary>>runCommand(
                 r -> new Mission.Complete("all 42 tests pass", null, 0.12, 5400L, r))
             .reply()
             .getValue();
 
-    assertEquals(Status.COMPLETED, done.status());
+    assertEquals(MissionStatus.COMPLETED, done.status());
     assertEquals("all 42 tests pass", done.result());
     assertEquals("sess-1", done.agentSessionId());
     assertEquals(0.12, done.costUsd());
     assertEquals(5400L, done.durationMs());
     assertEquals("Read src/App.java", done.latestProgress());
-    assertEquals("beta/web", done.transcript().get(1).author());
+    assertEquals("beta/web", kit.getState().transcript().get(1).author());
     assertEquals("human", done.decidedBy());
   }
 
   @Test
   void deniedMissionIsFinishedAndCannotStart() {
     create();
-    State denied =
-        kit.<StatusReply<State>>runCommand(r -> new Mission.Deny("human", "", r))
+    Mission.Summary denied =
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Deny("human", "", r))
             .reply()
             .getValue();
-    assertEquals(Status.DENIED, denied.status());
+    assertEquals(MissionStatus.DENIED, denied.status());
     assertEquals("denied by human", denied.reason());
 
-    var start = kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    var start = kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
     assertTrue(start.reply().isError());
     assertTrue(start.hasNoEvents());
     assertEquals(
@@ -92,18 +98,20 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void aSecondDecisionIsRefusedAndChangesNothing() {
     create();
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
-    var again = kit.<StatusReply<State>>runCommand(r -> new Mission.Deny("someone", "no", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
+    var again =
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Deny("someone", "no", r));
     assertTrue(again.reply().isError());
     assertTrue(again.hasNoEvents());
-    assertEquals(Status.APPROVED, again.state().status());
+    assertEquals(MissionStatus.APPROVED, again.state().status());
   }
 
   @Test
   void commandsToAnUnknownMissionAreRefused() {
     var get = kit.<StatusReply<State>>runCommand(Mission.Get::new);
     assertEquals("no mission " + ID, get.reply().getError().getMessage());
-    var approve = kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
+    var approve =
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
     assertTrue(approve.reply().isError());
     assertTrue(approve.hasNoEvents());
   }
@@ -111,102 +119,111 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void runningMissionCanFailBeInterruptedOrStopped() {
     create();
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    State interrupted =
-        kit.<StatusReply<State>>runCommand(
+    kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
+    Mission.Summary interrupted =
+        kit.<StatusReply<Mission.Summary>>runCommand(
                 r -> new Mission.Interrupt("node restarted while the agent ran", r))
             .reply()
             .getValue();
-    assertEquals(Status.INTERRUPTED, interrupted.status());
+    assertEquals(MissionStatus.INTERRUPTED, interrupted.status());
     assertEquals("node restarted while the agent ran", interrupted.reason());
 
     // a finished mission cannot start again by itself; a follow-up approves it again
-    assertTrue(kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().isError());
-    State reopened =
-        kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "go on", r))
+    assertTrue(kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new).reply().isError());
+    Mission.Summary reopened =
+        kit.<StatusReply<Mission.Summary>>runCommand(
+                r -> new Mission.FollowUp("alpha/api", "go on", r))
             .reply()
             .getValue();
-    assertEquals(Status.APPROVED, reopened.status());
-    assertEquals("go on", reopened.transcript().get(reopened.transcript().size() - 1).text());
+    assertEquals(MissionStatus.APPROVED, reopened.status());
     assertEquals(
-        Status.RUNNING,
-        kit.<StatusReply<State>>runCommand(Mission.Start::new).reply().getValue().status());
-    State failed =
-        kit.<StatusReply<State>>runCommand(r -> new Mission.Fail("exit code 1", r))
+        "go on", kit.getState().transcript().get(kit.getState().transcript().size() - 1).text());
+    assertEquals(
+        MissionStatus.RUNNING,
+        kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new)
+            .reply()
+            .getValue()
+            .status());
+    Mission.Summary failed =
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Fail("exit code 1", r))
             .reply()
             .getValue();
-    assertEquals(Status.FAILED, failed.status());
+    assertEquals(MissionStatus.FAILED, failed.status());
 
-    kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "once more", r));
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    State stopped =
-        kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().getValue();
-    assertEquals(Status.STOPPED, stopped.status());
+    kit.<StatusReply<Mission.Summary>>runCommand(
+        r -> new Mission.FollowUp("alpha/api", "once more", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
+    Mission.Summary stopped =
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Stop("human", r))
+            .reply()
+            .getValue();
+    assertEquals(MissionStatus.STOPPED, stopped.status());
     assertTrue(
-        kit.<StatusReply<State>>runCommand(r -> new Mission.Stop("human", r)).reply().isError());
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Stop("human", r))
+            .reply()
+            .isError());
   }
 
   @Test
   void progressOnlyWhileRunningAndKeepsTheRecentLines() {
     create();
     assertTrue(
-        kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(List.of("x"), null, r))
+        kit.<StatusReply<Mission.Summary>>runCommand(
+                r -> new Mission.ReportProgress(List.of("x"), null, r))
             .reply()
             .isError());
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
     for (int i = 1; i <= Mission.RECENT_PROGRESS + 5; i++) {
       int n = i;
-      kit.<StatusReply<State>>runCommand(
+      kit.<StatusReply<Mission.Summary>>runCommand(
           r -> new Mission.ReportProgress(List.of("step " + n), null, r));
     }
     State state = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
-    assertEquals(Mission.RECENT_PROGRESS, state.progress().size());
+    assertEquals(Mission.RECENT_PROGRESS, kit.getState().progress().size());
     assertEquals("step " + (Mission.RECENT_PROGRESS + 5), state.latestProgress());
-    assertEquals("step 6", state.progress().get(0));
+    assertEquals("step 6", kit.getState().progress().get(0));
   }
 
   @Test
   void aFollowUpToARunningMissionOnlyJoinsItsTranscriptAndADeniedOneTakesNone() {
     create();
     assertTrue(
-        kit.<StatusReply<State>>runCommand(r -> new Mission.FollowUp("alpha/api", "x", r))
+        kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.FollowUp("alpha/api", "x", r))
             .reply()
             .isError());
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
     var followUp =
-        kit.<StatusReply<State>>runCommand(
+        kit.<StatusReply<Mission.Summary>>runCommand(
             r -> new Mission.FollowUp("alpha/api", "also the docs", r));
-    assertEquals(Status.RUNNING, followUp.reply().getValue().status());
+    assertEquals(MissionStatus.RUNNING, followUp.reply().getValue().status());
     assertEquals(1, followUp.events().size());
   }
 
   @Test
   void aFollowUpCarriedOutTwiceCountsOnce() {
     create();
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Complete("done", "s-1", null, null, r));
+    kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
+    kit.<StatusReply<Mission.Summary>>runCommand(
+        r -> new Mission.Complete("done", "s-1", null, null, r));
     var first =
-        kit.<StatusReply<State>>runCommand(
+        kit.<StatusReply<Mission.Summary>>runCommand(
             r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
-    assertEquals(Status.APPROVED, first.reply().getValue().status());
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    assertEquals(MissionStatus.APPROVED, first.reply().getValue().status());
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
     var again =
-        kit.<StatusReply<State>>runCommand(
+        kit.<StatusReply<Mission.Summary>>runCommand(
             r -> new Mission.FollowUp("alpha/api", "more", "a-1", r));
     assertTrue(again.hasNoEvents());
-    assertEquals(Status.RUNNING, again.reply().getValue().status());
+    assertEquals(MissionStatus.RUNNING, again.reply().getValue().status());
     assertEquals(
-        1,
-        again.reply().getValue().transcript().stream()
-            .filter(e -> e.text().equals("more"))
-            .count());
+        1, kit.getState().transcript().stream().filter(e -> e.text().equals("more")).count());
     // the same words under another key are another follow-up
     var other =
-        kit.<StatusReply<State>>runCommand(
+        kit.<StatusReply<Mission.Summary>>runCommand(
             r -> new Mission.FollowUp("alpha/api", "more", "a-2", r));
     assertEquals(1, other.events().size());
   }
@@ -214,52 +231,52 @@ class MissionTest extends EntityTestBase<Mission.Command, Mission.Event, State> 
   @Test
   void aLongRunKeepsItsPromptAndTheLatestTranscriptEntries() {
     create();
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
+    kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
     List<String> batch =
         java.util.stream.IntStream.range(0, 300).mapToObj(i -> "Read f" + i).toList();
     for (int i = 0; i < 5; i++) {
-      kit.<StatusReply<State>>runCommand(r -> new Mission.ReportProgress(batch, null, r));
+      kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.ReportProgress(batch, null, r));
     }
     State state = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
-    assertEquals(Mission.KEPT_ENTRIES, state.transcript().size());
-    assertEquals("run the tests", state.transcript().get(0).text());
-    assertEquals("Read f299", state.transcript().get(Mission.KEPT_ENTRIES - 1).text());
+    assertEquals(Mission.KEPT_ENTRIES, kit.getState().transcript().size());
+    assertEquals("run the tests", kit.getState().transcript().get(0).text());
+    assertEquals("Read f299", kit.getState().transcript().get(Mission.KEPT_ENTRIES - 1).text());
   }
 
   @Test
   void messagesJoinTheTranscript() {
     create();
-    State state =
-        kit.<StatusReply<State>>runCommand(
+    Mission.Summary state =
+        kit.<StatusReply<Mission.Summary>>runCommand(
                 r -> new Mission.AddMessage("human", "also check the docs", r))
             .reply()
             .getValue();
-    assertEquals("also check the docs", state.transcript().get(1).text());
-    assertEquals("human", state.transcript().get(1).author());
+    assertEquals("also check the docs", kit.getState().transcript().get(1).text());
+    assertEquals("human", kit.getState().transcript().get(1).author());
   }
 
   @Test
   void stateSurvivesARestart() {
     create();
-    kit.<StatusReply<State>>runCommand(r -> new Mission.Approve("human", r));
-    kit.<StatusReply<State>>runCommand(Mission.Start::new);
-    kit.<StatusReply<State>>runCommand(
+    kit.<StatusReply<Mission.Summary>>runCommand(r -> new Mission.Approve("human", r));
+    kit.<StatusReply<Mission.Summary>>runCommand(Mission.Start::new);
+    kit.<StatusReply<Mission.Summary>>runCommand(
         r -> new Mission.ReportProgress(List.of("Edit README.md"), "s-9", r));
     State before = kit.<StatusReply<State>>runCommand(Mission.Get::new).reply().getValue();
 
     State after = kit.restart().state();
     assertEquals(before, after);
-    assertEquals(Status.RUNNING, after.status());
+    assertEquals(MissionStatus.RUNNING, after.status());
     assertEquals("s-9", after.agentSessionId());
     assertNull(after.result());
   }
 
   @Test
   void idsHaveTheDocumentedShape() {
-    String id = Mission.newId();
-    assertTrue(Mission.isValidId(id), id);
+    String id = TestIds.missionId();
+    assertTrue(Ids.isMissionId(id), id);
     assertTrue(id.matches("m-\\d{8}-[0-9a-f]{6}"));
-    assertTrue(!Mission.isValidId("m-2026-abc") && !Mission.isValidId("../m-20261121-abc123"));
+    assertTrue(!Ids.isMissionId("m-2026-abc") && !Ids.isMissionId("../m-20261121-abc123"));
   }
 }

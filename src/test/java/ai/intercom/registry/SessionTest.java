@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.Ids;
 import ai.intercom.registry.Session.State;
 import ai.intercom.registry.Session.Status;
 import ai.intercom.testing.EntityTestBase;
@@ -111,9 +113,9 @@ class SessionTest extends EntityTestBase<Session.Command, Session.Event, State> 
 
   @Test
   void sessionIdsAreSafeFileNames() {
-    assertTrue(Session.isValidId(ID));
+    assertTrue(Ids.isSessionId(ID));
     for (String bad : new String[] {"", "a/b", "../x", "a b", ".hidden", "x".repeat(129)}) {
-      assertFalse(Session.isValidId(bad), bad);
+      assertFalse(Ids.isSessionId(bad), bad);
     }
   }
 }

@@ -1,7 +1,7 @@
 package ai.intercom.testing;
 
 import ai.intercom.app.Node;
-import ai.intercom.http.Json;
+import ai.intercom.protocol.JsonFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,7 +62,9 @@ public final class ApiClient {
   public Answer post(String path, Object body) {
     try {
       return call(
-          "POST", path, body instanceof String text ? text : Json.MAPPER.writeValueAsString(body));
+          "POST",
+          path,
+          body instanceof String text ? text : JsonFormat.MAPPER.writeValueAsString(body));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -84,8 +86,8 @@ public final class ApiClient {
       HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
       JsonNode json =
           response.body().isBlank()
-              ? Json.MAPPER.nullNode()
-              : Json.MAPPER.readTree(response.body());
+              ? JsonFormat.MAPPER.nullNode()
+              : JsonFormat.MAPPER.readTree(response.body());
       return new Answer(response.statusCode(), json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,7 +1,7 @@
 package ai.intercom.testing;
 
 import ai.intercom.app.Main;
-import ai.intercom.http.Json;
+import ai.intercom.protocol.JsonFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
@@ -129,7 +129,7 @@ public final class FakeAgent implements AutoCloseable {
   /** Calls an MCP tool through the agent's own MCP server: its CallToolResult. */
   public JsonNode tool(String name, Map<String, ?> arguments)
       throws IOException, InterruptedException {
-    return ask("tool " + name + " " + Json.MAPPER.writeValueAsString(arguments));
+    return ask("tool " + name + " " + JsonFormat.MAPPER.writeValueAsString(arguments));
   }
 
   /**
@@ -141,7 +141,7 @@ public final class FakeAgent implements AutoCloseable {
     if (result.path("isError").asBoolean(true)) {
       throw new AssertionError(name + " failed: " + result);
     }
-    return Json.MAPPER.readTree(result.at("/content/0/text").asText());
+    return JsonFormat.MAPPER.readTree(result.at("/content/0/text").asText());
   }
 
   /**
@@ -192,7 +192,7 @@ public final class FakeAgent implements AutoCloseable {
       throw new AssertionError(
           "the agent (pid " + process.pid() + ") did not answer; stderr:\n" + stderr());
     }
-    return Json.MAPPER.readTree(line);
+    return JsonFormat.MAPPER.readTree(line);
   }
 
   private static void pump(InputStream stream, Collection<String> lines) {
@@ -276,7 +276,7 @@ public final class FakeAgent implements AutoCloseable {
     int run() throws Exception {
       if (!withMcp) {
         answer(
-            Json.MAPPER
+            JsonFormat.MAPPER
                 .createObjectNode()
                 .put("ready", true)
                 .put("pid", ProcessHandle.current().pid())
@@ -294,7 +294,7 @@ public final class FakeAgent implements AutoCloseable {
         JsonNode init =
             request(
                 "initialize",
-                Json.MAPPER.readTree(
+                JsonFormat.MAPPER.readTree(
                     "{\"protocolVersion\":\"2025-06-18\","
                         + "\"capabilities\":{},\"clientInfo\":{\"name\":\"fake-agent\",\"version\":\"0\"}}"));
         if (!init.has("result")) {
@@ -302,7 +302,7 @@ public final class FakeAgent implements AutoCloseable {
         }
         toMcp("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
         ObjectNode ready =
-            Json.MAPPER
+            JsonFormat.MAPPER
                 .createObjectNode()
                 .put("ready", true)
                 .put("pid", ProcessHandle.current().pid())
@@ -311,7 +311,7 @@ public final class FakeAgent implements AutoCloseable {
         ready.set("server", init.at("/result/serverInfo"));
         answer(ready);
       } catch (Exception e) {
-        answer(Json.MAPPER.createObjectNode().put("ready", false).put("error", e.toString()));
+        answer(JsonFormat.MAPPER.createObjectNode().put("ready", false).put("error", e.toString()));
         return 1;
       }
       return serve();
@@ -329,7 +329,7 @@ public final class FakeAgent implements AutoCloseable {
             case "tool" ->
                 answer(
                     mcp == null
-                        ? Json.MAPPER
+                        ? JsonFormat.MAPPER
                             .createObjectNode()
                             .put("isError", true)
                             .put("rpc_error", "no MCP server")
@@ -337,16 +337,19 @@ public final class FakeAgent implements AutoCloseable {
             case "hook" -> answer(runHook(parts[1]));
             case "quit" -> {
               int exit = stopMcp();
-              answer(Json.MAPPER.createObjectNode().put("quit", exit));
+              answer(JsonFormat.MAPPER.createObjectNode().put("quit", exit));
               return 0;
             }
             case "" -> {}
             default ->
-                answer(Json.MAPPER.createObjectNode().put("error", "unknown command " + parts[0]));
+                answer(
+                    JsonFormat.MAPPER
+                        .createObjectNode()
+                        .put("error", "unknown command " + parts[0]));
           }
         } catch (Exception e) {
           e.printStackTrace();
-          answer(Json.MAPPER.createObjectNode().put("error", e.toString()));
+          answer(JsonFormat.MAPPER.createObjectNode().put("error", e.toString()));
         }
       }
       stopMcp(); // the test went away
@@ -354,13 +357,13 @@ public final class FakeAgent implements AutoCloseable {
     }
 
     private JsonNode tool(String name, String arguments) throws Exception {
-      ObjectNode params = Json.MAPPER.createObjectNode().put("name", name);
-      params.set("arguments", Json.MAPPER.readTree(arguments));
+      ObjectNode params = JsonFormat.MAPPER.createObjectNode().put("name", name);
+      params.set("arguments", JsonFormat.MAPPER.readTree(arguments));
       JsonNode response = request("tools/call", params);
       if (response.has("result")) {
         return response.get("result");
       }
-      return Json.MAPPER
+      return JsonFormat.MAPPER
           .createObjectNode()
           .put("isError", true)
           .put("rpc_error", response.path("error").toString());
@@ -373,9 +376,13 @@ public final class FakeAgent implements AutoCloseable {
     private JsonNode request(String method, JsonNode params) throws Exception {
       int id = nextId++;
       ObjectNode request =
-          Json.MAPPER.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
+          JsonFormat.MAPPER
+              .createObjectNode()
+              .put("jsonrpc", "2.0")
+              .put("id", id)
+              .put("method", method);
       request.set("params", params);
-      toMcp(Json.MAPPER.writeValueAsString(request));
+      toMcp(JsonFormat.MAPPER.writeValueAsString(request));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
       while (true) {
         String line =
@@ -390,7 +397,7 @@ public final class FakeAgent implements AutoCloseable {
                   + mcp.isAlive()
                   + ")");
         }
-        JsonNode message = Json.MAPPER.readTree(line);
+        JsonNode message = JsonFormat.MAPPER.readTree(line);
         if (message.path("id").asInt(-1) == id && !message.has("method")) {
           return message;
         }
@@ -407,7 +414,7 @@ public final class FakeAgent implements AutoCloseable {
     /** The hook script as Claude Code runs it: a child of the agent, the event on its stdin. */
     private JsonNode runHook(String event) throws Exception {
       ObjectNode input =
-          Json.MAPPER
+          JsonFormat.MAPPER
               .createObjectNode()
               .put("session_id", claudeSession)
               .put("transcript_path", "/tmp/claude/" + claudeSession + ".jsonl")
@@ -427,9 +434,9 @@ public final class FakeAgent implements AutoCloseable {
       CompletableFuture<String> stdout = readAll(process.getInputStream());
       CompletableFuture<String> stderr = readAll(process.getErrorStream());
       try (OutputStream in = process.getOutputStream()) {
-        in.write(Json.MAPPER.writeValueAsBytes(input));
+        in.write(JsonFormat.MAPPER.writeValueAsBytes(input));
       }
-      ObjectNode result = Json.MAPPER.createObjectNode();
+      ObjectNode result = JsonFormat.MAPPER.createObjectNode();
       if (!process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         result.put("exit", -1);
@@ -476,7 +483,7 @@ public final class FakeAgent implements AutoCloseable {
     }
 
     private void answer(JsonNode json) throws IOException {
-      out.println(Json.MAPPER.writeValueAsString(json));
+      out.println(JsonFormat.MAPPER.writeValueAsString(json));
       out.flush();
     }
   }

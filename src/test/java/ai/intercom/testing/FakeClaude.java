@@ -1,6 +1,6 @@
 package ai.intercom.testing;
 
-import ai.intercom.http.Json;
+import ai.intercom.protocol.JsonFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +64,7 @@ public final class FakeClaude {
       if (Files.exists(log)) {
         for (String line : Files.readAllLines(log)) {
           try {
-            lines.add(Json.MAPPER.readTree(line));
+            lines.add(JsonFormat.MAPPER.readTree(line));
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             // a run is writing this line right now: it is read next time
           }

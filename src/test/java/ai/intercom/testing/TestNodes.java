@@ -1,8 +1,8 @@
 package ai.intercom.testing;
 
-import ai.intercom.app.ConfigLoader;
 import ai.intercom.app.Node;
-import ai.intercom.app.Settings;
+import ai.intercom.config.ConfigLoader;
+import ai.intercom.config.Settings;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package ai.intercom.serialization;
+package ai.intercom.protocol;
 
 /**
  * Marks the messages, events and states that cross a process boundary (the journal or the cluster).

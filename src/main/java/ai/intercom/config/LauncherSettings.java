@@ -1,4 +1,4 @@
-package ai.intercom.launcher;
+package ai.intercom.config;
 
 import java.nio.file.Path;
 import java.time.Duration;

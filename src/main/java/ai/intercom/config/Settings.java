@@ -1,7 +1,6 @@
-package ai.intercom.app;
+package ai.intercom.config;
 
-import ai.intercom.cluster.NodeRole;
-import ai.intercom.launcher.LauncherSettings;
+import ai.intercom.protocol.NodeRole;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,13 +18,10 @@ public record Settings(
     Machine machine,
     Hub hub,
     Cluster cluster,
-    String authToken,
-    Telegram telegram,
     Discovery discovery,
     LauncherSettings agentLauncher,
     Duration approvalTimeout,
     long maxMessageBytes,
-    Dispatcher dispatcher,
     Inbox inbox,
     Duration askTimeout) {
 
@@ -35,30 +31,14 @@ public record Settings(
 
   public record Cluster(String host, int port, List<HostPort> seedNodes, Duration hubLostAfter) {}
 
-  public record Telegram(
-      String botToken,
-      long supergroupId,
-      String apiUrl,
-      List<Long> allowedUsers,
-      boolean restrictToSupergroup,
-      boolean ignorePrivateMessages) {
-
-    public boolean enabled() {
-      return !botToken.isBlank();
-    }
-  }
-
   public record Discovery(
       boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
-
-  public record Dispatcher(boolean enabled, String target, String systemPrompt) {}
 
   public record Inbox(long compactBytes, Duration livenessInterval) {}
 
   /** Reads the {@code intercom} section of a resolved configuration. */
   public static Settings from(Config root) {
     Config c = root.getConfig("intercom");
-    Config tg = c.getConfig("telegram");
     Config launcher = c.getConfig("agent-launcher");
     Config discovery = c.getConfig("discovery");
     String machineId = c.getString("machine.id");
@@ -78,14 +58,6 @@ public record Settings(
             c.getInt("cluster.port"),
             c.getStringList("cluster.seed-nodes").stream().map(HostPort::parse).toList(),
             c.getDuration("cluster.hub-lost-after")),
-        c.getString("auth.token"),
-        new Telegram(
-            tg.getString("bot-token"),
-            tg.getLong("supergroup-id"),
-            tg.getString("api-url"),
-            tg.getLongList("security.allowed-users"),
-            tg.getBoolean("security.restrict-to-supergroup"),
-            tg.getBoolean("security.ignore-private-messages")),
         new Discovery(
             discovery.getBoolean("enabled"),
             paths(discovery.getStringList("scan-paths")),
@@ -105,10 +77,6 @@ public record Settings(
             strings(launcher.getConfig("environment"))),
         c.getDuration("approval.timeout"),
         c.getBytes("messages.max-bytes"),
-        new Dispatcher(
-            c.getBoolean("dispatcher.enabled"),
-            c.getString("dispatcher.target"),
-            c.getString("dispatcher.system-prompt")),
         new Inbox(c.getBytes("inbox.compact-bytes"), c.getDuration("inbox.liveness-interval")),
         c.getDuration("ask-timeout"));
   }
@@ -153,7 +121,7 @@ public record Settings(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp",
         System.getProperty("java.class.path"),
-        Main.class.getName());
+        "ai.intercom.app.Main");
   }
 
   /** A section of names and values (quoted keys allowed) as a map of strings. */

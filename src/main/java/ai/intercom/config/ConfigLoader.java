@@ -1,4 +1,4 @@
-package ai.intercom.app;
+package ai.intercom.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -113,14 +112,7 @@ public final class ConfigLoader {
     Map<String, Object> values = new HashMap<>();
     copy("INTERCOM_MACHINE_ID", "intercom.machine.id", values);
     copy("HUB_URL", "intercom.hub.url", values);
-    copy("INTERCOM_TOKEN", "intercom.auth.token", values);
-    copy("TELEGRAM_BOT_TOKEN", "intercom.telegram.bot-token", values);
-    copy("TELEGRAM_API_URL", "intercom.telegram.api-url", values);
     copy("INTERCOM_AGENT_COMMAND", "intercom.agent-launcher.default-command", values);
-    number("TELEGRAM_SUPERGROUP_ID")
-        .ifPresent(v -> values.put("intercom.telegram.supergroup-id", v));
-    number("TELEGRAM_OWNER_ID")
-        .ifPresent(v -> values.put("intercom.telegram.security.allowed-users", List.of(v)));
     port("INTERCOM_CLUSTER_PORT").ifPresent(v -> values.put("intercom.cluster.port", v));
     value("INTERCOM_SCAN_PATHS")
         .ifPresent(

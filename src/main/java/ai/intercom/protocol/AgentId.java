@@ -1,4 +1,4 @@
-package ai.intercom.registry;
+package ai.intercom.protocol;
 
 import java.util.regex.Pattern;
 

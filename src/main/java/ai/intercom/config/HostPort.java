@@ -1,4 +1,4 @@
-package ai.intercom.app;
+package ai.intercom.config;
 
 /** A {@code host:port} pair from the configuration. */
 public record HostPort(String host, int port) {

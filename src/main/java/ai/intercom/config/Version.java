@@ -1,4 +1,4 @@
-package ai.intercom.app;
+package ai.intercom.config;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
-package ai.intercom.approval;
+package ai.intercom.mission;
 
-import ai.intercom.mission.Mission;
+import ai.intercom.approval.ApprovalGate;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;

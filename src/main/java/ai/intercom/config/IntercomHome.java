@@ -1,4 +1,4 @@
-package ai.intercom.app;
+package ai.intercom.config;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -82,7 +82,7 @@ public final class IntercomHome {
     }
   }
 
-  static String reason(IOException e) {
+  public static String reason(IOException e) {
     if (e instanceof AccessDeniedException) {
       return "permission denied";
     }

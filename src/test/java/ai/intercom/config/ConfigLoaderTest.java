@@ -1,11 +1,10 @@
-package ai.intercom.app;
+package ai.intercom.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.intercom.cluster.NodeRole;
+import ai.intercom.protocol.NodeRole;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +42,6 @@ class ConfigLoaderTest {
     assertEquals(5, settings.agentLauncher().maxConcurrent());
     assertEquals(Duration.ofSeconds(300), settings.approvalTimeout());
     assertEquals(64 * 1024, settings.maxMessageBytes());
-    assertEquals("https://api.telegram.org", settings.telegram().apiUrl());
-    assertFalse(settings.telegram().enabled());
     assertEquals(List.of("CLAUDE.md", ".git", "AGENTS.md"), settings.discovery().detectBy());
     assertEquals("alpha", settings.machine().displayName());
   }
@@ -75,9 +72,6 @@ class ConfigLoaderTest {
                 "INTERCOM_CLUSTER_PORT", "7801",
                 "INTERCOM_AGENT_COMMAND", "gemini",
                 "INTERCOM_SCAN_PATHS", "/src:/work::",
-                "TELEGRAM_BOT_TOKEN", "123:abc",
-                "TELEGRAM_OWNER_ID", "42",
-                "TELEGRAM_API_URL", "http://127.0.0.1:8081",
                 "HUB_URL", "http://100.64.0.1:7700"));
     assertEquals("from-env", settings.machine().id());
     assertEquals("build box", settings.machine().description());
@@ -86,9 +80,6 @@ class ConfigLoaderTest {
     assertEquals("gemini", settings.agentLauncher().defaultCommand());
     assertEquals(2, settings.agentLauncher().maxConcurrent());
     assertEquals(List.of(Path.of("/src"), Path.of("/work")), settings.discovery().scanPaths());
-    assertTrue(settings.telegram().enabled());
-    assertEquals(List.of(42L), settings.telegram().allowedUsers());
-    assertEquals("http://127.0.0.1:8081", settings.telegram().apiUrl());
     assertEquals("http://100.64.0.1:7700", settings.hub().url());
     assertEquals(Duration.ofSeconds(90), settings.approvalTimeout());
     assertEquals(1024, settings.maxMessageBytes());

@@ -1,8 +1,9 @@
-package ai.intercom.cli;
+package ai.intercom.client;
 
-import ai.intercom.app.HostPort;
-import ai.intercom.app.Settings;
-import ai.intercom.http.Json;
+import ai.intercom.config.HostPort;
+import ai.intercom.config.Settings;
+import ai.intercom.protocol.JsonFormat;
+import ai.intercom.protocol.Refusal;
 import ai.intercom.security.LocalToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -24,9 +25,24 @@ public final class NodeClient {
   /** A request the node could not or would not answer; the message is for the operator. */
   public static final class NodeException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final transient Refusal.Code code;
 
     public NodeException(String message) {
+      this(message, null);
+    }
+
+    public NodeException(String message, Refusal.Code code) {
       super(message);
+      this.code = code;
+    }
+
+    /** The refusal's code when the node refused the request; null when it failed otherwise. */
+    public Refusal.Code code() {
+      return code;
+    }
+
+    public boolean is(Refusal.Code wanted) {
+      return code == wanted;
     }
   }
 
@@ -76,7 +92,7 @@ public final class NodeClient {
 
   private static <T> T convert(JsonNode node, Class<T> type) {
     try {
-      return Json.MAPPER.treeToValue(node, type);
+      return JsonFormat.MAPPER.treeToValue(node, type);
     } catch (IOException e) {
       throw new NodeException("the node answered something unexpected: " + e.getMessage());
     }
@@ -96,7 +112,7 @@ public final class NodeClient {
         connection.setDoOutput(true);
         connection.setRequestProperty("Content-Type", "application/json");
         try (OutputStream out = connection.getOutputStream()) {
-          Json.MAPPER.writeValue(out, body);
+          JsonFormat.MAPPER.writeValue(out, body);
         }
       }
       int status = connection.getResponseCode();
@@ -106,7 +122,8 @@ public final class NodeClient {
           status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
         text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
-      JsonNode json = text.isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(text);
+      JsonNode json =
+          text.isBlank() ? JsonFormat.MAPPER.nullNode() : JsonFormat.MAPPER.readTree(text);
       if (status == 401) {
         throw new NodeException(
             "the node at "
@@ -116,7 +133,10 @@ public final class NodeClient {
                 + " (is it another node's home? check INTERCOM_HOME)");
       }
       if (status >= 400) {
-        throw new NodeException(json.path("error").asText("the node answered HTTP " + status));
+        String code = json.path("code").asText("");
+        throw new NodeException(
+            json.path("error").asText("the node answered HTTP " + status),
+            code.isEmpty() ? null : Refusal.Code.ofWire(code));
       }
       return json;
     } catch (ConnectException e) {

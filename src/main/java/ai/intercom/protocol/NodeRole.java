@@ -1,4 +1,4 @@
-package ai.intercom.cluster;
+package ai.intercom.protocol;
 
 import java.util.List;
 import java.util.Locale;

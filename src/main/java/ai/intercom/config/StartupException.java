@@ -1,4 +1,4 @@
-package ai.intercom.app;
+package ai.intercom.config;
 
 /** A problem that stops the node from starting, told to the operator as one line. */
 public final class StartupException extends RuntimeException {

@@ -1,4 +1,4 @@
-package ai.intercom.serialization;
+package ai.intercom.protocol;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,14 +1,13 @@
-package ai.intercom.approval;
+package ai.intercom.mission;
 
-import ai.intercom.mission.Mission;
-import ai.intercom.persistence.Refusals;
-import ai.intercom.registry.AgentId;
-import ai.intercom.security.Secrets;
+import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.ApprovalRequest;
+import ai.intercom.protocol.MissionStatus;
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +35,6 @@ public final class PermissionPrompts {
 
   /** How long an answer stays readable after its decision, for a waiter that comes back. */
   static final Duration ANSWER_KEPT = Duration.ofMinutes(2);
-
-  static final int SHOWN_INPUT_CHARS = 600;
 
   private final ActorSystem<?> system;
   private final ActorRef<ApprovalGate.Command> gate;
@@ -97,16 +94,12 @@ public final class PermissionPrompts {
     return ClusterSharding.get(system)
         .entityRefFor(Mission.ENTITY_KEY, missionId)
         .<Mission.State>askWithStatus(Mission.Get::new, timeout)
-        .exceptionally(
-            error -> {
-              throw new CompletionException(
-                  new IllegalArgumentException(Refusals.cause(error).getMessage()));
-            })
         .thenCompose(
             mission -> {
               // only the mission's own agent (a session of that machine and project) asks for it
-              if (mission.status() != Mission.Status.RUNNING || !mission.to().equals(agent)) {
-                throw new IllegalArgumentException(
+              if (mission.status() != MissionStatus.RUNNING || !mission.to().equals(agent)) {
+                throw new Refusal(
+                    Refusal.Code.FORBIDDEN,
                     "mission "
                         + missionId
                         + " is "
@@ -116,12 +109,7 @@ public final class PermissionPrompts {
                         + ": no permission to ask for");
               }
               ApprovalRequest request =
-                  new ApprovalRequest(
-                      mission.to(),
-                      AgentId.HUMAN.toString(),
-                      Mission.Kind.PERMISSION,
-                      missionId,
-                      describe(tool, input));
+                  ApprovalRequest.permission(mission.to(), missionId, tool, input);
               return AskPattern.<ApprovalGate.Command, ApprovalGate.Admission>ask(
                   gate, r -> new ApprovalGate.Submit(request, r), timeout, system.scheduler());
             })
@@ -159,17 +147,5 @@ public final class PermissionPrompts {
                     .scheduleOnce(
                         ANSWER_KEPT, () -> prompts.remove(id), system.executionContext()));
     return new Prompt(id, answer);
-  }
-
-  /** The tool and its input as the operator reads them: on a few lines, secrets hidden. */
-  static String describe(String tool, String input) {
-    // hidden before it is cut: a cut secret could not be recognised any more
-    String shown = input == null ? "" : Secrets.redact(input.strip());
-    if (shown.length() > SHOWN_INPUT_CHARS) {
-      shown = shown.substring(0, SHOWN_INPUT_CHARS - 1) + "…";
-    }
-    return "permission to use "
-        + tool
-        + (shown.isEmpty() || shown.equals("{}") ? "" : ": " + shown);
   }
 }

@@ -1,0 +1,156 @@
+package ai.intercom.app;
+
+import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.Policy;
+import ai.intercom.cluster.HubWatch;
+import ai.intercom.cluster.MachineServices;
+import ai.intercom.config.Settings;
+import ai.intercom.daemon.Discovery;
+import ai.intercom.daemon.Inbox;
+import ai.intercom.daemon.ProjectScanner;
+import ai.intercom.daemon.SessionDesk;
+import ai.intercom.launcher.AgentSupervisor;
+import ai.intercom.launcher.MachineRuns;
+import ai.intercom.launcher.SupervisorRuns;
+import ai.intercom.mission.ChatThread;
+import ai.intercom.mission.Courier;
+import ai.intercom.mission.Mission;
+import ai.intercom.mission.MissionIds;
+import ai.intercom.mission.PermissionPrompts;
+import ai.intercom.mission.Router;
+import ai.intercom.protocol.NodeRole;
+import ai.intercom.registry.Machine;
+import ai.intercom.registry.MachineIndex;
+import ai.intercom.registry.Session;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * What a node runs, by role: the sharded entities and the approval gate everywhere (hosted on hub
+ * nodes, proxies elsewhere), and on a machine with agents (daemon, standalone) its session desk,
+ * agent supervisor and project discovery; a daemon also watches for its hub. The actors are this
+ * guardian's children; it hands their references to the node, which serves them over HTTP.
+ */
+final class Guardian {
+
+  /** The actors and services the node's HTTP API and its tests reach. */
+  record Started(
+      ActorRef<ApprovalGate.Command> gate,
+      Router router,
+      PermissionPrompts permissions,
+      Optional<ActorRef<SessionDesk.Command>> desk,
+      Optional<ActorRef<AgentSupervisor.Command>> supervisor) {}
+
+  private Guardian() {}
+
+  /**
+   * {@code agentEnvironment}: what launched agents find in their environment (how to reach this
+   * node), known once the HTTP API is bound.
+   */
+  static Behavior<Void> create(
+      Settings settings,
+      Policy policy,
+      Supplier<Map<String, String>> agentEnvironment,
+      CompletableFuture<Started> started) {
+    return Behaviors.setup(
+        context -> {
+          try {
+            started.complete(start(context, settings, policy, agentEnvironment));
+          } catch (RuntimeException e) {
+            started.completeExceptionally(e);
+            throw e;
+          }
+          return Behaviors.empty();
+        });
+  }
+
+  private static Started start(
+      ActorContext<Void> context,
+      Settings settings,
+      Policy policy,
+      Supplier<Map<String, String>> agentEnvironment) {
+    var system = context.getSystem();
+    NodeRole role = settings.mode();
+
+    // every node: the entities (hosted where the journal is), the gate singleton, routing
+    MachineServices<SessionDesk.Command> desks =
+        new MachineServices<>(
+            system, settings.askTimeout(), SessionDesk.Command.class, SessionDesk.KEY_PREFIX);
+    Courier courier =
+        new Courier(
+            system,
+            settings.askTimeout(),
+            desks,
+            new SupervisorRuns(system, settings.askTimeout()));
+    ActorRef<ApprovalGate.Command> gate =
+        ApprovalGate.init(
+            system,
+            new AtomicReference<>(policy),
+            settings.policiesFile(),
+            settings.approvalTimeout(),
+            courier);
+    Router router =
+        new Router(system, gate, courier, settings.maxMessageBytes(), settings.askTimeout());
+    // before anything can reach them: the desk and the supervisor talk to entities at once
+    Machine.init(system);
+    MachineIndex.init(system);
+    Mission.init(system);
+    MissionIds.init(system);
+    ChatThread.init(system);
+    Session.init(system);
+    MachineRuns.init(system);
+    PermissionPrompts permissions =
+        new PermissionPrompts(system, gate, settings.askTimeout(), settings.approvalTimeout());
+
+    if (role == NodeRole.DAEMON) {
+      context.spawn(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch");
+    }
+    if (!role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
+      return new Started(gate, router, permissions, Optional.empty(), Optional.empty());
+    }
+
+    // a machine with agents: its sessions, their agents' runs, its projects
+    ActorRef<SessionDesk.Command> desk =
+        context.spawn(
+            SessionDesk.create(
+                settings.inboxDir(),
+                settings.machine().id(),
+                settings.inbox().compactBytes(),
+                settings.inbox().livenessInterval(),
+                SessionDesk::processAlive),
+            "session-desk",
+            Inbox.DISPATCHER);
+    ActorRef<AgentSupervisor.Command> supervisor =
+        context.spawn(
+            AgentSupervisor.create(
+                new AgentSupervisor.Setup(
+                    settings.machine().id(),
+                    settings.agentLauncher(),
+                    settings.logsDir(),
+                    agentEnvironment,
+                    settings.askTimeout(),
+                    desks)),
+            "agent-supervisor");
+    context.spawn(
+        Discovery.create(
+            new Discovery.Identity(
+                settings.machine().id(),
+                settings.machine().displayName(),
+                settings.machine().description()),
+            new ProjectScanner(settings.discovery().detectBy(), settings.discovery().exclude()),
+            settings.discovery().enabled() ? settings.discovery().scanPaths() : List.of(),
+            desk,
+            settings.askTimeout()),
+        "discovery",
+        Inbox.DISPATCHER);
+    return new Started(gate, router, permissions, Optional.of(desk), Optional.of(supervisor));
+  }
+}

@@ -1,0 +1,122 @@
+package ai.intercom.http;
+
+import ai.intercom.mission.ChatThread;
+import ai.intercom.mission.Mission;
+import ai.intercom.mission.Router;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JSON answers of the local API that carry domain records, each a record mapped in one place
+ * (snake_case, absent fields left out) from what the entities answer.
+ */
+final class Answers {
+
+  private Answers() {}
+
+  /** How a message, launch, follow-up or stop went. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Outcome(
+      String status,
+      String threadId,
+      String missionId,
+      String to,
+      String sessionId,
+      String approvalId,
+      String note) {
+
+    static Outcome of(Router.Outcome done) {
+      return new Outcome(
+          done.status(),
+          done.threadId(),
+          done.missionId(),
+          done.to(),
+          done.sessionId(),
+          done.approvalId(),
+          done.note());
+    }
+  }
+
+  /** A mission as {@code intercom_status} and {@code ai-intercom status} show it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record MissionStatus(
+      String status,
+      String missionId,
+      String kind,
+      String from,
+      String to,
+      Instant createdAt,
+      Instant updatedAt,
+      String prompt,
+      String threadId,
+      Long messages,
+      String latestProgress,
+      List<String> progress,
+      String result,
+      Double costUsd,
+      Long durationMs,
+      String agentSessionId,
+      String reason) {
+
+    static MissionStatus of(Mission.State mission, Optional<ChatThread.State> thread) {
+      boolean progressed = !mission.latestProgress().isEmpty();
+      return new MissionStatus(
+          mission.status().wire(),
+          mission.missionId(),
+          mission.kind().name().toLowerCase(),
+          mission.from(),
+          mission.to(),
+          mission.createdAt(),
+          mission.updatedAt(),
+          mission.prompt(),
+          mission.threadId(),
+          thread.map(ChatThread.State::count).orElse(null),
+          progressed ? mission.latestProgress() : null,
+          progressed ? mission.progress() : null,
+          mission.result(),
+          mission.costUsd(),
+          mission.durationMs(),
+          mission.agentSessionId(),
+          mission.reason());
+    }
+  }
+
+  record MissionList(String status, List<MissionStatus> missions) {}
+
+  /** A mission's messages, the latest {@code messages.size()} of {@code total}. */
+  record History(
+      String status,
+      String missionId,
+      @JsonInclude(JsonInclude.Include.ALWAYS) String threadId,
+      long total,
+      List<MissionRoutes.Line> messages) {}
+
+  /**
+   * Claude Code's permission answer ({@code behavior} allow with {@code updatedInput}, or deny with
+   * {@code message}), or {@code pending} with the approval id while the operator has not decided.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record PermissionDecision(
+      String status,
+      String approvalId,
+      String behavior,
+      @JsonProperty("updatedInput") JsonNode updatedInput,
+      String message) {
+
+    static PermissionDecision pending(String approvalId) {
+      return new PermissionDecision("pending", approvalId, null, null, null);
+    }
+
+    static PermissionDecision allow(JsonNode input) {
+      return new PermissionDecision(null, null, "allow", input, null);
+    }
+
+    static PermissionDecision deny(String message) {
+      return new PermissionDecision(null, null, "deny", null, message);
+    }
+  }
+}
