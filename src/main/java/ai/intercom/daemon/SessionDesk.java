@@ -3,27 +3,21 @@ package ai.intercom.daemon;
 import ai.intercom.cluster.MachineServices;
 import ai.intercom.protocol.AgentId;
 import ai.intercom.protocol.DeliveryStatus;
-import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.JsonSerializable;
 import ai.intercom.protocol.Refusal;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.Session;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.function.LongPredicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -47,6 +41,9 @@ import org.apache.pekko.pattern.StatusReply;
  * <p>Files under {@code inbox/}: {@code SESSION.jsonl|.cursor|.pending} (see {@link InboxFiles}),
  * {@code queued/PROJECT.*} and {@code pid/PID} (a process of a session's ancestry, holding the
  * session id).
+ *
+ * <p>The bookkeeping is in {@link LiveSessions}, {@link ProjectRouting} and {@link PidLinks}; this
+ * actor owns the inboxes and answers the messages.
  */
 public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
@@ -66,8 +63,6 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       ancestors = List.copyOf(ancestors);
     }
   }
-
-  static final int MAX_ANCESTORS = 32;
 
   public sealed interface Command extends JsonSerializable {}
 
@@ -141,8 +136,6 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private record Stored(Delivery delivery, boolean ok, ActorRef<Delivery> replyTo)
       implements Command {}
 
-  private record Live(LocalSession session, ActorRef<Inbox.Command> inbox) {}
-
   /** Every machine's desk, for the directory. */
   public static final ServiceKey<Command> ALL = ServiceKey.create(Command.class, "session-desks");
 
@@ -184,13 +177,13 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private final Path inboxDir;
   private final Path queueDir;
-  private final Path pidDir;
   private final String machineId;
   private final long compactBytes;
   private final LongPredicate alive;
-  private final Map<String, Live> sessions = new HashMap<>();
+  private final LiveSessions sessions = new LiveSessions();
+  private final ProjectRouting routing;
+  private final PidLinks pidLinks;
   private final Map<String, ActorRef<Inbox.Command>> queues = new HashMap<>();
-  private final Set<String> knownProjects = new TreeSet<>();
 
   private SessionDesk(
       ActorContext<Command> context,
@@ -201,16 +194,16 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     super(context);
     this.inboxDir = inboxDir;
     this.queueDir = inboxDir.resolve("queued");
-    this.pidDir = inboxDir.resolve("pid");
     this.machineId = machineId;
     this.compactBytes = compactBytes;
     this.alive = alive;
     try {
       Files.createDirectories(queueDir);
-      Files.createDirectories(pidDir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    this.routing = new ProjectRouting(machineId, queueDir);
+    this.pidLinks = new PidLinks(inboxDir.resolve("pid"), context.getLog());
   }
 
   @Override
@@ -233,43 +226,12 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onRegister(Register cmd) {
-    if (!Ids.isSessionId(cmd.sessionId())) {
-      cmd.replyTo()
-          .tell(
-              StatusReply.error(
-                  Refusal.invalid(
-                      "session id '"
-                          + cmd.sessionId()
-                          + "' must be 1-128 letters, digits, '_' or '-'")));
+    Optional<Refusal> refusal = LiveSessions.refusal(cmd, alive);
+    if (refusal.isPresent()) {
+      cmd.replyTo().tell(StatusReply.error(refusal.get()));
       return this;
     }
-    if (!AgentId.isValidPart(cmd.project())) {
-      cmd.replyTo()
-          .tell(
-              StatusReply.error(
-                  Refusal.invalid(
-                      "project name '"
-                          + cmd.project()
-                          + "' must be 1-63 letters, digits, '.', '_' or '-'")));
-      return this;
-    }
-    if (cmd.ancestors().size() > MAX_ANCESTORS
-        || cmd.ancestors().stream().anyMatch(pid -> pid <= 1)) {
-      cmd.replyTo()
-          .tell(
-              StatusReply.error(
-                  Refusal.invalid(
-                      "ancestors must be at most " + MAX_ANCESTORS + " process ids above 1")));
-      return this;
-    }
-    if (!alive.test(cmd.pid())) {
-      cmd.replyTo()
-          .tell(
-              StatusReply.error(
-                  Refusal.invalid("no process " + cmd.pid() + " runs on this machine")));
-      return this;
-    }
-    Live known = sessions.get(cmd.sessionId());
+    LiveSessions.Live known = sessions.get(cmd.sessionId());
     ActorRef<Inbox.Command> inbox = known != null ? known.inbox() : spawnInbox(cmd.sessionId());
     LocalSession session =
         new LocalSession(
@@ -279,15 +241,15 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
             cmd.ancestors(),
             Instant.now(),
             cmd.missionId());
-    sessions.put(cmd.sessionId(), new Live(session, inbox));
-    writePidLinks(session);
+    sessions.put(session, inbox);
+    pidLinks.link(session);
     ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
     sharding
         .entityRefFor(Session.ENTITY_KEY, cmd.sessionId())
         .tell(
             new Session.Register(
                 machineId, cmd.project(), cmd.pid(), getContext().getSystem().ignoreRef()));
-    if (knownProjects.add(cmd.project())) {
+    if (routing.know(cmd.project())) {
       // a project outside the scan paths becomes known to the directory through its first session
       sharding
           .entityRefFor(Machine.ENTITY_KEY, machineId)
@@ -308,7 +270,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onUnregister(Unregister cmd) {
-    if (!sessions.containsKey(cmd.sessionId())) {
+    if (!sessions.contains(cmd.sessionId())) {
       cmd.replyTo()
           .tell(
               StatusReply.error(
@@ -323,70 +285,32 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onFindInbox(FindInbox cmd) {
-    cmd.replyTo().tell(find(cmd.sessionId(), Live::inbox));
+    cmd.replyTo().tell(sessions.find(cmd.sessionId(), LiveSessions.Live::inbox));
     return this;
   }
 
-  /**
-   * What the live session {@code sessionId} has, or an error saying there is no such session here.
-   */
-  private <T> StatusReply<T> find(String sessionId, Function<Live, T> what) {
-    Live live = sessions.get(sessionId);
-    return live == null
-        ? StatusReply.error(
-            new Refusal(
-                Refusal.Code.NO_SESSION,
-                "no session " + sessionId + " on this machine (is its MCP server running?)"))
-        : StatusReply.success(what.apply(live));
-  }
-
   private Behavior<Command> onList(ListSessions cmd) {
-    cmd.replyTo()
-        .tell(
-            sessions.values().stream()
-                .map(Live::session)
-                .sorted(Comparator.comparing(LocalSession::registeredAt))
-                .toList());
+    cmd.replyTo().tell(sessions.byRegistration());
     return this;
   }
 
   private Behavior<Command> onFindSession(FindSession cmd) {
-    cmd.replyTo().tell(find(cmd.sessionId(), Live::session));
+    cmd.replyTo().tell(sessions.find(cmd.sessionId(), LiveSessions.Live::session));
     return this;
   }
 
   private Behavior<Command> onAccepts(Accepts cmd) {
-    if (knownProjects.contains(cmd.project())) {
-      cmd.replyTo().tell(StatusReply.ack());
-    } else {
-      cmd.replyTo()
-          .tell(
-              StatusReply.error(
-                  Refusal.notFound(
-                      "machine "
-                          + machineId
-                          + " has no project '"
-                          + cmd.project()
-                          + "'"
-                          + (knownProjects.isEmpty()
-                              ? ""
-                              : " (it has " + String.join(", ", knownProjects) + ")"))));
-    }
+    cmd.replyTo().tell(routing.accepts(cmd.project()));
     return this;
   }
 
   private Behavior<Command> onGetRoster(GetRoster cmd) {
-    List<LocalSession> live =
-        sessions.values().stream()
-            .map(Live::session)
-            .sorted(Comparator.comparing(LocalSession::registeredAt))
-            .toList();
-    cmd.replyTo().tell(new Roster(machineId, List.copyOf(knownProjects), live));
+    cmd.replyTo().tell(new Roster(machineId, routing.projects(), sessions.byRegistration()));
     return this;
   }
 
   private Behavior<Command> onKnowProjects(KnowProjects cmd) {
-    knownProjects.addAll(cmd.projects());
+    routing.knowAll(cmd.projects());
     return this;
   }
 
@@ -395,16 +319,14 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       cmd.replyTo().tell(new Delivery(DeliveryStatus.FAILED, null));
       return this;
     }
-    Optional<Live> target =
-        Optional.ofNullable(cmd.preferredSession())
-            .map(sessions::get)
-            .filter(live -> live.session().project().equals(cmd.project()))
-            .or(() -> newestSessionOf(cmd.project()));
+    Optional<LiveSessions.Live> target =
+        ProjectRouting.target(sessions, cmd.project(), cmd.preferredSession());
     Delivery delivery =
         target
             .map(live -> new Delivery(DeliveryStatus.DELIVERED, live.session().sessionId()))
             .orElse(new Delivery(DeliveryStatus.QUEUED, null));
-    ActorRef<Inbox.Command> inbox = target.map(Live::inbox).orElseGet(() -> queueOf(cmd.project()));
+    ActorRef<Inbox.Command> inbox =
+        target.map(LiveSessions.Live::inbox).orElseGet(() -> queueOf(cmd.project()));
     // answered once the letter is on disk
     getContext()
         .ask(
@@ -447,18 +369,16 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onCheckLiveness() {
-    sessions.values().stream()
-        .map(Live::session)
-        .filter(session -> !alive.test(session.pid()))
-        .toList()
+    sessions
+        .gone(alive)
         .forEach(
             session -> end(session.sessionId(), "agent process " + session.pid() + " is gone"));
     return this;
   }
 
   private void end(String sessionId, String reason) {
-    Live live = sessions.remove(sessionId);
-    deletePidLinks(live.session());
+    LiveSessions.Live live = sessions.remove(sessionId);
+    pidLinks.unlink(live.session());
     getContext()
         .ask(
             Inbox.Handover.class,
@@ -476,7 +396,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private void takeOverQueue(LocalSession session, ActorRef<Inbox.Command> inbox) {
     String project = session.project();
-    if (!queues.containsKey(project) && !hasQueuedFile(project)) {
+    if (!queues.containsKey(project) && !routing.hasQueuedFile(project)) {
       return;
     }
     ActorRef<Inbox.Command> queue = queueOf(project);
@@ -492,27 +412,6 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
                     session.sessionId(), inbox, handover == null ? List.of() : handover.letters()));
   }
 
-  private boolean hasQueuedFile(String project) {
-    try {
-      Path file = queueDir.resolve(project + ".jsonl");
-      return Files.exists(file) && Files.size(file) > 0;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /**
-   * Where a project's letters go when no session was asked for: its newest interactive session. An
-   * agent launched for a mission works on that mission alone; it gets letters only in the threads
-   * it writes in.
-   */
-  private Optional<Live> newestSessionOf(String project) {
-    return sessions.values().stream()
-        .filter(
-            live -> live.session().project().equals(project) && live.session().missionId() == null)
-        .max(Comparator.comparing(live -> live.session().registeredAt()));
-  }
-
   private ActorRef<Inbox.Command> spawnInbox(String sessionId) {
     return getContext()
         .spawn(
@@ -526,32 +425,5 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
         project,
         p ->
             getContext().spawnAnonymous(Inbox.create(queueDir, p, compactBytes), Inbox.DISPATCHER));
-  }
-
-  private void writePidLinks(LocalSession session) {
-    try {
-      for (long pid : session.ancestors()) {
-        Files.writeString(
-            pidDir.resolve(Long.toString(pid)), session.sessionId(), StandardCharsets.UTF_8);
-      }
-    } catch (IOException e) {
-      getContext()
-          .getLog()
-          .warn("cannot link session {} to its processes: {}", session.sessionId(), e.getMessage());
-    }
-  }
-
-  private void deletePidLinks(LocalSession session) {
-    for (long pid : session.ancestors()) {
-      Path link = pidDir.resolve(Long.toString(pid));
-      try {
-        if (Files.exists(link)
-            && Files.readString(link, StandardCharsets.UTF_8).equals(session.sessionId())) {
-          Files.delete(link);
-        }
-      } catch (IOException e) {
-        getContext().getLog().debug("cannot remove {}: {}", link, e.getMessage());
-      }
-    }
   }
 }

@@ -119,4 +119,46 @@ final class Answers {
       return new PermissionDecision(null, null, "deny", null, message);
     }
   }
+
+  record Agents(String status, int count, List<?> agents) {}
+
+  record Machines(String status, List<?> machines) {}
+
+  record FeedbackList(String status, List<?> feedback) {}
+
+  record FeedbackRecorded(String status, Object feedback) {}
+
+  /** {@code intercom_register}: the project's profile as the hub keeps it. */
+  record ProjectRegistered(String status, String agent, Object project) {}
+
+  record Sessions(List<?> sessions) {}
+
+  record SessionRegistered(String status, Object session) {}
+
+  record SessionUnregistered(String status, String sessionId) {}
+
+  /** {@code wait-inbox}: nothing came in time, or the text of what came. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Waited(String status, Integer count, String text) {
+
+    static Waited timeout() {
+      return new Waited("timeout", null, null);
+    }
+
+    static Waited message(int count, String text) {
+      return new Waited("message", count, text);
+    }
+  }
+
+  /** Claude Code's hook output; its names are camelCase, unlike the rest of the API. */
+  record HookOutput(@JsonProperty("hookSpecificOutput") HookContext hookSpecificOutput) {
+
+    static HookOutput of(String event, String context) {
+      return new HookOutput(new HookContext(event, context));
+    }
+  }
+
+  record HookContext(
+      @JsonProperty("hookEventName") String hookEventName,
+      @JsonProperty("additionalContext") String additionalContext) {}
 }

@@ -1,7 +1,6 @@
 package ai.intercom.http;
 
 import ai.intercom.directory.Directory;
-import java.util.Map;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -31,13 +30,8 @@ public final class DirectoryRoutes extends JsonRoutes {
                                     result ->
                                         result.isSuccess()
                                             ? completeOK(
-                                                Map.of(
-                                                    "status",
-                                                    "ok",
-                                                    "count",
-                                                    result.get().size(),
-                                                    "agents",
-                                                    result.get()),
+                                                new Answers.Agents(
+                                                    "ok", result.get().size(), result.get()),
                                                 Json.marshaller())
                                             : result.failed().get()
                                                     instanceof IllegalArgumentException
@@ -50,8 +44,7 @@ public final class DirectoryRoutes extends JsonRoutes {
                             directory.machines(),
                             machines ->
                                 completeOK(
-                                    Map.of("status", "ok", "machines", machines),
-                                    Json.marshaller()))),
+                                    new Answers.Machines("ok", machines), Json.marshaller()))),
                 path(
                     "feedback",
                     () ->
@@ -59,7 +52,7 @@ public final class DirectoryRoutes extends JsonRoutes {
                             directory.feedback(),
                             feedback ->
                                 completeOK(
-                                    Map.of("status", "ok", "feedback", feedback),
+                                    new Answers.FeedbackList("ok", feedback),
                                     Json.marshaller())))));
   }
 }

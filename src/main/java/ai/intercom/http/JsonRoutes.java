@@ -47,8 +47,9 @@ abstract class JsonRoutes extends AllDirectives {
     return complete(status, new Json.Error(message, null), Json.marshaller());
   }
 
+  /** A request malformed or out of range: 400 with the code {@code invalid}, like a refusal. */
   protected Route badRequest(String message) {
-    return error(StatusCodes.BAD_REQUEST, message);
+    return refused(Refusal.invalid(message));
   }
 
   /**

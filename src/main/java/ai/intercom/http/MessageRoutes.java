@@ -8,12 +8,12 @@ import ai.intercom.mission.Router;
 import ai.intercom.protocol.AgentId;
 import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.JsonFormat;
+import ai.intercom.protocol.Refusal;
 import ai.intercom.registry.Feedback;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,7 +22,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.pattern.StatusReply;
@@ -175,8 +174,7 @@ public final class MessageRoutes extends JsonRoutes {
         .prompt(approvalId)
         .map(answer -> decision(approvalId, answer, null))
         .orElseGet(
-            () ->
-                error(StatusCodes.NOT_FOUND, "no permission prompt " + approvalId + " waits here"));
+            () -> refused(Refusal.notFound("no permission prompt " + approvalId + " waits here")));
   }
 
   private Route decision(
@@ -238,7 +236,7 @@ public final class MessageRoutes extends JsonRoutes {
                     body.tags()),
                 project ->
                     completeOK(
-                        Map.of("status", "registered", "agent", sender.agent(), "project", project),
+                        new Answers.ProjectRegistered("registered", sender.agent(), project),
                         Json.marshaller())));
   }
 
@@ -267,7 +265,7 @@ public final class MessageRoutes extends JsonRoutes {
           return onSuccess(
               directory.report(AgentId.parse(sender.agent()), feedback),
               stored ->
-                  completeOK(Map.of("status", "recorded", "feedback", stored), Json.marshaller()));
+                  completeOK(new Answers.FeedbackRecorded("recorded", stored), Json.marshaller()));
         });
   }
 

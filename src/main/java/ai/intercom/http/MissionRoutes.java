@@ -8,6 +8,7 @@ import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
 import ai.intercom.protocol.AgentId;
 import ai.intercom.protocol.Ids;
+import ai.intercom.protocol.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -131,10 +132,7 @@ public final class MissionRoutes extends JsonRoutes {
                 waits.finished(id, Duration.ofSeconds(seconds)),
                 reply ->
                     reply.isError()
-                        ? error(
-                            StatusCodes.NOT_FOUND,
-                            reply.getError().getMessage()
-                                + " (check the id given when it was created)")
+                        ? unknown(reply.getError())
                         : withMission(
                             id,
                             (mission, thread) ->
@@ -261,9 +259,13 @@ public final class MissionRoutes extends JsonRoutes {
         mission,
         reply ->
             reply.isError()
-                ? error(
-                    StatusCodes.NOT_FOUND,
-                    reply.getError().getMessage() + " (check the id given when it was created)")
+                ? unknown(reply.getError())
                 : onSuccess(both, thread -> inner.apply(reply.getValue(), thread)));
+  }
+
+  /** A mission that is not there, with a hint where its id comes from. */
+  private Route unknown(Throwable refusal) {
+    return refused(
+        Refusal.notFound(Refusal.sentence(refusal) + " (check the id given when it was created)"));
   }
 }

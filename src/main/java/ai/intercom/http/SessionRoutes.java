@@ -4,11 +4,9 @@ import ai.intercom.daemon.HookText;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.protocol.Ids;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -47,10 +45,6 @@ public final class SessionRoutes extends JsonRoutes {
 
   public record Messages(String status, int count, List<Message> messages) {}
 
-  /** Claude Code's hook output; its names are camelCase, unlike the rest of the API. */
-  public record HookOutput(
-      @JsonProperty("hookSpecificOutput") Map<String, String> hookSpecificOutput) {}
-
   private final ActorSystem<?> system;
   private final ActorRef<SessionDesk.Command> desk;
   private final Duration timeout;
@@ -72,7 +66,7 @@ public final class SessionRoutes extends JsonRoutes {
                         () ->
                             onSuccess(
                                 sessions(),
-                                list -> completeOK(Map.of("sessions", list), Json.marshaller()))),
+                                list -> completeOK(new Answers.Sessions(list), Json.marshaller()))),
                     post(() -> body(Registration.class, null, this::register)))),
         pathPrefix(
             "sessions",
@@ -119,7 +113,7 @@ public final class SessionRoutes extends JsonRoutes {
             r -> new SessionDesk.Unregister(id, reason.orElse("the agent's MCP server stopped"), r),
             timeout,
             system.scheduler()),
-        reply -> status(reply, done -> Map.of("status", "unregistered", "session_id", id)));
+        reply -> status(reply, done -> new Answers.SessionUnregistered("unregistered", id)));
   }
 
   private Route register(Registration body) {
@@ -138,7 +132,7 @@ public final class SessionRoutes extends JsonRoutes {
                     body.sessionId(), body.project(), body.pid(), ancestors, body.missionId(), r),
             timeout,
             system.scheduler()),
-        reply -> status(reply, session -> Map.of("status", "registered", "session", session)));
+        reply -> status(reply, session -> new Answers.SessionRegistered("registered", session)));
   }
 
   private Route check(String sessionId, String format, String event) {
@@ -165,12 +159,7 @@ public final class SessionRoutes extends JsonRoutes {
                     return complete(StatusCodes.NO_CONTENT);
                   }
                   return completeOK(
-                      new HookOutput(
-                          Map.of(
-                              "hookEventName",
-                              event,
-                              "additionalContext",
-                              HookText.of(batch.letters()))),
+                      Answers.HookOutput.of(event, HookText.of(batch.letters())),
                       Json.marshaller());
                 }));
   }
@@ -216,14 +205,9 @@ public final class SessionRoutes extends JsonRoutes {
                           }
                           return completeOK(
                               batch.isEmpty()
-                                  ? Map.of("status", "timeout")
-                                  : Map.of(
-                                      "status",
-                                      "message",
-                                      "count",
-                                      batch.letters().size(),
-                                      "text",
-                                      HookText.of(batch.letters())),
+                                  ? Answers.Waited.timeout()
+                                  : Answers.Waited.message(
+                                      batch.letters().size(), HookText.of(batch.letters())),
                               Json.marshaller());
                         })));
   }

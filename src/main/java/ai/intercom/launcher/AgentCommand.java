@@ -46,8 +46,11 @@ public record AgentCommand(List<String> argv, boolean template) {
       argv.add(resumeSession);
     }
     argv.addAll(relay);
-    // a prompt that starts like an option would be read as one
-    argv.add(prompt.startsWith("-") ? " " + prompt : prompt);
+    // after the end of the options: no variadic option (--mcp-config, --allowedTools, --add-dir,
+    // ... take every word up to the next option) can eat it, and one that starts like an option
+    // stays the prompt
+    argv.add("--");
+    argv.add(prompt);
     return new AgentCommand(argv, false);
   }
 

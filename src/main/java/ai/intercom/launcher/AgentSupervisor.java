@@ -5,29 +5,16 @@ import ai.intercom.config.LauncherSettings;
 import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.mission.Mission;
-import ai.intercom.protocol.AgentId;
-import ai.intercom.protocol.JsonFormat;
 import ai.intercom.protocol.JsonSerializable;
-import ai.intercom.protocol.McpNames;
 import ai.intercom.protocol.MissionStatus;
 import ai.intercom.protocol.Refusal;
 import ai.intercom.registry.Machine;
-import ai.intercom.registry.Project;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -54,14 +41,16 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * order), continues a mission's conversation for follow-ups, stops runs, and tells the requesting
  * session how its mission ended. Missions it took on are kept in {@link MachineRuns}: after a crash
  * or restart, those that were running are interrupted and the queued ones start.
+ *
+ * <p>What needs no actor is in {@link RunQueue} (slots and queue), {@link LaunchPlanner} (the run's
+ * command line, directory and environment), {@link OutcomeNote} (what the requester is told) and
+ * {@link Recovery} (what becomes of the ledger's missions at a start).
  */
 public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Command> {
 
   public static final String KEY_PREFIX = "agent-supervisor-";
 
-  /**
-   * The MCP tool a launched agent asks before using a tool (see {@code --permission-prompt-tool}).
-   */
+  /** How long a step the hub did not answer waits before it is tried again. */
   static final Duration RETRY = Duration.ofSeconds(3);
 
   /**
@@ -69,9 +58,6 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
    * ledger).
    */
   static final int TRIES = 10;
-
-  /** Results longer than this reach the requester's inbox cut (intercom_status has them whole). */
-  static final int NOTICE_CHARS = 8000;
 
   public sealed interface Command extends JsonSerializable {}
 
@@ -176,14 +162,9 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   private final ClusterSharding sharding;
   private final Executor blocking;
   private final MachineServices<SessionDesk.Command> desks;
-  private final Map<String, ActorRef<AgentRun.Command>> running = new HashMap<>();
-  private final LinkedHashMap<String, AgentRun.Spec> queued = new LinkedHashMap<>();
-
-  /** Taken on, being prepared (mission read, path checked, ledger written). */
-  private final Set<String> preparing = new HashSet<>();
-
-  /** Follow-ups (by key) that came while the mission's agent ran: they continue it afterwards. */
-  private final Map<String, LinkedHashMap<String, String>> heldFollowUps = new HashMap<>();
+  private final LaunchPlanner planner;
+  private final RunQueue<ActorRef<AgentRun.Command>> runs;
+  private long runsStarted;
 
   private AgentSupervisor(
       ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
@@ -195,6 +176,8 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     this.sharding = ClusterSharding.get(system);
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.desks = setup.desks();
+    this.planner = new LaunchPlanner(setup.machineId(), settings, setup.logsDir());
+    this.runs = new RunQueue<>(setup.machineId(), settings.maxConcurrent());
   }
 
   @Override
@@ -236,19 +219,14 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   private Behavior<Command> onLaunch(Launch launch) {
     String id = launch.missionId();
-    if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
+    if (runs.takenOn(id)) {
       if (launch.followUp() != null) {
-        // a retried follow-up has the same key: it is held once
-        heldFollowUps
-            .computeIfAbsent(id, k -> new LinkedHashMap<>())
-            .putIfAbsent(
-                launch.followUpKey() == null ? launch.followUp() : launch.followUpKey(),
-                launch.followUp());
+        runs.hold(id, launch.followUp(), launch.followUpKey());
       }
       launch.replyTo().tell(Done.getInstance());
       return this;
     }
-    preparing.add(id);
+    runs.beginPreparing(id);
     return take(launch, 1);
   }
 
@@ -288,7 +266,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   private Behavior<Command> retry(Launch launch, int attempt, Throwable error, Command again) {
     String id = launch.missionId();
     if (attempt >= TRIES) {
-      preparing.remove(id);
+      runs.endPreparing(id);
       getContext()
           .getLog()
           .error(
@@ -312,7 +290,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   /** Drops a mission there is nothing to do for: out of the ledger. */
   private Behavior<Command> drop(String missionId) {
-    preparing.remove(missionId);
+    runs.endPreparing(missionId);
     ledger().tell(new MachineRuns.Remove(missionId, system.ignoreRef()));
     return this;
   }
@@ -360,109 +338,12 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
    * Where and how the mission's agent runs; fails with the sentence that the mission then carries.
    */
   private CompletionStage<AgentRun.Spec> plan(Mission.State state, String followUp) {
-    AgentId target = AgentId.parse(state.to());
     return sharding
         .entityRefFor(Machine.ENTITY_KEY, setup.machineId())
         .<Machine.State>askWithStatus(Machine.Get::new, setup.askTimeout())
         .thenApplyAsync(
-            machine -> {
-              Project project = machine.projects().get(target.project());
-              if (project == null || project.path().isBlank()) {
-                throw new IllegalArgumentException(
-                    "machine "
-                        + setup.machineId()
-                        + " knows no path for project '"
-                        + target.project()
-                        + "' (is it under intercom.discovery.scan-paths?)");
-              }
-              Path cwd =
-                  PathRules.resolve(
-                      Path.of(project.path()), settings.allowedPaths(), setup.machineId());
-              String template = commandFor(state.agentCommand(), target.project());
-              String resume = followUp == null ? null : state.agentSessionId();
-              // an agent without a conversation to resume gets the mission again with the follow-up
-              String prompt =
-                  followUp == null
-                      ? state.prompt()
-                      : resume != null ? followUp : state.prompt() + "\n\nFollow-up: " + followUp;
-              AgentCommand command =
-                  AgentCommand.of(
-                      template, settings.defaultArgs(), prompt, resume, relayArguments(state));
-              Map<String, String> env = new HashMap<>(settings.environment());
-              env.putAll(setup.environment().get());
-              env.put("INTERCOM_MISSION_ID", state.missionId());
-              return new AgentRun.Spec(
-                  state.missionId(),
-                  command,
-                  cwd,
-                  env,
-                  stderrLog(state.missionId()),
-                  settings.maxMissionDuration(),
-                  settings.stopGrace());
-            },
+            machine -> planner.plan(state, followUp, machine.projects(), setup.environment().get()),
             blocking);
-  }
-
-  /**
-   * The command line of a launch: a mission may only name one of the commands this machine
-   * configured (never a command line of its own); without a name, the project's command or the
-   * default one.
-   */
-  private String commandFor(String named, String project) {
-    if (named == null) {
-      String configured = settings.commandFor(project);
-      return settings.commands().getOrDefault(configured, configured);
-    }
-    String command = settings.commands().get(named);
-    if (command == null) {
-      throw new IllegalArgumentException(
-          "agent command '"
-              + named
-              + "' is not one of the commands of "
-              + setup.machineId()
-              + " (intercom.agent-launcher.commands: "
-              + String.join(", ", new TreeSet<>(settings.commands().keySet()))
-              + ")");
-    }
-    return command;
-  }
-
-  /**
-   * For stream-json agents: permission prompts go to this product's MCP server, which asks the
-   * operator.
-   */
-  private List<String> relayArguments(Mission.State state) {
-    if (!settings.permissionRelay()) {
-      return List.of();
-    }
-    List<String> server = new ArrayList<>(settings.mcpCommand());
-    server.add("mcp-server");
-    Map<String, Object> intercom = new LinkedHashMap<>();
-    intercom.put("command", server.get(0));
-    intercom.put("args", server.subList(1, server.size()));
-    intercom.put("env", Map.of("INTERCOM_MISSION_ID", state.missionId()));
-    try {
-      String config =
-          JsonFormat.MAPPER.writeValueAsString(
-              Map.of("mcpServers", Map.of(McpNames.SERVER, intercom)));
-      return List.of(
-          "--permission-prompt-tool",
-          McpNames.qualified(McpNames.PERMISSION_TOOL),
-          "--mcp-config",
-          config);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private Path stderrLog(String missionId) {
-    Path dir = setup.logsDir().resolve("agents");
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create " + dir + ": " + e.getMessage(), e);
-    }
-    return dir.resolve(missionId + ".log");
   }
 
   /**
@@ -485,21 +366,11 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
           .thenAccept(failed -> self.tell(new Notify(failed)));
       return drop(id);
     }
-    preparing.remove(id);
-    if (running.size() < settings.maxConcurrent()) {
+    runs.endPreparing(id);
+    if (runs.hasRoom()) {
       start(planned.spec());
     } else {
-      queued.put(id, planned.spec());
-      String note =
-          "queued: "
-              + running.size()
-              + " agents already run on "
-              + setup.machineId()
-              + " (intercom.agent-launcher.max-concurrent = "
-              + settings.maxConcurrent()
-              + "), "
-              + (queued.size() - 1)
-              + " missions ahead";
+      String note = runs.enqueue(planned.spec());
       mission(id).tell(new Mission.ReportProgress(List.of(note), null, system.ignoreRef()));
     }
     return this;
@@ -510,18 +381,19 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         getContext()
             .spawn(
                 AgentRun.create(spec, getContext().getSelf(), setup.askTimeout()),
-                "run-" + spec.missionId());
+                // a run of the same mission may still be stopping when its follow-up starts
+                "run-" + spec.missionId() + "-" + (++runsStarted));
     // a run that fails by itself still ends its mission's slot
     getContext().watchWith(run, new RunEnded(spec.missionId(), null));
-    running.put(spec.missionId(), run);
+    runs.started(spec.missionId(), run);
   }
 
   private Behavior<Command> onRunEnded(RunEnded ended) {
     String id = ended.missionId();
-    if (running.remove(id) == null) {
+    if (!runs.ended(id)) {
       return this;
     }
-    LinkedHashMap<String, String> held = heldFollowUps.remove(id);
+    String held = runs.takeHeld(id);
     Mission.Summary state = ended.mission();
     if (state == null || !state.status().isFinished()) {
       // the run's outcome could not be written: the mission must not look running forever
@@ -548,10 +420,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       mission(id)
           .askWithStatus(Mission.Resume::new, setup.askTimeout())
           .whenComplete(
-              (resumed, error) ->
-                  self.tell(
-                      new Launch(
-                          id, String.join("\n\n", held.values()), null, system.ignoreRef())));
+              (resumed, error) -> self.tell(new Launch(id, held, null, system.ignoreRef())));
     } else {
       ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
       notifyRequester(state);
@@ -561,81 +430,45 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   }
 
   private void startQueued() {
-    while (running.size() < settings.maxConcurrent() && !queued.isEmpty()) {
-      String next = queued.keySet().iterator().next();
-      start(queued.remove(next));
+    for (AgentRun.Spec next = runs.next(); next != null; next = runs.next()) {
+      start(next);
     }
   }
 
   private Behavior<Command> onStopRun(StopRun stop) {
     String id = stop.missionId();
-    heldFollowUps.remove(id);
-    ActorRef<AgentRun.Command> run = running.get(id);
+    runs.dropHeld(id);
+    ActorRef<AgentRun.Command> run = runs.runOf(id);
     if (run != null) {
       run.tell(new AgentRun.Stop(stop.by()));
-    } else if (queued.remove(id) != null) {
+    } else if (runs.withdraw(id)) {
       ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
     }
     return this;
   }
 
   /**
-   * The requesting session learns how its mission ended, in its inbox: always for start_agent, for
-   * ask only when the asker stopped waiting.
+   * The requesting session learns how its mission ended, in its inbox (see {@link OutcomeNote} for
+   * when).
    */
   private void notifyRequester(Mission.Summary state) {
-    if (!state.status().isFinished() || state.from() == null || state.fromSession() == null) {
-      return;
-    }
-    AgentId from;
-    try {
-      from = AgentId.parse(state.from());
-    } catch (IllegalArgumentException e) {
-      return;
-    }
-    if (from.isHuman()
-        || Duration.between(state.createdAt(), state.updatedAt()).toSeconds()
-            < state.notifyAfterSeconds()) {
-      return;
-    }
-    Letter letter =
-        new Letter(
-            state.missionId() + ":end:" + state.updatedAt().toEpochMilli(),
-            state.missionId(),
-            state.missionId(),
-            state.to(),
-            outcomeText(state),
-            Instant.now());
-    desks
-        .of(from.machine())
-        .thenAccept(
-            desk ->
-                desk.ifPresent(
-                    d ->
-                        d.tell(
-                            new SessionDesk.DeliverToProject(
-                                from.project(), letter, state.fromSession(), system.ignoreRef()))));
-  }
-
-  static String outcomeText(Mission.Summary state) {
-    String head = "Mission " + state.missionId() + " (" + state.kind().name().toLowerCase() + ") ";
-    String body =
-        switch (state.status()) {
-          case COMPLETED -> "completed. Result:\n" + state.result();
-          case FAILED -> "failed: " + state.reason();
-          case INTERRUPTED -> "was interrupted: " + state.reason();
-          case STOPPED -> "was stopped (" + state.reason() + ").";
-          default -> "is " + state.status().name().toLowerCase() + ".";
-        };
-    String text = head + body;
-    if (text.length() > NOTICE_CHARS) {
-      text =
-          text.substring(0, NOTICE_CHARS)
-              + "\n[cut: intercom_status(\""
-              + state.missionId()
-              + "\") has it all]";
-    }
-    return text + "\nA reply to this thread continues the same agent conversation.";
+    OutcomeNote.recipient(state)
+        .ifPresent(
+            from -> {
+              Letter letter = OutcomeNote.letter(state, Instant.now());
+              desks
+                  .of(from.machine())
+                  .thenAccept(
+                      desk ->
+                          desk.ifPresent(
+                              d ->
+                                  d.tell(
+                                      new SessionDesk.DeliverToProject(
+                                          from.project(),
+                                          letter,
+                                          state.fromSession(),
+                                          system.ignoreRef()))));
+            });
   }
 
   private Behavior<Command> onRecover() {
@@ -647,12 +480,14 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   }
 
   private Behavior<Command> onShutdown(Shutdown shutdown) {
+    List<String> running = runs.running();
     List<CompletableFuture<?>> interrupts = new ArrayList<>();
-    for (String id : running.keySet()) {
+    for (String id : running) {
       interrupts.add(
           mission(id)
               .<Mission.Summary>askWithStatus(
-                  r -> new Mission.Interrupt(interruption(), r), setup.askTimeout())
+                  r -> new Mission.Interrupt(Recovery.interruption(setup.machineId()), r),
+                  setup.askTimeout())
               .thenCompose(
                   state ->
                       ledger()
@@ -668,12 +503,6 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     return this;
   }
 
-  private String interruption() {
-    return "the node of "
-        + setup.machineId()
-        + " stopped while the agent ran; send a follow-up to continue";
-  }
-
   /**
    * Missions this machine had taken on before it stopped: running ones are interrupted, queued ones
    * start.
@@ -684,25 +513,30 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
       return this;
     }
     ActorRef<Command> self = getContext().getSelf();
-    recovered.runs().values().stream().filter(Objects::nonNull).forEach(this::endOrphan);
+    // a mission this run took on meanwhile (the ledger was read late) is this run's, not an orphan
+    recovered.runs().entrySet().stream()
+        .filter(entry -> entry.getValue() != null && !runs.takenOn(entry.getKey()))
+        .forEach(entry -> endOrphan(entry.getValue()));
     for (String id : recovered.runs().keySet()) {
-      if (running.containsKey(id) || queued.containsKey(id) || preparing.contains(id)) {
+      if (runs.takenOn(id)) {
         continue;
       }
       mission(id)
           .askWithStatus(Mission.Get::new, setup.askTimeout())
           .thenAccept(
               state -> {
-                if (state.status() == MissionStatus.RUNNING) {
+                Recovery.Step step = Recovery.stepFor(state.status());
+                if (step == Recovery.Step.INTERRUPT) {
                   mission(id)
                       .<Mission.Summary>askWithStatus(
-                          r -> new Mission.Interrupt(interruption(), r), setup.askTimeout())
+                          r -> new Mission.Interrupt(Recovery.interruption(setup.machineId()), r),
+                          setup.askTimeout())
                       .thenAccept(
                           interrupted -> {
                             ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
                             self.tell(new Notify(interrupted));
                           });
-                } else if (state.status() == MissionStatus.APPROVED) {
+                } else if (step == Recovery.Step.LAUNCH) {
                   self.tell(new Launch(id, system.ignoreRef()));
                 } else {
                   ledger().tell(new MachineRuns.Remove(id, system.ignoreRef()));
@@ -719,45 +553,24 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
     return this;
   }
 
-  /**
-   * An agent left running by a crashed node: ended with its tree (only if the pid still names the
-   * process that started then, not a reused pid).
-   */
+  /** An agent left running by a crashed node: ended with its tree, TERM first, KILL after. */
   private void endOrphan(MachineRuns.Process orphan) {
-    ProcessHandle.of(orphan.pid())
-        .filter(ProcessHandle::isAlive)
-        .filter(
-            process ->
-                orphan.startedAt() != null
-                    && process
-                        .info()
-                        .startInstant()
-                        .map(
-                            started ->
-                                Duration.between(started, orphan.startedAt()).abs().toMillis()
-                                    < 1000)
-                        .orElse(false))
-        .ifPresent(
-            process -> {
-              List<ProcessHandle> tree = new ArrayList<>(ProcessTree.of(process));
-              ProcessTree.group(orphan.pid()).stream()
-                  .filter(member -> !tree.contains(member))
-                  .forEach(tree::add);
-              getContext()
-                  .getLog()
-                  .warn(
-                      "ending agent process {} (and {} it started), left running by the previous run"
-                          + " of this node",
-                      orphan.pid(),
-                      tree.size() - 1);
-              ProcessTree.terminate(tree);
-              getContext()
-                  .getSystem()
-                  .scheduler()
-                  .scheduleOnce(
-                      settings.stopGrace(),
-                      () -> ProcessTree.kill(tree),
-                      getContext().getExecutionContext());
-            });
+    List<ProcessHandle> tree = Recovery.orphanTree(orphan);
+    if (tree.isEmpty()) {
+      return;
+    }
+    getContext()
+        .getLog()
+        .warn(
+            "ending agent process {} (and {} it started), left running by the previous run"
+                + " of this node",
+            orphan.pid(),
+            tree.size() - 1);
+    ProcessTree.terminate(tree);
+    getContext()
+        .getSystem()
+        .scheduler()
+        .scheduleOnce(
+            settings.stopGrace(), () -> ProcessTree.kill(tree), getContext().getExecutionContext());
   }
 }

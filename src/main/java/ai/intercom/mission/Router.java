@@ -247,7 +247,8 @@ public final class Router {
         .thenCompose(
             state -> {
               if (!state.hasParticipant(from.agent())) {
-                throw Refusal.invalid(
+                throw new Refusal(
+                    Refusal.Code.FORBIDDEN,
                     "you ("
                         + from.agent()
                         + ") are not part of thread "
@@ -354,8 +355,11 @@ public final class Router {
                   .thenApply(
                       reply -> {
                         if (reply.isError()) {
-                          throw Refusal.invalid(
-                              reply.getError().getMessage() + " (see intercom_list_agents)");
+                          throw new Refusal(
+                              Refusal.of(reply.getError())
+                                  .map(Refusal::code)
+                                  .orElse(Refusal.Code.NOT_FOUND),
+                              Refusal.sentence(reply.getError()) + " (see intercom_list_agents)");
                         }
                         accepted.put(agent.toString(), System.nanoTime() + ACCEPTED_FOR.toNanos());
                         return null;

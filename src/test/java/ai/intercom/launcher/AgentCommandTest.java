@@ -13,7 +13,7 @@ class AgentCommandTest {
   static final List<String> DEFAULTS = List.of("-p", "--output-format", "stream-json", "--verbose");
 
   @Test
-  void aPlainCommandGetsTheDefaultArgumentsResumeTheRelayAndThePromptLast() {
+  void aPlainCommandGetsTheDefaultArgumentsResumeTheRelayAndThePromptLastAfterTheOptions() {
     AgentCommand command =
         AgentCommand.of(
             "/opt/claude --model opus",
@@ -34,6 +34,7 @@ class AgentCommandTest {
             "sess-1",
             "--permission-prompt-tool",
             "mcp__intercom__x",
+            "--",
             "fix it; rm -rf /"),
         command.argv());
     assertFalse(command.template());
@@ -45,7 +46,9 @@ class AgentCommandTest {
     List<String> argv =
         AgentCommand.of("claude", DEFAULTS, "--dangerously-skip-permissions", null, List.of())
             .argv();
-    assertEquals(" --dangerously-skip-permissions", argv.get(argv.size() - 1));
+    assertEquals(
+        List.of("--", "--dangerously-skip-permissions"),
+        argv.subList(argv.size() - 2, argv.size()));
   }
 
   @Test

@@ -38,7 +38,7 @@ class LaunchTest {
   static final String MACHINE = "test-standalone";
   static final String WEB = MACHINE + "/web";
   static final long SELF = ProcessHandle.current().pid();
-  static final Duration RUN = Duration.ofSeconds(30);
+  static final Duration RUN = Duration.ofSeconds(45);
   static final Path HOOK = Path.of("scripts", "check-inbox-hook.sh").toAbsolutePath();
 
   @TempDir static Path home;
@@ -74,7 +74,29 @@ class LaunchTest {
     env.put("INTERCOM_AGENT_COMMAND", claude.executable().toString());
     Map<String, Object> config = new HashMap<>();
     config.put("intercom.agent-launcher.allowed-paths", List.of(allowed.toString()));
-    config.put("intercom.agent-launcher.max-mission-duration", "15s");
+    // the real CLI's options that take every word up to the next option: the prompt must survive
+    // them all (the fake claude is as strict about them as the real one)
+    config.put(
+        "intercom.agent-launcher.default-args",
+        List.of(
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--allowedTools",
+            "Read",
+            "Grep",
+            "--disallowedTools",
+            "WebFetch",
+            "--add-dir",
+            allowed.toString(),
+            "--tools",
+            "default",
+            "--betas",
+            "none"));
+    // long enough for three agents whose MCP servers start at once on two cores to hear an expired
+    // prompt (5 s) and end; the hang tests wait for it
+    config.put("intercom.agent-launcher.max-mission-duration", "25s");
     config.put("intercom.agent-launcher.stop-grace", "1s");
     config.put("intercom.agent-launcher.max-concurrent", 3);
     config.put("intercom.approval.timeout", "5s");
@@ -166,7 +188,13 @@ class LaunchTest {
         argv.get(argv.indexOf("--permission-prompt-tool") + 1));
     assertTrue(
         argv.get(argv.indexOf("--mcp-config") + 1).contains("\"mcp-server\""), argv.toString());
-    assertEquals("mode:success document the API", argv.get(argv.size() - 1));
+    // the prompt after the end of the options, past every variadic option of the arguments
+    assertEquals(
+        List.of("--", "mode:success document the API"), argv.subList(argv.size() - 2, argv.size()));
+    for (String variadic :
+        List.of("--allowedTools", "--disallowedTools", "--add-dir", "--tools", "--betas")) {
+      assertTrue(argv.indexOf(variadic) < argv.indexOf("--"), variadic + " in " + argv);
+    }
 
     // the requester's session learns the outcome, and may answer it
     Await.until(
@@ -496,7 +524,8 @@ class LaunchTest {
             Map.of("session_id", "s-api", "machine", "nowhere", "project", "web", "mission", "x"));
     assertEquals(400, unknownMachine.status());
     assertTrue(unknownMachine.error().contains("no machine 'nowhere'"), unknownMachine.error());
-    assertEquals(400, startAgent("nothing", "x", null).status());
+    // a project the machine does not have: not found
+    assertEquals(404, startAgent("nothing", "x", null).status());
     assertEquals(400, startAgent("web", " ", null).status());
     assertEquals(400, startAgent("web", "x", "claude\nrm -rf /").status());
     assertEquals(

@@ -241,8 +241,9 @@ class ChatTest {
             400,
             "nowhere/web",
             400,
+            // the agent does not exist: not found, like an unknown thread or mission
             MACHINE + "/nothing",
-            400,
+            404,
             MACHINE + "/api",
             400,
             "human",
