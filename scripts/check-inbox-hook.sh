@@ -3,7 +3,8 @@
 # new messages of this session into the agent's context, as
 #   {"hookSpecificOutput":{"hookEventName":"...","additionalContext":"..."}}
 # Prints nothing (exit 0) when there are none, when the node is down, or when
-# stdin is not a hook event. Finds its session through its ancestor processes
+# stdin is not a hook event. Finds its session by CLAUDE_CODE_SESSION_ID (the
+# MCP server registers under the same id), else through its ancestor processes
 # (the Claude Code process is also the parent of the session's MCP server), so
 # two sessions of one project never see each other's messages.
 # Fast path (nothing new): bash builtins only, no process started. The script
@@ -17,8 +18,15 @@ IFS= read -r -d '' -t 2 input
 event="${BASH_REMATCH[1]}"
 
 session=""
+# Claude Code gives the hook and the session's MCP server the same CLAUDE_CODE_SESSION_ID, which
+# the server registers as its session id; agents that give nothing are found by their processes.
+sid="${CLAUDE_CODE_SESSION_ID:-}"
+if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && -e "$home/inbox/$sid.pending" ]]; then
+  session=$sid
+fi
 pid=$PPID
 for _ in {1..32}; do
+  [[ -n $session ]] && break
   if [[ -r "$links/$pid" ]]; then
     read -r session < "$links/$pid"
     break

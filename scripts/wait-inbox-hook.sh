@@ -2,14 +2,40 @@
 # Claude Code hook for Stop and SessionStart with "asyncRewake": true: waits for
 # a message to this session; when one arrives, prints it on stderr and exits 2,
 # which wakes the idle agent with the message. Exits 0 when the wait ends
-# (INTERCOM_WAIT_SECONDS, default 3000) or the node is down.
+# (INTERCOM_WAIT_SECONDS, default 3000) or the node is down, and at once in a
+# headless run (claude -p with a text prompt, or a launched agent).
 home="${INTERCOM_HOME:-$HOME/.config/ai-intercom}"
 links="$home/inbox/pid"
 IFS= read -r -d '' -t 2 _input
 
+# A headless run never waits: Claude Code backgrounds an asyncRewake hook only in an interactive
+# session or with --input-format stream-json; under -p with a text prompt it runs the hook to its
+# end before the run can finish. Launched agents (INTERCOM_MISSION_ID) are headless too.
+[[ -z ${INTERCOM_MISSION_ID:-} ]] || exit 0
+if [[ ${CLAUDE_PID:-} =~ ^[0-9]+$ && -r /proc/$CLAUDE_PID/cmdline ]]; then
+  mapfile -d '' argv < "/proc/$CLAUDE_PID/cmdline"
+  printed=0 streamed=0
+  for (( i = 0; i < ${#argv[@]}; i++ )); do
+    case "${argv[i]}" in
+      -p|--print) printed=1 ;;
+      --input-format=stream-json) streamed=1 ;;
+      --input-format) [[ ${argv[i+1]:-} == stream-json ]] && streamed=1 ;;
+    esac
+  done
+  (( printed && !streamed )) && exit 0
+fi
+
 session=""
+# the session id Claude Code gives the hook and the session's MCP server alike, when this node
+# knows it (its pid links name it); else the agent is found by its processes
+sid="${CLAUDE_CODE_SESSION_ID:-}"
+if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && -n ${CLAUDE_PID:-} && -r "$links/$CLAUDE_PID" ]]; then
+  read -r linked < "$links/$CLAUDE_PID"
+  [[ $linked == "$sid" ]] && session=$sid
+fi
 pid=$PPID
 for _ in {1..32}; do
+  [[ -n $session ]] && break
   if [[ -r "$links/$pid" ]]; then
     read -r session < "$links/$pid"
     break

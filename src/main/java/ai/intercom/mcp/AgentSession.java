@@ -1,6 +1,7 @@
 package ai.intercom.mcp;
 
 import ai.intercom.client.NodeClient;
+import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.Refusal;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -21,6 +22,12 @@ import java.util.function.Supplier;
 final class AgentSession {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /**
+   * What Claude Code gives both its MCP servers and its hooks: the session's id, which the hooks
+   * find their session by.
+   */
+  static final String CLAUDE_SESSION = "CLAUDE_CODE_SESSION_ID";
 
   /** Shells and launchers that may stand between the agent and this server. */
   private static final Set<String> WRAPPERS =
@@ -43,12 +50,20 @@ final class AgentSession {
     this.waits = waits;
     this.missionId = missionId;
     this.project = project;
-    byte[] bytes = new byte[8];
-    RANDOM.nextBytes(bytes);
-    this.id = "s-" + HexFormat.of().formatHex(bytes);
+    this.id = sessionId(System.getenv(CLAUDE_SESSION));
     this.ancestors = ancestors();
     this.agentPid =
         ancestors.isEmpty() ? ProcessHandle.current().pid() : ancestors.get(ancestors.size() - 1);
+  }
+
+  /** The agent's own session id when it gives one we can use, else a fresh one. */
+  static String sessionId(String given) {
+    if (Ids.isSessionId(given)) {
+      return given;
+    }
+    byte[] bytes = new byte[8];
+    RANDOM.nextBytes(bytes);
+    return "s-" + HexFormat.of().formatHex(bytes);
   }
 
   String id() {

@@ -214,37 +214,19 @@ class RealClaudeLaunchTest {
   }
 
   private JsonNode status(String missionId) {
-    return api.get("/api/missions/" + missionId).json();
+    return api.mission(missionId);
   }
 
   private JsonNode finished(String missionId) throws InterruptedException {
-    Await.until(
-        () ->
-            List.of("completed", "failed", "stopped", "interrupted")
-                .contains(status(missionId).path("status").asText()),
-        RUN,
-        () -> "mission " + missionId + " still " + status(missionId));
-    return status(missionId);
+    return api.finishedMission(missionId, RUN);
   }
 
   private String history(String missionId) {
-    return api.get("/api/missions/" + missionId + "/history?limit=1000").json().toString();
+    return api.missionHistory(missionId);
   }
 
+  /** The pending permission prompt of a mission, once the agent asked. */
   private JsonNode permissionPrompt(String missionId) throws InterruptedException {
-    JsonNode[] found = new JsonNode[1];
-    Await.until(
-        () -> {
-          for (JsonNode approval : api.get("/api/approvals").json().path("approvals")) {
-            if (approval.at("/request/mission_id").asText().equals(missionId)) {
-              found[0] = approval;
-              return true;
-            }
-          }
-          return false;
-        },
-        RUN,
-        () -> "no permission prompt for " + missionId + ": " + status(missionId));
-    return found[0];
+    return api.pendingApprovalOf(missionId, RUN);
   }
 }

@@ -202,6 +202,60 @@ class SessionIsolationTest {
         "the message is still there for the session it was delivered to");
   }
 
+  /**
+   * Claude Code gives a session's hooks and its MCP server the same {@code CLAUDE_CODE_SESSION_ID}:
+   * a hook finds its session by it even where no process links them (here the hook's parent is this
+   * JVM, and the agents are other processes), and only its own.
+   */
+  @Test
+  void aHookFindsItsSessionByTheClaudeSessionIdAndOnlyItsOwn() throws Exception {
+    assertEquals(200, api.register("s-api", "api", SELF).status());
+    Process first = new ProcessBuilder("sleep", "60").start();
+    Process second = new ProcessBuilder("sleep", "60").start();
+    try {
+      String older = "4f0c2a9e-1111-4c3b-9d2e-0a1b2c3d4e5f";
+      String newer = "4f0c2a9e-2222-4c3b-9d2e-0a1b2c3d4e5f";
+      assertEquals(200, api.register(older, "web", first.pid()).status());
+      assertEquals(200, api.register(newer, "web", second.pid()).status());
+      Answer sent = api.chat("s-api", MACHINE + "/web", "Which session reads this?");
+      assertEquals(newer, sent.text("session_id"), sent.toString());
+
+      assertSilent(runHook(older, "PostToolUse"), "the other session's hook");
+      assertSilent(runHook(null, "PostToolUse"), "a hook with no session id and no link");
+      assertTrue(
+          context(runHook(newer, "PostToolUse"), "PostToolUse")
+              .contains("Which session reads this?"));
+      assertSilent(runHook(newer, "PostToolUse"), "a message reaches the context once");
+    } finally {
+      first.destroyForcibly();
+      second.destroyForcibly();
+    }
+  }
+
+  /** Runs the hook script as Claude Code would, with {@code sessionId} in its environment. */
+  private JsonNode runHook(String sessionId, String event) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("bash", HOOK.toString());
+    builder.environment().putAll(env);
+    builder.environment().remove("CLAUDE_CODE_SESSION_ID");
+    if (sessionId != null) {
+      builder.environment().put("CLAUDE_CODE_SESSION_ID", sessionId);
+    }
+    Process hook = builder.start();
+    try (var in = hook.getOutputStream()) {
+      in.write(
+          ("{\"session_id\":\"" + sessionId + "\",\"hook_event_name\":\"" + event + "\"}")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    String stdout = new String(hook.getInputStream().readAllBytes());
+    String stderr = new String(hook.getErrorStream().readAllBytes());
+    assertTrue(hook.waitFor(10, TimeUnit.SECONDS));
+    return JsonFormat.MAPPER
+        .createObjectNode()
+        .put("exit", hook.exitValue())
+        .put("stdout", stdout)
+        .put("stderr", stderr);
+  }
+
   /** {@code count} agents of {@code project}, started side by side. */
   private List<FakeAgent> startAgents(String project, int count) throws Exception {
     Path dir = Files.createDirectories(home.resolve("projects").resolve(project));

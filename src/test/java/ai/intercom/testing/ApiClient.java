@@ -121,4 +121,45 @@ public final class ApiClient {
     }
     return answer.json().path("messages");
   }
+
+  /** A mission as {@code GET /api/missions/ID} shows it. */
+  public JsonNode mission(String missionId) {
+    return get("/api/missions/" + missionId).json();
+  }
+
+  /**
+   * A mission once it is finished (completed, failed, stopped, interrupted), within {@code wait}.
+   */
+  public JsonNode finishedMission(String missionId, Duration wait) throws InterruptedException {
+    Await.until(
+        () ->
+            List.of("completed", "failed", "stopped", "interrupted")
+                .contains(mission(missionId).path("status").asText()),
+        wait,
+        () -> "mission " + missionId + " still " + mission(missionId));
+    return mission(missionId);
+  }
+
+  /** A mission's whole history, as JSON text. */
+  public String missionHistory(String missionId) {
+    return get("/api/missions/" + missionId + "/history?limit=1000").json().toString();
+  }
+
+  /** The pending approval of a mission (its permission prompt), once the gate holds one. */
+  public JsonNode pendingApprovalOf(String missionId, Duration wait) throws InterruptedException {
+    JsonNode[] found = new JsonNode[1];
+    Await.until(
+        () -> {
+          for (JsonNode approval : get("/api/approvals").json().path("approvals")) {
+            if (approval.at("/request/mission_id").asText().equals(missionId)) {
+              found[0] = approval;
+              return true;
+            }
+          }
+          return false;
+        },
+        wait,
+        () -> "no pending approval for " + missionId + ": " + mission(missionId));
+    return found[0];
+  }
 }
