@@ -322,6 +322,12 @@ public final class Router {
         : "delivered to " + to + (sessionId == null ? "" : " (session " + sessionId + ")");
   }
 
+  private static Refusal offline(AgentId agent) {
+    return new Refusal(
+        Refusal.Code.OFFLINE,
+        "no machine '" + agent.machine() + "' is online (see intercom_list_agents)");
+  }
+
   /** Fails unless the agent's machine is online and has the project (a yes is kept for a while). */
   CompletionStage<Void> accepts(AgentId agent) {
     Long until = accepted.get(agent.toString());
@@ -331,9 +337,7 @@ public final class Router {
           .thenApply(
               desk -> {
                 if (desk.isEmpty()) {
-                  throw new Refusal(
-                      Refusal.Code.OFFLINE,
-                      "no machine '" + agent.machine() + "' is online (see intercom_list_agents)");
+                  throw offline(agent);
                 }
                 return null;
               });
@@ -343,9 +347,7 @@ public final class Router {
         .thenCompose(
             desk -> {
               if (desk.isEmpty()) {
-                throw new Refusal(
-                    Refusal.Code.OFFLINE,
-                    "no machine '" + agent.machine() + "' is online (see intercom_list_agents)");
+                throw offline(agent);
               }
               return AskPattern.<SessionDesk.Command, StatusReply<Done>>ask(
                       desk.get(),

@@ -120,22 +120,7 @@ class RealClaudeSessionTest {
         .on(request -> request.lastMessageIsToolResult())
         .answerAlways(text("Done with the work."));
 
-    Process cli =
-        claude()
-            .processBuilder(
-                "-p",
-                "--input-format",
-                "stream-json",
-                "--output-format",
-                "stream-json",
-                "--verbose",
-                "--allowedTools",
-                "Bash",
-                "--settings",
-                postToolUseOnly.toString())
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .redirectError(home.resolve("claude.err").toFile())
-            .start();
+    Process cli = startSession(postToolUseOnly, "claude.err", "--allowedTools", "Bash");
     BufferedReader out =
         new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<List<String>> lines =
@@ -143,8 +128,7 @@ class RealClaudeSessionTest {
     OutputStream in = cli.getOutputStream();
     try {
       // the first turn starts the session; its MCP server registers it under the CLI's own id
-      in.write(RealClaude.userMessageLine("hello").getBytes(StandardCharsets.UTF_8));
-      in.flush();
+      say(in, "hello");
       ModelRequest first = model.awaitAgentTurn(lastMessageContains("hello"), WAIT);
       String sessionId = first.header("x-claude-code-session-id");
       Await.until(() -> sessions().contains(sessionId), WAIT, this::sessions);
@@ -154,8 +138,7 @@ class RealClaudeSessionTest {
           api.chat("s-sender", MACHINE + "/shop", "PING-FROM-SENDER: are you up?").json();
       assertEquals("delivered", sent.path("status").asText(), sent.toString());
       assertEquals(sessionId, sent.path("session_id").asText(), sent.toString());
-      in.write(RealClaude.userMessageLine("WORK-ONE please").getBytes(StandardCharsets.UTF_8));
-      in.flush();
+      say(in, "WORK-ONE please");
       ModelRequest after =
           model.awaitAgentTurn(
               request ->
@@ -222,27 +205,13 @@ class RealClaudeSessionTest {
         .answerOnce(text("Waiting for news."))
         .on(lastMessageContains("WAKE-UP-CALL"))
         .answerOnce(text("Woken by the message."));
-    Process cli =
-        claude()
-            .processBuilder(
-                "-p",
-                "--input-format",
-                "stream-json",
-                "--output-format",
-                "stream-json",
-                "--verbose",
-                "--settings",
-                settings.toString())
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .redirectError(home.resolve("claude-idle.err").toFile())
-            .start();
+    Process cli = startSession(settings, "claude-idle.err");
     BufferedReader out =
         new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture.runAsync(() -> out.lines().forEach(line -> {}));
     OutputStream in = cli.getOutputStream();
     try {
-      in.write(RealClaude.userMessageLine("IDLE-HELLO").getBytes(StandardCharsets.UTF_8));
-      in.flush();
+      say(in, "IDLE-HELLO");
       String sessionId =
           model
               .awaitAgentTurn(lastMessageContains("IDLE-HELLO"), WAIT)
@@ -259,6 +228,36 @@ class RealClaudeSessionTest {
       cli.waitFor(10, TimeUnit.SECONDS);
       cli.destroyForcibly();
     }
+  }
+
+  /**
+   * A real session taking user messages as stream-json lines on its stdin (open until closed), with
+   * {@code hooks} as its settings.
+   */
+  private Process startSession(Path hooks, String errFile, String... more) throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "-p",
+                "--input-format",
+                "stream-json",
+                "--output-format",
+                "stream-json",
+                "--verbose",
+                "--settings",
+                hooks.toString()));
+    args.addAll(List.of(more));
+    return claude()
+        .processBuilder(args.toArray(String[]::new))
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
+        .redirectError(home.resolve(errFile).toFile())
+        .start();
+  }
+
+  /** One user message to a running session. */
+  private static void say(OutputStream in, String text) throws Exception {
+    in.write(RealClaude.userMessageLine(text).getBytes(StandardCharsets.UTF_8));
+    in.flush();
   }
 
   private RealClaude claude() {
