@@ -47,7 +47,6 @@ class RealClaudeSessionTest {
   static final String MACHINE = "test-standalone";
   static final long SELF = ProcessHandle.current().pid();
   static final Duration WAIT = Duration.ofSeconds(60);
-  static final Path HOOK = Path.of("scripts", "check-inbox-hook.sh").toAbsolutePath();
 
   @TempDir static Path home;
   private final ModelScript script = new ModelScript();
@@ -101,26 +100,13 @@ class RealClaudeSessionTest {
   @Test
   void aChatReachesARealSessionsContextThroughItsHookAndItsEndReturnsWhatItDidNotRead()
       throws Exception {
-    // only the PostToolUse hook: a waiting Stop hook would read the message left unread below
-    Path postToolUseOnly = home.resolve("post-tool-use.json");
-    Files.writeString(
-        postToolUseOnly,
-        JsonFormat.MAPPER.writeValueAsString(
-            Map.of(
-                "hooks",
-                Map.of(
-                    "PostToolUse",
-                    List.of(
-                        Map.of(
-                            "hooks",
-                            List.of(Map.of("type", "command", "command", HOOK.toString()))))))));
     script
         .on(lastMessageContains("WORK-ONE"))
         .answerOnce(toolUse("Bash", Map.of("command", "echo working", "description", "work")))
         .on(request -> request.lastMessageIsToolResult())
         .answerAlways(text("Done with the work."));
 
-    Process cli = startSession(postToolUseOnly, "claude.err", "--allowedTools", "Bash");
+    Process cli = startSession(postToolUseOnly(), "claude.err", "--allowedTools", "Bash");
     BufferedReader out =
         new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<List<String>> lines =
@@ -161,11 +147,76 @@ class RealClaudeSessionTest {
       assertTrue(
           api.inbox("s-next").toString().contains("UNREAD-AT-EXIT: still there?"),
           "the unread message went back to the project's queue");
+      api.call("DELETE", "/api/sessions/s-next", "");
       assertTrue(
           lines.get(10, TimeUnit.SECONDS).stream()
               .anyMatch(l -> l.contains("\"type\":\"result\"")));
     } finally {
       cli.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aKilledSessionIsNoticedByLivenessAndItsUnreadMessagesGoBack() throws Exception {
+    script
+        .on(lastMessageContains("KILLED-WORK"))
+        .answerOnce(toolUse("Bash", Map.of("command", "echo working", "description", "work")))
+        .on(request -> request.lastMessageIsToolResult())
+        .answerAlways(text("Done with the work."));
+    Process cli = startSession(postToolUseOnly(), "claude-killed.err", "--allowedTools", "Bash");
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture.runAsync(() -> out.lines().forEach(line -> {}));
+    OutputStream in = cli.getOutputStream();
+    try {
+      say(in, "KILLED-HELLO");
+      String sessionId =
+          model
+              .awaitAgentTurn(lastMessageContains("KILLED-HELLO"), WAIT)
+              .header("x-claude-code-session-id");
+      Await.until(() -> sessions().contains(sessionId), WAIT, this::sessions);
+
+      // its MCP server killed (it cannot unregister): the agent lives on, and so does its session
+      ProcessHandle server =
+          cli.descendants()
+              .filter(RealClaudeSessionTest::isMcpServer)
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new AssertionError(
+                          "the CLI started no MCP server: "
+                              + cli.descendants().map(p -> p.pid() + " " + cmdline(p)).toList()));
+      server.destroyForcibly();
+      server.onExit().get(10, TimeUnit.SECONDS);
+      JsonNode sent = api.chat("s-sender", MACHINE + "/shop", "AFTER-SERVER-KILL: hi").json();
+      assertEquals(sessionId, sent.path("session_id").asText(), sent.toString());
+      say(in, "KILLED-WORK please");
+      model.awaitAgentTurn(
+          request ->
+              request.lastMessageIsToolResult()
+                  && request.contextText().contains("AFTER-SERVER-KILL: hi"),
+          WAIT);
+
+      // the agent killed too: liveness notices, and what it did not read goes back
+      api.chat("s-sender", MACHINE + "/shop", "UNREAD-AT-KILL: still there?");
+      cli.descendants().forEach(ProcessHandle::destroyForcibly);
+      cli.destroyForcibly();
+      assertTrue(cli.waitFor(10, TimeUnit.SECONDS));
+      long killed = System.nanoTime();
+      Await.until(() -> !sessions().contains(sessionId), Duration.ofSeconds(15), this::sessions);
+      System.err.println(
+          "killed session left "
+              + (System.nanoTime() - killed) / 1_000_000
+              + " ms after the kill (liveness interval 5 s)");
+      assertEquals(200, api.register("s-after-kill", "shop", SELF).status());
+      assertTrue(
+          api.inbox("s-after-kill").toString().contains("UNREAD-AT-KILL: still there?"),
+          "the unread message went back to the project's queue");
+    } finally {
+      api.call("DELETE", "/api/sessions/s-after-kill", "");
+      cli.descendants().forEach(ProcessHandle::destroyForcibly);
+      cli.destroyForcibly();
+      Await.until(() -> !sessions().contains("\"shop\""), WAIT, this::sessions);
     }
   }
 
@@ -252,6 +303,29 @@ class RealClaudeSessionTest {
         .redirectInput(ProcessBuilder.Redirect.PIPE)
         .redirectError(home.resolve(errFile).toFile())
         .start();
+  }
+
+  /**
+   * Settings with only the PostToolUse hook: a waiting hook would read what a test leaves unread.
+   */
+  private Path postToolUseOnly() throws Exception {
+    return RealClaude.postToolUseSettings(home.resolve("post-tool-use.json"));
+  }
+
+  /**
+   * Whether the process is our MCP server (read from {@code /proc}: the JDK's {@code
+   * ProcessHandle.Info} gives up on a command line as long as the test class path).
+   */
+  private static boolean isMcpServer(ProcessHandle process) {
+    return cmdline(process).endsWith("\0mcp-server\0");
+  }
+
+  private static String cmdline(ProcessHandle process) {
+    try {
+      return Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
+    } catch (java.io.IOException gone) {
+      return "(gone: " + gone + ")";
+    }
   }
 
   /** One user message to a running session. */

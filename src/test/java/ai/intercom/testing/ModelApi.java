@@ -102,6 +102,14 @@ public final class ModelApi implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /**
+   * Drops the requests kept so far (a long bench would otherwise keep every context it was sent);
+   * not while an {@link #awaitRequest} is waiting.
+   */
+  public synchronized void forget() {
+    requests.clear();
+  }
+
   /** The {@code POST /v1/messages} requests. */
   public List<ModelRequest> messageRequests() {
     return requests().stream().filter(ModelRequest::isMessages).toList();

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -64,27 +65,44 @@ public final class ModelScript {
 
     /** Answers the first matching request, then steps aside. */
     public ModelScript answerOnce(Answer answer) {
-      return add(new Rule(when, agentTurns, answer, 1));
+      return add(new Rule(when, agentTurns, request -> answer, 1));
     }
 
     /** Answers every matching request. */
     public ModelScript answerAlways(Answer answer) {
-      return add(new Rule(when, agentTurns, answer, Integer.MAX_VALUE));
+      return add(new Rule(when, agentTurns, request -> answer, Integer.MAX_VALUE));
     }
 
     /** Answers the first {@code times} matching requests. */
     public ModelScript answerTimes(int times, Answer answer) {
-      return add(new Rule(when, agentTurns, answer, times));
+      return add(new Rule(when, agentTurns, request -> answer, times));
+    }
+
+    /**
+     * Answers the first matching request with what {@code answer} makes of it (say, a reply to the
+     * thread id the request's context names), then steps aside.
+     */
+    public ModelScript answerOnceWith(Function<ModelRequest, Answer> answer) {
+      return add(new Rule(when, agentTurns, answer, 1));
+    }
+
+    /** Answers every matching request with what {@code answer} makes of it. */
+    public ModelScript answerAlwaysWith(Function<ModelRequest, Answer> answer) {
+      return add(new Rule(when, agentTurns, answer, Integer.MAX_VALUE));
     }
   }
 
   private static final class Rule {
     final Predicate<ModelRequest> when;
     final boolean agentTurns;
-    final Answer answer;
+    final Function<ModelRequest, Answer> answer;
     int left;
 
-    Rule(Predicate<ModelRequest> when, boolean agentTurns, Answer answer, int times) {
+    Rule(
+        Predicate<ModelRequest> when,
+        boolean agentTurns,
+        Function<ModelRequest, Answer> answer,
+        int times) {
       this.when = when;
       this.agentTurns = agentTurns;
       this.answer = answer;
@@ -124,7 +142,7 @@ public final class ModelScript {
     for (Rule rule : rules) {
       if (rule.left > 0 && rule.agentTurns == agentTurn && rule.when.test(request)) {
         rule.left--;
-        return rule.answer;
+        return rule.answer.apply(request);
       }
     }
     return agentTurn ? defaultAnswer : sideAnswer;

@@ -152,6 +152,25 @@ public final class RealClaude {
   }
 
   /**
+   * Writes a settings file to {@code file} with only the product's inbox hook on {@code
+   * PostToolUse} (no waiting hook that would read what a test leaves unread); answers the file.
+   */
+  public static Path postToolUseSettings(Path file) throws IOException {
+    String hook = Path.of("scripts", "check-inbox-hook.sh").toAbsolutePath().toString();
+    ObjectNode settings = JSON.createObjectNode();
+    settings
+        .putObject("hooks")
+        .putArray("PostToolUse")
+        .addObject()
+        .putArray("hooks")
+        .addObject()
+        .put("type", "command")
+        .put("command", hook);
+    Files.writeString(file, settings.toString());
+    return file;
+  }
+
+  /**
    * Runs {@code claude ARGS} to its end (killed at {@code timeout}, which fails), with its stdout
    * and stderr captured to files in the HOME.
    */
