@@ -9,6 +9,7 @@ import ai.intercom.daemon.Discovery;
 import ai.intercom.daemon.Inbox;
 import ai.intercom.daemon.ProjectScanner;
 import ai.intercom.daemon.SessionDesk;
+import ai.intercom.directory.Directory;
 import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.launcher.MachineRuns;
 import ai.intercom.launcher.SupervisorRuns;
@@ -17,11 +18,14 @@ import ai.intercom.mission.Courier;
 import ai.intercom.mission.Mission;
 import ai.intercom.mission.MissionIds;
 import ai.intercom.mission.PermissionPrompts;
+import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.MachineIndex;
 import ai.intercom.registry.Session;
+import ai.intercom.telegram.Operator;
+import ai.intercom.telegram.TelegramBridge;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +76,29 @@ final class Guardian {
         });
   }
 
+  /** The operator's Telegram bot, one for the cluster; off without a token, said once. */
+  private static void operatorsBot(
+      ActorContext<Void> context,
+      Settings settings,
+      ActorRef<ApprovalGate.Command> gate,
+      Router router) {
+    var system = context.getSystem();
+    if (!settings.telegram().enabled()) {
+      context.getLog().info("Telegram off: no TELEGRAM_BOT_TOKEN (telegram.bot-token)");
+      return;
+    }
+    TelegramBridge.init(
+        system,
+        settings.telegram(),
+        new Operator.Services(
+            system,
+            gate,
+            router,
+            new Directory(system, settings.askTimeout()),
+            new RecentMissions(system, settings.askTimeout(), settings.journalFile()),
+            settings.askTimeout()));
+  }
+
   private static Started start(
       ActorContext<Void> context,
       Settings settings,
@@ -112,6 +139,9 @@ final class Guardian {
 
     if (role == NodeRole.DAEMON) {
       context.spawn(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch");
+    }
+    if (role.clusterRoles().contains(NodeRole.HUB_ROLE)) {
+      operatorsBot(context, settings, gate, router);
     }
     if (!role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
       return new Started(gate, router, permissions, Optional.empty(), Optional.empty());

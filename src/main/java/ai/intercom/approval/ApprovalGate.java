@@ -53,6 +53,9 @@ public final class ApprovalGate
 
   public static final String TOPIC = "approvals";
 
+  /** The journal tag of the requests and decisions, which the Telegram bridge mirrors. */
+  public static final String TAG = "approval";
+
   /** Who decides when nobody did in time. */
   static final String EXPIRY = "expiry";
 
@@ -145,7 +148,7 @@ public final class ApprovalGate
   public record Decided(
       String approvalId, boolean approved, GrantLevel grant, String by, String reason, Instant at)
       implements Event {
-    String sentence() {
+    public String sentence() {
       if (EXPIRY.equals(by)) {
         return "expired: " + reason;
       }
@@ -250,6 +253,11 @@ public final class ApprovalGate
 
   private Logger log() {
     return context.getLog();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return event instanceof ApprovalHeld || event instanceof Decided ? Set.of(TAG) : Set.of();
   }
 
   @Override

@@ -114,6 +114,19 @@ public final class ConfigLoader {
     copy("HUB_URL", "intercom.hub.url", values);
     copy("INTERCOM_AGENT_COMMAND", "intercom.agent-launcher.default-command", values);
     port("INTERCOM_CLUSTER_PORT").ifPresent(v -> values.put("intercom.cluster.port", v));
+    copy("TELEGRAM_BOT_TOKEN", "intercom.telegram.bot-token", values);
+    copy("TELEGRAM_API_URL", "intercom.telegram.api-url", values);
+    number("TELEGRAM_SUPERGROUP_ID")
+        .ifPresent(v -> values.put("intercom.telegram.supergroup-id", v));
+    value("TELEGRAM_OWNER_ID")
+        .ifPresent(
+            v ->
+                values.put(
+                    "intercom.telegram.security.allowed-users",
+                    Arrays.stream(v.split(","))
+                        .map(String::trim)
+                        .filter(id -> !id.isEmpty())
+                        .toList()));
     value("INTERCOM_SCAN_PATHS")
         .ifPresent(
             v ->

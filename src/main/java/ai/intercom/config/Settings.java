@@ -2,8 +2,11 @@ package ai.intercom.config;
 
 import ai.intercom.protocol.NodeRole;
 import com.typesafe.config.Config;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -23,7 +26,8 @@ public record Settings(
     Duration approvalTimeout,
     long maxMessageBytes,
     Inbox inbox,
-    Duration askTimeout) {
+    Duration askTimeout,
+    Telegram telegram) {
 
   public record Machine(String id, String displayName, String description) {}
 
@@ -35,6 +39,94 @@ public record Settings(
       boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
 
   public record Inbox(long compactBytes, Duration livenessInterval) {}
+
+  /**
+   * The operator's Telegram bot; off without a token. {@code apiUrl}: the Bot API's base ({@code
+   * https://api.telegram.org}, or a local Bot API server).
+   */
+  public record Telegram(
+      String botToken,
+      long supergroupId,
+      URI apiUrl,
+      List<Long> allowedUsers,
+      boolean restrictToSupergroup,
+      boolean ignorePrivateMessages,
+      Duration pollTimeout) {
+
+    public Telegram {
+      allowedUsers = List.copyOf(allowedUsers);
+    }
+
+    public boolean enabled() {
+      return !botToken.isBlank();
+    }
+
+    @Override
+    public String toString() {
+      return "Telegram[bot-token="
+          + (enabled() ? "***" : "")
+          + ", supergroup-id="
+          + supergroupId
+          + ", api-url="
+          + apiUrl
+          + ", allowed-users="
+          + allowedUsers
+          + "]";
+    }
+
+    static Telegram from(Config t) {
+      String token = t.getString("bot-token").trim();
+      long group = t.getLong("supergroup-id");
+      List<Long> users = new ArrayList<>();
+      for (String user : t.getStringList("security.allowed-users")) {
+        try {
+          users.add(Long.parseLong(user.trim()));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(
+              "telegram.security.allowed-users (TELEGRAM_OWNER_ID) must be Telegram user ids,"
+                  + " got '"
+                  + user
+                  + "'");
+        }
+      }
+      URI api;
+      try {
+        api = new URI(t.getString("api-url").trim());
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException(
+            "telegram.api-url (TELEGRAM_API_URL): " + e.getMessage());
+      }
+      if (!("http".equals(api.getScheme()) || "https".equals(api.getScheme()))
+          || api.getHost() == null) {
+        throw new IllegalArgumentException(
+            "telegram.api-url (TELEGRAM_API_URL) must be an http(s) URL, got '" + api + "'");
+      }
+      if (!token.isEmpty()) {
+        if (!token.matches("[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")) {
+          throw new IllegalArgumentException(
+              "telegram.bot-token (TELEGRAM_BOT_TOKEN) is not a bot token (123456:ABC-...)");
+        }
+        if (group >= 0) {
+          throw new IllegalArgumentException(
+              "telegram.supergroup-id (TELEGRAM_SUPERGROUP_ID) must be the supergroup's id"
+                  + " (a negative number such as -1001234567890) when a bot token is set");
+        }
+        if (users.isEmpty()) {
+          throw new IllegalArgumentException(
+              "TELEGRAM_OWNER_ID (telegram.security.allowed-users) must name who may command the"
+                  + " bot when a bot token is set");
+        }
+      }
+      return new Telegram(
+          token,
+          group,
+          api,
+          users,
+          t.getBoolean("security.restrict-to-supergroup"),
+          t.getBoolean("security.ignore-private-messages"),
+          t.getDuration("poll-timeout"));
+    }
+  }
 
   /** Reads the {@code intercom} section of a resolved configuration. */
   public static Settings from(Config root) {
@@ -78,7 +170,8 @@ public record Settings(
         c.getDuration("approval.timeout"),
         c.getBytes("messages.max-bytes"),
         new Inbox(c.getBytes("inbox.compact-bytes"), c.getDuration("inbox.liveness-interval")),
-        c.getDuration("ask-timeout"));
+        c.getDuration("ask-timeout"),
+        Telegram.from(c.getConfig("telegram")));
   }
 
   public Path dataDir() {

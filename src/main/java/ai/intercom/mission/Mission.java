@@ -83,7 +83,8 @@ public final class Mission
       Long durationMs,
       List<String> progress,
       List<Entry> transcript,
-      List<String> followUpKeys)
+      List<String> followUpKeys,
+      Long topicId)
       implements JsonSerializable {
 
     /** Follow-up keys remembered, so that a follow-up delivered twice is added once. */
@@ -98,7 +99,7 @@ public final class Mission
     static State empty(String missionId) {
       return new State(
           missionId, null, null, null, null, null, null, null, 0, null, null, null, null, null,
-          null, null, null, null, List.of(), List.of(), List.of());
+          null, null, null, null, List.of(), List.of(), List.of(), null);
     }
 
     public boolean exists() {
@@ -123,7 +124,8 @@ public final class Mission
           result,
           costUsd,
           durationMs,
-          latestProgress());
+          latestProgress(),
+          topicId);
     }
 
     /** The newest progress line, or empty. */
@@ -153,7 +155,8 @@ public final class Mission
           null,
           List.of(),
           List.of(new Entry(e.at(), e.from(), e.prompt())),
-          List.of());
+          List.of(),
+          null);
     }
 
     /** A copy with another status and the rest as given; the one place that lists every field. */
@@ -189,7 +192,8 @@ public final class Mission
           duration,
           newProgress,
           newTranscript,
-          followUpKeys);
+          followUpKeys,
+          topicId);
     }
 
     State decided(MissionStatus newStatus, String by, String why, Instant at) {
@@ -309,7 +313,35 @@ public final class Mission
           durationMs,
           progress,
           transcript,
-          keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()));
+          keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()),
+          topicId);
+    }
+
+    /** The operator's Telegram forum topic of this mission is known. */
+    State withTopic(long topic) {
+      return new State(
+          missionId,
+          from,
+          to,
+          kind,
+          prompt,
+          threadId,
+          fromSession,
+          agentCommand,
+          notifyAfterSeconds,
+          status,
+          createdAt,
+          updatedAt,
+          decidedBy,
+          reason,
+          agentSessionId,
+          result,
+          costUsd,
+          durationMs,
+          progress,
+          transcript,
+          followUpKeys,
+          topic);
     }
 
     /** A finished mission takes up work again: approved, to be run again (a follow-up). */
@@ -364,7 +396,8 @@ public final class Mission
       String result,
       Double costUsd,
       Long durationMs,
-      String latestProgress)
+      String latestProgress,
+      Long topicId)
       implements JsonSerializable {}
 
   /**
@@ -462,6 +495,13 @@ public final class Mission
    */
   public record Resume(ActorRef<StatusReply<Summary>> replyTo) implements AnswersSummary {}
 
+  /**
+   * The operator's forum topic for this mission (the Telegram bridge opened it). The first one
+   * stays: the answer's {@code topicId} is the one to use.
+   */
+  public record SetTopic(long topicId, ActorRef<StatusReply<Summary>> replyTo)
+      implements AnswersSummary {}
+
   /** The whole state, transcript included. */
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
@@ -516,6 +556,8 @@ public final class Mission
   }
 
   public record Reopened(Instant at) implements Event {}
+
+  public record TopicOpened(long topicId, Instant at) implements Event {}
 
   public static final EntityTypeKey<Command> ENTITY_KEY =
       EntityTypeKey.create(Command.class, "Mission");
@@ -607,6 +649,12 @@ public final class Mission
         .onCommand(AddMessage.class, this::onAddMessage);
     builder
         .forState(State::exists)
+        .onCommand(
+            SetTopic.class,
+            (state, cmd) ->
+                state.topicId() != null
+                    ? Effect().reply(cmd.replyTo(), summarized(state))
+                    : persistAndReply(new TopicOpened(cmd.topicId(), Instant.now()), cmd))
         .onCommand(
             Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)))
         .onCommand(
@@ -763,6 +811,7 @@ public final class Mission
             (s, e) -> s.ended(MissionStatus.STOPPED, e.by(), "stopped by " + e.by(), e.at()))
         .onEvent(MessageAdded.class, State::messageAdded)
         .onEvent(Reopened.class, (s, e) -> s.reopened(e.at()))
+        .onEvent(TopicOpened.class, (s, e) -> s.withTopic(e.topicId()))
         .build();
   }
 }

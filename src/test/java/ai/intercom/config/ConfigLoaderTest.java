@@ -129,6 +129,57 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void telegramIsOffWithoutATokenAndTakesItsVariablesWithOne() {
+    assertTrue(!load(Map.of()).telegram().enabled());
+    Settings.Telegram on =
+        load(Map.of(
+                "TELEGRAM_BOT_TOKEN", "123456:AAHabcdefghijklmnopqrstuvwxyz012345",
+                "TELEGRAM_SUPERGROUP_ID", "-1001234567890",
+                "TELEGRAM_OWNER_ID", "42, 4242",
+                "TELEGRAM_API_URL", "http://127.0.0.1:8081"))
+            .telegram();
+    assertTrue(on.enabled());
+    assertEquals(-1001234567890L, on.supergroupId());
+    assertEquals(java.util.List.of(42L, 4242L), on.allowedUsers());
+    assertEquals("http://127.0.0.1:8081", on.apiUrl().toString());
+    assertTrue(!on.toString().contains("AAHabc"), "the token is never printed: " + on);
+  }
+
+  @Test
+  void telegramMistakesAreNamed() {
+    Map<String, String> token =
+        Map.of(
+            "TELEGRAM_BOT_TOKEN", "123456:AAHabcdefghijklmnopqrstuvwxyz012345",
+            "TELEGRAM_OWNER_ID", "42");
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(token))
+            .getMessage()
+            .contains("TELEGRAM_SUPERGROUP_ID"));
+    Map<String, String> noOwner = new java.util.HashMap<>(token);
+    noOwner.remove("TELEGRAM_OWNER_ID");
+    noOwner.put("TELEGRAM_SUPERGROUP_ID", "-100123");
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(noOwner))
+            .getMessage()
+            .contains("TELEGRAM_OWNER_ID"));
+    Map<String, String> badOwner = new java.util.HashMap<>(noOwner);
+    badOwner.put("TELEGRAM_OWNER_ID", "alice");
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(badOwner))
+            .getMessage()
+            .contains("got 'alice'"));
+    assertTrue(
+        assertThrows(
+                StartupException.class, () -> load(Map.of("TELEGRAM_BOT_TOKEN", "not-a-token")))
+            .getMessage()
+            .contains("is not a bot token"));
+    assertTrue(
+        assertThrows(StartupException.class, () -> load(Map.of("TELEGRAM_API_URL", "ftp://x")))
+            .getMessage()
+            .contains("must be an http(s) URL"));
+  }
+
+  @Test
   void badEnvironmentValuesAreNamed() {
     assertEquals(
         "configuration: INTERCOM_HTTP_PORT must be a number, got 'http'",

@@ -65,7 +65,8 @@ class LaunchPlannerTest {
         null,
         List.of(),
         List.of(),
-        List.of());
+        List.of(),
+        null);
   }
 
   private Map<String, Project> projects() throws Exception {

@@ -40,7 +40,8 @@ class OutcomeNoteTest {
         result,
         null,
         null,
-        "");
+        "",
+        null);
   }
 
   @Test

@@ -1,0 +1,485 @@
+package ai.intercom.telegram;
+
+import static ai.intercom.telegram.TelegramText.escape;
+
+import ai.intercom.approval.ApprovalGate;
+import ai.intercom.approval.PolicyView;
+import ai.intercom.config.Settings;
+import ai.intercom.directory.Directory;
+import ai.intercom.mission.Mission;
+import ai.intercom.mission.RecentMissions;
+import ai.intercom.mission.Router;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.Refusal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.slf4j.Logger;
+
+/**
+ * What the operator does in Telegram: presses a card's button (decided through the gate, as the CLI
+ * decides), sends a command, or writes in a mission's topic (to that mission's agent). Only the
+ * allowed users are obeyed, only in the supergroup (and private chats when allowed); anyone else
+ * gets nothing and is logged once.
+ */
+public final class Operator {
+
+  /** The bot's command menu, as {@code setMyCommands} registers it. */
+  static final List<String[]> MENU =
+      List.of(
+          new String[] {"start_agent", "start an agent: <machine>/<project> <mission>"},
+          new String[] {"agents", "the agents of the network"},
+          new String[] {"machines", "the machines and whether they are online"},
+          new String[] {"missions", "the latest missions"},
+          new String[] {"status", "one mission: <mission id>"},
+          new String[] {"stop", "stop a mission: <mission id>"},
+          new String[] {"approvals", "what waits for a decision"},
+          new String[] {"policy", "the approval rules and grants"},
+          new String[] {"help", "what the bot does"});
+
+  /** What the operator's commands reach. */
+  public record Services(
+      ActorSystem<?> system,
+      ActorRef<ApprovalGate.Command> gate,
+      Router router,
+      Directory directory,
+      RecentMissions missions,
+      Duration timeout) {}
+
+  private final Settings.Telegram settings;
+  private final Services services;
+  private final Sender sender;
+  private final Map<Integer, String> missionOfTopic;
+  private final Logger log;
+  private final Set<Long> strangersLogged = ConcurrentHashMap.newKeySet();
+
+  Operator(
+      Settings.Telegram settings,
+      Services services,
+      Sender sender,
+      Map<Integer, String> missionOfTopic,
+      Logger log) {
+    this.settings = settings;
+    this.services = services;
+    this.sender = sender;
+    this.missionOfTopic = missionOfTopic;
+    this.log = log;
+  }
+
+  /** The buttons of {@link CallbackData} as the bot sends them. */
+  static List<List<Bot.Button>> buttons(List<List<CallbackData.Button>> rows) {
+    return rows.stream()
+        .map(
+            row ->
+                row.stream()
+                    .map(button -> new Bot.Button(button.label(), button.data().encode()))
+                    .toList())
+        .toList();
+  }
+
+  /** Acts on one update; done when it is acted on and answered. */
+  CompletionStage<Void> handle(Bot.Update update) {
+    if (update.press() != null) {
+      Bot.Press press = update.press();
+      if (!obeys(press.userId(), press.userName(), press.chatId())) {
+        return done();
+      }
+      return press(press);
+    }
+    if (update.text() != null) {
+      Bot.Text text = update.text();
+      if (!obeys(text.userId(), text.userName(), text.chatId())) {
+        return done();
+      }
+      String body = text.text().strip();
+      if (body.startsWith("/")) {
+        return command(text, body);
+      }
+      String missionId = text.threadId() == null ? null : missionOfTopic.get(text.threadId());
+      if (missionId != null) {
+        return toAgent(text, missionId, body);
+      }
+    }
+    return done();
+  }
+
+  private boolean obeys(long userId, String name, long chatId) {
+    boolean privateChat = chatId > 0;
+    if (privateChat && settings.ignorePrivateMessages()) {
+      return false;
+    }
+    if (!privateChat && chatId != settings.supergroupId() && settings.restrictToSupergroup()) {
+      return false;
+    }
+    if (settings.allowedUsers().contains(userId)) {
+      return true;
+    }
+    if (strangersLogged.add(userId)) {
+      log.warn(
+          "Telegram: ignoring {} (user {}), who is not in telegram.security.allowed-users",
+          name,
+          userId);
+    }
+    return false;
+  }
+
+  // Buttons.
+
+  private CompletionStage<Void> press(Bot.Press press) {
+    var data = CallbackData.decode(press.data());
+    if (data.isEmpty()) {
+      return sender.answer(press.queryId(), "This button is not one of mine.");
+    }
+    CallbackData payload = data.get();
+    if (payload instanceof CallbackData.Approve approve) {
+      return decide(press, approve.approvalId(), true, approve.level());
+    }
+    if (payload instanceof CallbackData.Deny deny) {
+      return decide(press, deny.approvalId(), false, null);
+    }
+    return sender.answer(
+        press.queryId(), "Join requests are decided with 'ai-intercom machines' for now.");
+  }
+
+  private CompletionStage<Void> decide(
+      Bot.Press press, String approvalId, boolean approve, ai.intercom.approval.GrantLevel level) {
+    CompletionStage<ApprovalGate.Decision> decided =
+        AskPattern
+            .<ApprovalGate.Command, org.apache.pekko.pattern.StatusReply<ApprovalGate.Decision>>ask(
+                services.gate(),
+                replyTo ->
+                    new ApprovalGate.Decide(
+                        approvalId,
+                        approve,
+                        level,
+                        press.userName(),
+                        approve ? null : "denied in Telegram",
+                        replyTo),
+                services.timeout(),
+                services.system().scheduler())
+            .thenApply(
+                reply -> {
+                  if (reply.isError()) {
+                    throw new java.util.concurrent.CompletionException(reply.getError());
+                  }
+                  return reply.getValue();
+                });
+    return decided
+        .handle(
+            (decision, error) ->
+                error == null ? capitalized(decision.sentence()) : Refusal.sentence(error))
+        .thenCompose(notice -> sender.answer(press.queryId(), notice));
+  }
+
+  // Text to a mission's agent.
+
+  private CompletionStage<Void> toAgent(Bot.Text text, String missionId, String body) {
+    Router.Sender human = new Router.Sender(AgentId.HUMAN.toString(), null);
+    return mission(missionId)
+        .thenCompose(
+            state -> {
+              String to =
+                  state.kind() == Mission.Kind.CHAT && state.threadId() != null
+                      ? state.threadId()
+                      : missionId;
+              return services.router().reply(human, to, body);
+            })
+        .handle(
+            (outcome, error) ->
+                error == null
+                    ? "➡️ to " + escape(outcomeTarget(outcome)) + ": " + escape(outcome.status())
+                    : "⚠️ " + escape(Refusal.sentence(error)))
+        .thenCompose(answer -> reply(text, answer));
+  }
+
+  private static String outcomeTarget(Router.Outcome outcome) {
+    return outcome.to() == null ? outcome.missionId() : outcome.to();
+  }
+
+  // Commands.
+
+  private CompletionStage<Void> command(Bot.Text text, String body) {
+    String[] words = body.split("\\s+", 3);
+    String name = words[0].substring(1).toLowerCase(Locale.ROOT);
+    int at = name.indexOf('@');
+    if (at >= 0) {
+      name = name.substring(0, at);
+    }
+    String first = words.length > 1 ? words[1] : "";
+    String rest = words.length > 2 ? words[2] : "";
+    CompletionStage<String> answer =
+        switch (name) {
+          case "start", "help" -> CompletableFuture.completedFuture(help());
+          case "start_agent" -> startAgent(first, rest);
+          case "agents" -> agents();
+          case "machines" -> machines();
+          case "missions" -> missions();
+          case "status" -> status(first);
+          case "stop" -> stop(text, first);
+          case "approvals" -> approvals(text);
+          case "policy" -> policy();
+          default ->
+              CompletableFuture.completedFuture(
+                  "Unknown command /" + escape(name) + ". /help lists what I do.");
+        };
+    return answer
+        .exceptionally(error -> "⚠️ " + escape(Refusal.sentence(error)))
+        .thenCompose(html -> html == null ? done() : reply(text, html));
+  }
+
+  private static String help() {
+    StringBuilder text = new StringBuilder("<b>AI-Intercom</b>: each mission has its topic here.");
+    for (String[] command : MENU) {
+      text.append("\n/").append(command[0]).append(" — ").append(escape(command[1]));
+    }
+    return text.append("\nText in a mission's topic goes to its agent.").toString();
+  }
+
+  private CompletionStage<String> startAgent(String target, String prompt) {
+    if (target.isBlank() || prompt.isBlank() || !target.contains("/")) {
+      return usage("/start_agent &lt;machine&gt;/&lt;project&gt; &lt;mission&gt;");
+    }
+    return services
+        .router()
+        .launches()
+        .start(
+            new Router.Sender(AgentId.HUMAN.toString(), null),
+            target,
+            Mission.Kind.START_AGENT,
+            prompt,
+            null,
+            0)
+        .thenApply(
+            outcome ->
+                "🚀 mission <code>"
+                    + escape(outcome.missionId())
+                    + "</code> to "
+                    + escape(target)
+                    + ": "
+                    + escape(outcome.status())
+                    + " (its topic follows it)");
+  }
+
+  private CompletionStage<String> agents() {
+    return services
+        .directory()
+        .agents("all")
+        .thenApply(
+            agents -> {
+              if (agents.isEmpty()) {
+                return "No agents yet.";
+              }
+              StringBuilder text = new StringBuilder("<b>Agents</b>");
+              for (Directory.AgentView agent : agents) {
+                text.append("\n")
+                    .append(agent.online() ? "🟢 " : "⚪ ")
+                    .append(escape(agent.agent()))
+                    .append(
+                        agent.sessions().isEmpty()
+                            ? ""
+                            : " · " + agent.sessions().size() + " sessions");
+              }
+              return text.toString();
+            });
+  }
+
+  private CompletionStage<String> machines() {
+    return services
+        .directory()
+        .machines()
+        .thenApply(
+            machines -> {
+              if (machines.isEmpty()) {
+                return "No machines yet.";
+              }
+              StringBuilder text = new StringBuilder("<b>Machines</b>");
+              for (Directory.MachineView machine : machines) {
+                text.append("\n")
+                    .append(machine.online() ? "🟢 " : "⚪ ")
+                    .append(escape(machine.machineId()))
+                    .append(" · ")
+                    .append(machine.projects())
+                    .append(" projects, ")
+                    .append(machine.sessions())
+                    .append(" sessions");
+              }
+              return text.toString();
+            });
+  }
+
+  private CompletionStage<String> missions() {
+    return services
+        .missions()
+        .latest(10)
+        .thenApply(
+            missions -> {
+              if (missions.isEmpty()) {
+                return "No missions yet.";
+              }
+              StringBuilder text = new StringBuilder("<b>Latest missions</b>");
+              for (Mission.State mission : missions) {
+                text.append("\n<code>")
+                    .append(escape(mission.missionId()))
+                    .append("</code> ")
+                    .append(escape(mission.from()))
+                    .append(" → ")
+                    .append(escape(mission.to()))
+                    .append(" · ")
+                    .append(escape(mission.status().wire()));
+              }
+              return text.toString();
+            });
+  }
+
+  private CompletionStage<String> status(String missionId) {
+    if (missionId.isBlank()) {
+      return usage("/status &lt;mission id&gt;");
+    }
+    return mission(missionId)
+        .thenApply(
+            mission -> {
+              StringBuilder text =
+                  new StringBuilder("<b>")
+                      .append(escape(mission.missionId()))
+                      .append("</b> ")
+                      .append(escape(mission.from()))
+                      .append(" → ")
+                      .append(escape(mission.to()))
+                      .append("\nstatus: ")
+                      .append(escape(mission.status().wire()));
+              if (!mission.latestProgress().isEmpty()) {
+                text.append("\nlatest: ").append(escape(mission.latestProgress()));
+              }
+              if (mission.reason() != null) {
+                text.append("\nreason: ").append(escape(mission.reason()));
+              }
+              if (mission.result() != null) {
+                text.append("\n\n").append(escape(mission.result()));
+              }
+              return text.toString();
+            });
+  }
+
+  private CompletionStage<String> stop(Bot.Text text, String missionId) {
+    if (missionId.isBlank()) {
+      return usage("/stop &lt;mission id&gt;");
+    }
+    return services
+        .router()
+        .launches()
+        .stop(missionId, text.userName())
+        .thenApply(outcome -> "⏹ " + escape(missionId) + ": " + escape(outcome.status()));
+  }
+
+  /** Each pending approval as a card of its own, with its buttons; then a count. */
+  private CompletionStage<String> approvals(Bot.Text text) {
+    return AskPattern.<ApprovalGate.Command, ApprovalGate.PendingList>ask(
+            services.gate(),
+            ApprovalGate.ListPending::new,
+            services.timeout(),
+            services.system().scheduler())
+        .thenCompose(
+            list -> {
+              CompletionStage<Integer> sent = CompletableFuture.completedFuture(0);
+              for (ApprovalGate.PendingApproval approval : list.approvals()) {
+                var request = approval.request();
+                boolean permission = request.type() == ai.intercom.approval.MessageType.PERMISSION;
+                String card =
+                    TelegramText.approvalCard(
+                        approval.id(),
+                        request.from(),
+                        request.to(),
+                        request.type().name().toLowerCase(Locale.ROOT),
+                        request.preview(),
+                        approval.rule(),
+                        approval.expiresAt());
+                sent =
+                    sent.thenCompose(
+                        ignored ->
+                            sender.send(
+                                Outbox.Priority.CARD,
+                                text.chatId(),
+                                text.threadId(),
+                                card,
+                                buttons(CallbackData.approvalButtons(approval.id(), permission))));
+              }
+              int count = list.approvals().size();
+              return sent.thenApply(
+                  ignored ->
+                      count == 0
+                          ? "Nothing waits for a decision."
+                          : count + (count == 1 ? " approval waits." : " approvals wait."));
+            });
+  }
+
+  private CompletionStage<String> policy() {
+    return AskPattern.<ApprovalGate.Command, PolicyView>ask(
+            services.gate(),
+            ApprovalGate.ShowPolicy::new,
+            services.timeout(),
+            services.system().scheduler())
+        .thenApply(
+            view -> {
+              StringBuilder text =
+                  new StringBuilder("<b>Policy</b> (")
+                      .append(escape(view.source()))
+                      .append(")\ndefault: ")
+                      .append(escape(view.defaultApproval()));
+              for (PolicyView.RuleView rule : view.rules()) {
+                text.append("\n")
+                    .append(rule.number())
+                    .append(". ")
+                    .append(escape(rule.from()))
+                    .append(" → ")
+                    .append(escape(rule.to()))
+                    .append(" ")
+                    .append(escape(rule.type()))
+                    .append(": ")
+                    .append(escape(rule.approval()));
+              }
+              if (!view.alwaysGrants().isEmpty()) {
+                text.append("\nalways: ").append(escape(String.join(", ", view.alwaysGrants())));
+              }
+              if (!view.sessionGrants().isEmpty()) {
+                text.append("\nthis session: ")
+                    .append(escape(String.join(", ", view.sessionGrants())));
+              }
+              return text.toString();
+            });
+  }
+
+  private CompletionStage<Mission.State> mission(String missionId) {
+    return ClusterSharding.get(services.system())
+        .entityRefFor(Mission.ENTITY_KEY, missionId)
+        .<Mission.State>askWithStatus(Mission.Get::new, services.timeout());
+  }
+
+  private CompletionStage<Void> reply(Bot.Text text, String html) {
+    return sender
+        .send(Outbox.Priority.MESSAGE, text.chatId(), text.threadId(), html, List.of())
+        .thenApply(id -> null);
+  }
+
+  private static CompletionStage<String> usage(String line) {
+    return CompletableFuture.completedFuture("Usage: " + line);
+  }
+
+  private static String capitalized(String sentence) {
+    return sentence.isEmpty()
+        ? sentence
+        : Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1);
+  }
+
+  private static CompletionStage<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+}
