@@ -3,7 +3,11 @@ package ai.intercom.telegram;
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.approval.MessageType;
+import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Mission;
+import ai.intercom.protocol.AgentId;
+import ai.intercom.registry.Feedback;
+import ai.intercom.registry.Machine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.Offset;
@@ -40,6 +45,19 @@ final class Mirror {
   private final ActorRef<TelegramBridge.Command> bridge;
   private final Sender sender;
   private final Topics topics;
+
+  /** Notices that repeat within this time are folded into the first. */
+  static final Duration FOLD_WINDOW = Duration.ofMinutes(10);
+
+  /** A notice in General, and how often it came. */
+  private record Folded(int messageId, int times, long at) {}
+
+  private final Map<String, Folded> folded = new ConcurrentHashMap<>();
+
+  /** Events that showed nothing are confirmed one in this many. */
+  static final int KEEP_EVERY = 100;
+
+  private final AtomicLong skipped = new AtomicLong();
 
   /** The latest progress lines of running missions (their progress message shows them). */
   private final Map<String, List<String>> progress = new ConcurrentHashMap<>();
@@ -107,6 +125,12 @@ final class Mirror {
 
   private CompletionStage<Done> advance(String tag, EventEnvelope envelope, AtomicLong from) {
     long offset = ((Sequence) envelope.offset()).value();
+    if (!shows(envelope.event()) && skipped.incrementAndGet() % KEEP_EVERY != 0) {
+      // nothing was shown: replaying it after a restart shows nothing either, so the offset
+      // need not be kept for each (machines' heartbeats would fill the bridge's journal)
+      from.set(offset);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
     CompletableFuture<Done> done = new CompletableFuture<>();
     bridge.tell(new TelegramBridge.Record(List.of(new TelegramBridge.Advanced(tag, offset)), done));
     return done.thenApply(
@@ -116,11 +140,28 @@ final class Mirror {
         });
   }
 
+  /** Whether the supergroup shows anything of this event. */
+  private static boolean shows(Object event) {
+    return (event instanceof Mission.Event && !(event instanceof Mission.TopicOpened))
+        || event instanceof ChatThread.MessageAppended
+        || event instanceof Machine.FeedbackReported
+        || event instanceof ApprovalGate.ApprovalHeld
+        || event instanceof ApprovalGate.Decided;
+  }
+
   private CompletionStage<Done> show(EventEnvelope envelope) {
     Object event = envelope.event();
     if (event instanceof Mission.Event missionEvent) {
       String missionId = envelope.persistenceId().substring(Mission.ENTITY_KEY.name().length() + 1);
       return showMission(missionId, missionEvent);
+    }
+    if (event instanceof ChatThread.MessageAppended appended) {
+      String threadId =
+          envelope.persistenceId().substring(ChatThread.ENTITY_KEY.name().length() + 1);
+      return showChat(threadId, appended.message());
+    }
+    if (event instanceof Machine.FeedbackReported reported) {
+      return showFeedback(reported.feedback());
     }
     if (event instanceof ApprovalGate.ApprovalHeld held) {
       return showCard(held.approval());
@@ -158,6 +199,74 @@ final class Mirror {
               }
               progress.remove(missionId);
               return record(new TelegramBridge.ProgressClosed(missionId));
+            });
+  }
+
+  /**
+   * A chat message after the thread's first (which opened the mission and its topic), in the topic
+   * of the thread's mission; the operator's own messages are there already.
+   */
+  private CompletionStage<Done> showChat(String threadId, ChatThread.Message message) {
+    if (message.seq() <= 1 || AgentId.HUMAN.toString().equals(message.from())) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return ClusterSharding.get(system)
+        .entityRefFor(ChatThread.ENTITY_KEY, threadId)
+        .<ChatThread.State>askWithStatus(ChatThread.Get::new, Duration.ofSeconds(10))
+        .thenCompose(
+            thread -> {
+              String to = String.join(", ", thread.othersThan(message.from()));
+              String html =
+                  "💬 <b>"
+                      + TelegramText.escape(message.from())
+                      + "</b> → "
+                      + TelegramText.escape(to)
+                      + ": "
+                      + TelegramText.escape(message.text());
+              return topics
+                  .of(thread.missionId())
+                  .thenCompose(topic -> sender.post(Outbox.Priority.MESSAGE, topic, html))
+                  .thenApply(sent -> Done.getInstance());
+            });
+  }
+
+  /**
+   * An agent's {@code intercom_report_feedback}, in General; the same report again soon after is
+   * folded into the message already there (a count), not posted twice.
+   */
+  private CompletionStage<Done> showFeedback(Feedback feedback) {
+    String key = feedback.agent() + "\n" + feedback.type() + "\n" + feedback.description();
+    Folded last = folded.get(key);
+    long now = System.currentTimeMillis();
+    String html =
+        "📝 <b>"
+            + TelegramText.escape(feedback.type())
+            + "</b> from "
+            + TelegramText.escape(feedback.agent())
+            + ": "
+            + TelegramText.escape(feedback.description())
+            + (feedback.context() == null || feedback.context().isBlank()
+                ? ""
+                : "\n<i>" + TelegramText.escape(feedback.context()) + "</i>");
+    if (last != null && now - last.at() < FOLD_WINDOW.toMillis()) {
+      int times = last.times() + 1;
+      folded.put(key, new Folded(last.messageId(), times, last.at()));
+      return sender
+          .edit(
+              Outbox.Priority.PROGRESS,
+              "fold-" + last.messageId(),
+              sender.supergroupId(),
+              last.messageId(),
+              html + "\n(" + times + " times)",
+              List.of())
+          .thenApply(ok -> Done.getInstance());
+    }
+    return sender
+        .post(Outbox.Priority.MESSAGE, null, html)
+        .thenApply(
+            id -> {
+              folded.put(key, new Folded(id, 1, now));
+              return Done.getInstance();
             });
   }
 

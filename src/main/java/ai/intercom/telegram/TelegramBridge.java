@@ -2,9 +2,11 @@ package ai.intercom.telegram;
 
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.config.Settings;
+import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Mission;
 import ai.intercom.protocol.JsonSerializable;
 import ai.intercom.protocol.NodeRole;
+import ai.intercom.registry.Machine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -267,6 +269,8 @@ public final class TelegramBridge
               });
       following.add(mirror.follow(ApprovalGate.TAG));
       following.add(mirror.follow(Mission.TAG));
+      following.add(mirror.follow(ChatThread.TAG));
+      following.add(mirror.follow(Machine.TAG));
     }
     handleNext(state);
   }

@@ -193,6 +193,34 @@ class TelegramBridgeTest {
     assertEquals(2, fromBot, "Mallory's /help got no answer: " + telegram.messages(GROUP, null));
   }
 
+  @Test
+  void feedbackIsPostedInGeneralAndARepeatIsFoldedIntoIt() throws Exception {
+    Map<String, Object> report =
+        Map.of(
+            "session_id", "s-desk",
+            "feedback_type", "bug",
+            "description", "intercom_status <times out>",
+            "context", "after a restart");
+    assertEquals(200, api.post("/api/feedback", report).status());
+    telegram.await(
+        "the feedback in General",
+        () -> general().stream().anyMatch(m -> m.text().contains("intercom_status <times out>")),
+        WAIT);
+    assertEquals(200, api.post("/api/feedback", report).status());
+    telegram.await(
+        "the repeat folded",
+        () -> general().stream().anyMatch(m -> m.text().contains("(2 times)")),
+        WAIT);
+    assertEquals(
+        1,
+        general().stream().filter(m -> m.text().contains("times out")).count(),
+        general().toString());
+  }
+
+  private List<BotApi.ChatMessage> general() {
+    return telegram.messages(GROUP, null).stream().filter(BotApi.ChatMessage::fromBot).toList();
+  }
+
   private BotApi.Topic awaitTopic() throws Exception {
     telegram.await("a topic", () -> !telegram.topics().isEmpty(), WAIT);
     return telegram.topics().get(0);
