@@ -51,7 +51,8 @@ public record Settings(
       List<Long> allowedUsers,
       boolean restrictToSupergroup,
       boolean ignorePrivateMessages,
-      Duration pollTimeout) {
+      Duration pollTimeout,
+      int messagesPerMinute) {
 
     public Telegram {
       allowedUsers = List.copyOf(allowedUsers);
@@ -124,7 +125,8 @@ public record Settings(
           users,
           t.getBoolean("security.restrict-to-supergroup"),
           t.getBoolean("security.ignore-private-messages"),
-          t.getDuration("poll-timeout"));
+          t.getDuration("poll-timeout"),
+          positive(t.getInt("messages-per-minute"), "telegram.messages-per-minute"));
     }
   }
 

@@ -50,9 +50,8 @@ public final class TelegramBridge
     extends EventSourcedBehavior<
         TelegramBridge.Command, TelegramBridge.Event, TelegramBridge.State> {
 
-  /** Telegram's limit for a group: about 20 messages a minute. */
-  static final Outbox.Limits LIMITS =
-      new Outbox.Limits(20, Duration.ofMinutes(1), Duration.ofSeconds(30));
+  /** The longest wait between two tries of a call that failed on the way. */
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   /** A card on the supergroup, until it is decided. */
   public record Card(String missionId, int messageId, String html) implements JsonSerializable {}
@@ -125,6 +124,24 @@ public final class TelegramBridge
     INSTANCE
   }
 
+  /** Time to see which machines came or went (see {@link Presence}). */
+  private enum LookAround implements Command {
+    INSTANCE
+  }
+
+  private record MachinesSeen(Map<String, Boolean> online) implements Command {}
+
+  /** A piped result with nothing to do (a failed look, a notice Telegram refused). */
+  private enum Nothing implements Command {
+    INSTANCE
+  }
+
+  /** {@code machineId} null: the first look's summary. */
+  private record NoticePosted(String machineId, int messageId) implements Command {}
+
+  /** How often the bridge looks which machines are online. */
+  static final Duration PRESENCE_EVERY = Duration.ofSeconds(5);
+
   private record Polled(List<Bot.Update> updates, Throwable error) implements Command {}
 
   private record Handled(long updateId) implements Command {}
@@ -164,7 +181,13 @@ public final class TelegramBridge
                   settings.supergroupId(),
                   settings.pollTimeout());
           ActorRef<Outbox.Command> outbox =
-              context.spawn(Outbox.create(bot, blocking, LIMITS), "outbox");
+              context.spawn(
+                  Outbox.create(
+                      bot,
+                      blocking,
+                      new Outbox.Limits(
+                          settings.messagesPerMinute(), Duration.ofMinutes(1), MAX_BACKOFF)),
+                  "outbox");
           return Behaviors.withTimers(
               timers ->
                   new TelegramBridge(context, timers, settings, services, bot, outbox, blocking));
@@ -185,6 +208,8 @@ public final class TelegramBridge
 
   private final Map<Integer, String> missionOfTopic = new ConcurrentHashMap<>();
   private final List<UniqueKillSwitch> following = new ArrayList<>();
+  private final Presence presence = new Presence();
+  private final Operator.Services services;
   private boolean handling;
   private boolean started;
   private int pollFailures;
@@ -203,6 +228,7 @@ public final class TelegramBridge
     this.settings = settings;
     this.bot = bot;
     this.blocking = blocking;
+    this.services = services;
     this.sender = new Sender(outbox, bot, blocking, settings.supergroupId());
     Topics topics =
         new Topics(context.getSystem(), services.timeout(), sender, topicOfMission, this::record);
@@ -271,6 +297,7 @@ public final class TelegramBridge
       following.add(mirror.follow(Mission.TAG));
       following.add(mirror.follow(ChatThread.TAG));
       following.add(mirror.follow(Machine.TAG));
+      timers.startTimerWithFixedDelay(LookAround.INSTANCE, PRESENCE_EVERY);
     }
     handleNext(state);
   }
@@ -288,6 +315,15 @@ public final class TelegramBridge
         .onCommand(Poll.class, this::onPoll)
         .onCommand(Polled.class, this::onPolled)
         .onCommand(Handled.class, this::onHandled)
+        .onCommand(LookAround.class, this::onLookAround)
+        .onCommand(Nothing.class, (state, cmd) -> Effect().none())
+        .onCommand(MachinesSeen.class, this::onMachinesSeen)
+        .onCommand(
+            NoticePosted.class,
+            (state, cmd) -> {
+              presence.posted(cmd.machineId(), cmd.messageId());
+              return Effect().none();
+            })
         .onCommand(Record.class, this::onRecord)
         .onCommand(
             OffsetOf.class,
@@ -394,6 +430,42 @@ public final class TelegramBridge
                 cmd.replyTo().complete(Done.getInstance());
               }
             });
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onLookAround(
+      State state, LookAround cmd) {
+    context.pipeToSelf(
+        services.directory().machines().toCompletableFuture(),
+        (machines, error) -> {
+          Map<String, Boolean> online = new HashMap<>();
+          if (machines != null) {
+            machines.forEach(m -> online.put(m.machineId(), m.online()));
+          }
+          return error == null ? new MachinesSeen(online) : Nothing.INSTANCE;
+        });
+    return Effect().none();
+  }
+
+  /** Machines that came or went: a notice in General each (or a fold into the last one). */
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onMachinesSeen(
+      State state, MachinesSeen cmd) {
+    for (Presence.Notice notice : presence.look(cmd.online(), java.time.Instant.now())) {
+      if (notice.messageId() == null) {
+        context.pipeToSelf(
+            sender.post(Outbox.Priority.MESSAGE, null, notice.html()).toCompletableFuture(),
+            (id, error) ->
+                error == null ? new NoticePosted(notice.machineId(), id) : Nothing.INSTANCE);
+      } else {
+        sender.edit(
+            Outbox.Priority.PROGRESS,
+            "presence-" + notice.machineId(),
+            settings.supergroupId(),
+            notice.messageId(),
+            notice.html(),
+            List.of());
+      }
+    }
+    return Effect().none();
   }
 
   @Override

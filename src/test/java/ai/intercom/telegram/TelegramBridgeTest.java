@@ -217,6 +217,49 @@ class TelegramBridgeTest {
         general().toString());
   }
 
+  @Test
+  void aMachineComingAndGoingIsToldInGeneralAndItsChangesFolded(@TempDir Path laptopHome)
+      throws Exception {
+    // the bridge's first look says who is online (or, if the node's own machine was not known
+    // yet, its coming online does)
+    telegram.await(
+        "who is online",
+        () ->
+            general().stream()
+                .anyMatch(
+                    m ->
+                        m.text().startsWith("🟢 online: test-standalone")
+                            || m.text().equals("🟢 test-standalone is online")),
+        WAIT);
+    int clusterPort =
+        (Integer)
+            org.apache.pekko.cluster.Cluster.get(node.system()).selfMember().address().port().get();
+    Node laptop =
+        TestNodes.start(
+            laptopHome,
+            "daemon",
+            Map.of("INTERCOM_MACHINE_ID", "laptop", "HUB_URL", "http://127.0.0.1:" + api.port()),
+            Map.of("intercom.hub.cluster-port", clusterPort));
+    try {
+      telegram.await(
+          "laptop online",
+          () -> general().stream().anyMatch(m -> m.text().equals("🟢 laptop is online")),
+          WAIT);
+    } finally {
+      TestNodes.stop(laptop);
+    }
+    telegram.await(
+        "laptop offline, folded into the same message",
+        () ->
+            general().stream()
+                .anyMatch(m -> m.text().startsWith("🔴 laptop: online → offline, 2 changes")),
+        WAIT);
+    assertEquals(
+        1,
+        general().stream().filter(m -> m.text().contains("laptop")).count(),
+        general().toString());
+  }
+
   private List<BotApi.ChatMessage> general() {
     return telegram.messages(GROUP, null).stream().filter(BotApi.ChatMessage::fromBot).toList();
   }
