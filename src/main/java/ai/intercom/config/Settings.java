@@ -40,6 +40,26 @@ public record Settings(
 
   public record Inbox(long compactBytes, Duration livenessInterval) {}
 
+  /** Plain operator text outside the topics goes to {@code target} (machine/project). */
+  public record Dispatcher(
+      boolean enabled, String target, String systemPrompt, Duration answerTimeout) {
+
+    static Dispatcher from(Config d) {
+      boolean enabled = d.getBoolean("enabled");
+      String target = d.getString("target").trim();
+      if (enabled
+          && !target.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}/[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+        throw new IllegalArgumentException(
+            "telegram.dispatcher.target must be machine/project when the dispatcher is enabled,"
+                + " got '"
+                + target
+                + "'");
+      }
+      return new Dispatcher(
+          enabled, target, d.getString("system-prompt"), d.getDuration("answer-timeout"));
+    }
+  }
+
   /**
    * The operator's Telegram bot; off without a token. {@code apiUrl}: the Bot API's base ({@code
    * https://api.telegram.org}, or a local Bot API server).
@@ -52,7 +72,8 @@ public record Settings(
       boolean restrictToSupergroup,
       boolean ignorePrivateMessages,
       Duration pollTimeout,
-      int messagesPerMinute) {
+      int messagesPerMinute,
+      Dispatcher dispatcher) {
 
     public Telegram {
       allowedUsers = List.copyOf(allowedUsers);
@@ -126,7 +147,8 @@ public record Settings(
           t.getBoolean("security.restrict-to-supergroup"),
           t.getBoolean("security.ignore-private-messages"),
           t.getDuration("poll-timeout"),
-          positive(t.getInt("messages-per-minute"), "telegram.messages-per-minute"));
+          positive(t.getInt("messages-per-minute"), "telegram.messages-per-minute"),
+          Dispatcher.from(t.getConfig("dispatcher")));
     }
   }
 

@@ -71,6 +71,9 @@ public interface Bot {
   /** Replaces a message's text; no buttons removes them. */
   void edit(long chatId, int messageId, String html, List<List<Button>> buttons);
 
+  /** Shows that the bot is typing (sendChatAction). */
+  void typing(long chatId, Integer threadId);
+
   /** Answers a button press with a short notice. */
   void answer(String queryId, String notice);
 }

@@ -7,6 +7,7 @@ import ai.intercom.approval.PolicyView;
 import ai.intercom.config.Settings;
 import ai.intercom.directory.Directory;
 import ai.intercom.mission.Mission;
+import ai.intercom.mission.MissionWaits;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
 import ai.intercom.protocol.AgentId;
@@ -61,6 +62,7 @@ public final class Operator {
   private final Map<Integer, String> missionOfTopic;
   private final Logger log;
   private final Set<Long> strangersLogged = ConcurrentHashMap.newKeySet();
+  private final MissionWaits waits;
 
   Operator(
       Settings.Telegram settings,
@@ -73,6 +75,7 @@ public final class Operator {
     this.sender = sender;
     this.missionOfTopic = missionOfTopic;
     this.log = log;
+    this.waits = new MissionWaits(services.system(), services.timeout());
   }
 
   /** The buttons of {@link CallbackData} as the bot sends them. */
@@ -107,6 +110,9 @@ public final class Operator {
       String missionId = text.threadId() == null ? null : missionOfTopic.get(text.threadId());
       if (missionId != null) {
         return toAgent(text, missionId, body);
+      }
+      if (text.threadId() == null && settings.dispatcher().enabled()) {
+        return dispatch(text, body);
       }
     }
     return done();
@@ -203,6 +209,78 @@ public final class Operator {
 
   private static String outcomeTarget(Router.Outcome outcome) {
     return outcome.to() == null ? outcome.missionId() : outcome.to();
+  }
+
+  // The dispatcher.
+
+  /**
+   * Plain text outside the topics: a mission for the dispatcher agent, answered in place of a
+   * "thinking" message once it is done (its own topic shows the mission as any other).
+   */
+  private CompletionStage<Void> dispatch(Bot.Text text, String body) {
+    Settings.Dispatcher dispatcher = settings.dispatcher();
+    CompletionStage<Integer> thinking =
+        sender.send(
+            Outbox.Priority.MESSAGE, text.chatId(), text.threadId(), "🤔 thinking…", List.of());
+    sender.typing(text.chatId(), text.threadId());
+    String prompt = dispatcher.systemPrompt() + "\n\nThe operator asks:\n" + body;
+    CompletionStage<String> answer =
+        services
+            .router()
+            .launches()
+            .start(
+                new Router.Sender(AgentId.HUMAN.toString(), null),
+                dispatcher.target(),
+                Mission.Kind.ASK,
+                prompt,
+                null,
+                0)
+            .thenCompose(
+                outcome ->
+                    waits
+                        .finished(outcome.missionId(), dispatcher.answerTimeout())
+                        .thenApply(
+                            reply -> {
+                              Mission.State state = reply.getValue();
+                              if (state.result() != null && !state.result().isBlank()) {
+                                return escape(state.result());
+                              }
+                              return "⚠️ "
+                                  + escape(state.missionId())
+                                  + " is "
+                                  + escape(state.status().wire())
+                                  + (state.reason() == null ? "" : ": " + escape(state.reason()));
+                            }))
+            .exceptionally(error -> "⚠️ " + escape(Refusal.sentence(error)));
+    return thinking
+        .thenCombine(
+            answer,
+            (messageId, html) -> {
+              List<String> parts = TelegramText.split(html, TelegramText.PART_CHARS);
+              CompletionStage<Void> shown =
+                  sender.edit(
+                      Outbox.Priority.CARD,
+                      null,
+                      text.chatId(),
+                      messageId,
+                      parts.get(0),
+                      List.of());
+              for (String part : parts.subList(1, parts.size())) {
+                shown =
+                    shown.thenCompose(
+                        ok ->
+                            sender
+                                .send(
+                                    Outbox.Priority.CARD,
+                                    text.chatId(),
+                                    text.threadId(),
+                                    part,
+                                    List.of())
+                                .thenApply(id -> null));
+              }
+              return shown;
+            })
+        .thenCompose(shown -> shown);
   }
 
   // Commands.

@@ -18,11 +18,12 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Everything the bot sends, one call at a time, within Telegram's limits: a budget of calls per
- * window for the supergroup (Telegram allows about 20 messages a minute in a group), the most
- * urgent first (cards and results, then messages, then progress edits, then answers that may be
- * dropped), a {@code retry_after} obeyed with nothing sent meanwhile, and calls that failed on the
- * way (the API down, 5xx) tried again, in order, until Telegram takes them. A progress edit
- * replaces the one for the same message still waiting, so edits never pile up.
+ * window for the supergroup (Telegram allows about 20 messages a minute in a group; a call that did
+ * not get through, refused by flood control or failed on the way, uses none of it), the most urgent
+ * first (cards and results, then messages, then progress edits, then answers that may be dropped),
+ * a {@code retry_after} obeyed with nothing sent meanwhile, and calls that failed on the way (the
+ * API down, 5xx) tried again, in order, until Telegram takes them. A progress edit replaces the one
+ * for the same message still waiting, so edits never pile up.
  */
 final class Outbox extends AbstractBehavior<Outbox.Command> {
 
@@ -47,7 +48,8 @@ final class Outbox extends AbstractBehavior<Outbox.Command> {
       CompletableFuture<Object> done)
       implements Command {}
 
-  private record Sent(Queued queued, Object answer, Throwable error) implements Command {}
+  private record Sent(Queued queued, long sentAt, Object answer, Throwable error)
+      implements Command {}
 
   private enum Wake implements Command {
     INSTANCE
@@ -124,6 +126,9 @@ final class Outbox extends AbstractBehavior<Outbox.Command> {
     }
     Throwable error = sent.error();
     if (error instanceof Bot.Failure failure && failure.retriable()) {
+      // Telegram did not take it: after an outage, the tries made meanwhile would otherwise hold
+      // the budget and keep back what waited for a window longer
+      recent.removeLastOccurrence(sent.sentAt());
       long waitMs =
           failure.retryAfterSeconds() > 0
               ? failure.retryAfterSeconds() * 1000L
@@ -169,7 +174,7 @@ final class Outbox extends AbstractBehavior<Outbox.Command> {
     getContext()
         .pipeToSelf(
             CompletableFuture.supplyAsync(() -> queued.post().call().apply(bot), blocking),
-            (answer, error) -> new Sent(queued, answer, error == null ? null : unwrap(error)));
+            (answer, error) -> new Sent(queued, now, answer, error == null ? null : unwrap(error)));
     return this;
   }
 

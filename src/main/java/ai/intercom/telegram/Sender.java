@@ -83,6 +83,12 @@ final class Sender {
     return post(Outbox.Priority.CARD, null, b -> b.createTopic(name));
   }
 
+  /** Shows "typing…" in a chat for a few seconds; best effort, outside the line. */
+  void typing(long chatId, Integer threadId) {
+    CompletableFuture.runAsync(() -> bot.typing(chatId, threadId), blocking)
+        .exceptionally(error -> null);
+  }
+
   /** Answers a button press now, outside the line (a late answer is worth nothing). */
   CompletionStage<Void> answer(String queryId, String notice) {
     String shown = notice.length() > 190 ? notice.substring(0, 189) + "…" : notice;

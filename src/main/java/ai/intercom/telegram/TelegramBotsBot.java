@@ -8,10 +8,12 @@ import java.util.List;
 import okhttp3.OkHttpClient;
 import org.telegram.telegrambots.client.okhttp.OkHttpTelegramClient;
 import org.telegram.telegrambots.meta.TelegramUrl;
+import org.telegram.telegrambots.meta.api.methods.ActionType;
 import org.telegram.telegrambots.meta.api.methods.AnswerCallbackQuery;
 import org.telegram.telegrambots.meta.api.methods.botapimethods.BotApiMethod;
 import org.telegram.telegrambots.meta.api.methods.commands.SetMyCommands;
 import org.telegram.telegrambots.meta.api.methods.forum.CreateForumTopic;
+import org.telegram.telegrambots.meta.api.methods.send.SendChatAction;
 import org.telegram.telegrambots.meta.api.methods.send.SendMessage;
 import org.telegram.telegrambots.meta.api.methods.updates.DeleteWebhook;
 import org.telegram.telegrambots.meta.api.methods.updates.GetUpdates;
@@ -170,6 +172,16 @@ final class TelegramBotsBot implements Bot, AutoCloseable {
   }
 
   @Override
+  public void typing(long chatId, Integer threadId) {
+    call(
+        SendChatAction.builder()
+            .chatId(chatId)
+            .messageThreadId(threadId)
+            .action(ActionType.TYPING.toString())
+            .build());
+  }
+
+  @Override
   public void answer(String queryId, String notice) {
     try {
       call(AnswerCallbackQuery.builder().callbackQueryId(queryId).text(notice).build());
@@ -206,8 +218,10 @@ final class TelegramBotsBot implements Bot, AutoCloseable {
               ? e.getParameters().getRetryAfter()
               : 0;
       int code = e.getErrorCode() == null ? 0 : e.getErrorCode();
+      // no API response: the answer was not the Bot API's JSON (a proxy's error page)
+      String said = e.getApiResponse() != null ? e.getApiResponse() : e.getMessage();
       throw new Failure(
-          method.getMethod() + ": [" + code + "] " + e.getApiResponse(),
+          method.getMethod() + ": [" + code + "] " + said,
           code,
           code == 429 ? Math.max(1, retryAfter) : 0,
           code == 0 || code >= 500,

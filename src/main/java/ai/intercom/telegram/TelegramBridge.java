@@ -124,6 +124,16 @@ public final class TelegramBridge
     INSTANCE
   }
 
+  /** Drop a webhook in the way of polling and register the command menu (again until done). */
+  private enum Prepare implements Command {
+    INSTANCE
+  }
+
+  private record Prepared(Throwable error) implements Command {}
+
+  /** How long a failed set-up waits before the next try. */
+  static final Duration PREPARE_AGAIN = Duration.ofSeconds(30);
+
   /** Time to see which machines came or went (see {@link Presence}). */
   private enum LookAround implements Command {
     INSTANCE
@@ -283,16 +293,8 @@ public final class TelegramBridge
             });
     if (!started) {
       started = true;
-      CompletableFuture.runAsync(this::prepare, blocking)
-          .whenComplete(
-              (ok, error) -> {
-                if (error != null) {
-                  context
-                      .getLog()
-                      .warn("Telegram: could not set up the bot: {}", error.getMessage());
-                }
-                context.getSelf().tell(Poll.INSTANCE);
-              });
+      context.getSelf().tell(Prepare.INSTANCE);
+      context.getSelf().tell(Poll.INSTANCE);
       following.add(mirror.follow(ApprovalGate.TAG));
       following.add(mirror.follow(Mission.TAG));
       following.add(mirror.follow(ChatThread.TAG));
@@ -315,6 +317,28 @@ public final class TelegramBridge
         .onCommand(Poll.class, this::onPoll)
         .onCommand(Polled.class, this::onPolled)
         .onCommand(Handled.class, this::onHandled)
+        .onCommand(
+            Prepare.class,
+            (state, cmd) -> {
+              context.pipeToSelf(
+                  CompletableFuture.runAsync(this::prepare, blocking),
+                  (ok, error) -> new Prepared(error));
+              return Effect().none();
+            })
+        .onCommand(
+            Prepared.class,
+            (state, cmd) -> {
+              if (cmd.error() != null) {
+                context
+                    .getLog()
+                    .warn(
+                        "Telegram: could not set up the bot ({}); trying again in {}",
+                        cmd.error().getMessage(),
+                        PREPARE_AGAIN);
+                timers.startSingleTimer(Prepare.INSTANCE, Prepare.INSTANCE, PREPARE_AGAIN);
+              }
+              return Effect().none();
+            })
         .onCommand(LookAround.class, this::onLookAround)
         .onCommand(Nothing.class, (state, cmd) -> Effect().none())
         .onCommand(MachinesSeen.class, this::onMachinesSeen)

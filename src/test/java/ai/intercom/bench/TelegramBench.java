@@ -3,7 +3,7 @@ package ai.intercom.bench;
 import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
-import ai.intercom.testing.FakeClaude;
+import ai.intercom.testing.TelegramNodes;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -35,30 +35,19 @@ public final class TelegramBench {
     int missions = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int steps = args.length > 2 ? Integer.parseInt(args[2]) : 200;
     Path home = Files.createTempDirectory("telegram-bench");
-    Files.createDirectories(home.resolve("projects/web/.git"));
-    Files.writeString(
-        home.resolve("policies.yml"), "defaults:\n  require_approval: once\nrules: []\n");
-    FakeClaude claude = FakeClaude.install(home.resolve("bin"));
     try (BotApi telegram = BotApi.start(TOKEN, GROUP)) {
       telegram.groupFloodLimit(100_000, Duration.ofMinutes(1)).keepRequests(100_000);
       Node node =
-          TestNodes.start(
+          TelegramNodes.start(
               home,
-              "standalone",
-              Map.of(
-                  "INTERCOM_SCAN_PATHS", home.resolve("projects").toString(),
-                  "INTERCOM_AGENT_COMMAND", claude.executable().toString(),
-                  "TELEGRAM_BOT_TOKEN", TOKEN,
-                  "TELEGRAM_SUPERGROUP_ID", String.valueOf(GROUP),
-                  "TELEGRAM_OWNER_ID", String.valueOf(OWNER),
-                  "TELEGRAM_API_URL", telegram.url()),
+              telegram,
+              TOKEN,
+              OWNER,
               Map.of(
                   "intercom.telegram.messages-per-minute",
                   6000,
                   "intercom.agent-launcher.max-concurrent",
-                  missions,
-                  "intercom.agent-launcher.environment",
-                  Map.of("FAKE_AGENT_LOG", claude.log().toString())));
+                  missions));
       try {
         ApiClient api = new ApiClient(node, home);
         api.register("s-desk", "desk", ProcessHandle.current().pid());

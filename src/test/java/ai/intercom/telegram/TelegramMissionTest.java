@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
-import ai.intercom.testing.FakeClaude;
+import ai.intercom.testing.TelegramNodes;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -42,24 +42,18 @@ class TelegramMissionTest {
   @BeforeEach
   void start() throws Exception {
     telegram = BotApi.start(TOKEN, GROUP);
-    Files.createDirectories(home.resolve("projects/web/.git"));
-    Files.writeString(
-        home.resolve("policies.yml"), "defaults:\n  require_approval: once\nrules: []\n");
-    FakeClaude claude = FakeClaude.install(home.resolve("bin"));
     node =
-        TestNodes.start(
+        TelegramNodes.start(
             home,
-            "standalone",
+            telegram,
+            TOKEN,
+            ALICE,
             Map.of(
-                "INTERCOM_SCAN_PATHS", home.resolve("projects").toString(),
-                "INTERCOM_AGENT_COMMAND", claude.executable().toString(),
-                "TELEGRAM_BOT_TOKEN", TOKEN,
-                "TELEGRAM_SUPERGROUP_ID", String.valueOf(GROUP),
-                "TELEGRAM_OWNER_ID", String.valueOf(ALICE),
-                "TELEGRAM_API_URL", telegram.url()),
-            Map.of(
-                "intercom.agent-launcher.environment",
-                Map.of("FAKE_AGENT_LOG", claude.log().toString())));
+                "intercom.telegram.dispatcher",
+                Map.of(
+                    "enabled", true,
+                    "target", "test-standalone/web",
+                    "system-prompt", "DISPATCHER-PROMPT")));
     api = new ApiClient(node, home);
     telegram.await("polling", telegram::isLongPolling, WAIT);
   }
@@ -120,6 +114,33 @@ class TelegramMissionTest {
     pressFirstCard(topic, "once");
     BotApi.ChatMessage done = awaitMessage(GROUP, topic, m -> m.text().startsWith("✅ completed"));
     assertTrue(done.text().contains("permission allow"), done.text());
+  }
+
+  @Test
+  void plainTextOutsideTheTopicsGoesToTheDispatcherWhoseAnswerReplacesTheThinkingMessage()
+      throws Exception {
+    Files.writeString(
+        home.resolve("policies.yml"),
+        "defaults:\n  require_approval: once\nrules:\n"
+            + "  - from: human\n    to: \"*\"\n    approval: never\n");
+    assertEquals(200, api.post("/api/policy/reload", Map.of()).status());
+    telegram.userSends(ALICE, "Alice", GROUP, null, "which machine builds the shop?");
+    BotApi.ChatMessage thinking =
+        awaitMessage(
+            GROUP,
+            null,
+            m -> m.fromBot() && m.edits().stream().anyMatch(v -> v.text().startsWith("🤔")));
+    telegram.await(
+        "the answer in place",
+        () ->
+            telegram.message(GROUP, thinking.messageId()).orElseThrow().text().startsWith("done: "),
+        WAIT);
+    String answer = telegram.message(GROUP, thinking.messageId()).orElseThrow().text();
+    assertTrue(answer.contains("DISPATCHER-PROMPT"), answer);
+    assertTrue(answer.contains("which machine builds the shop?"), answer);
+    assertTrue(
+        telegram.requests("sendChatAction").stream().anyMatch(BotApi.Request::ok),
+        "typing shown: " + telegram.requests("sendChatAction"));
   }
 
   @Test

@@ -5,19 +5,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -65,6 +69,12 @@ import java.util.stream.Collectors;
  * one with 409; {@code allowed_updates} filters updates as they are created; flood control answers
  * 429 with {@code retry_after}. A test drives the human side with {@link #userSends} and {@link
  * #userPresses} and reads the state and every request back; waits use the monitor, never a sleep.
+ *
+ * <p>Outages, as a client sees them: {@link #refuseConnections} closes the socket (the port then
+ * refuses connections, open ones are cut, a waiting long poll loses its connection) and later
+ * listens again on the same port with the same state; {@link #failWith} answers every request with
+ * a 5xx without acting on it, as the proxy in front of the Bot API does when the server behind it
+ * is away (502, 503, 504: nginx's HTML page) or as the Bot API itself does (500: its JSON error).
  */
 public final class BotApi implements AutoCloseable {
 
@@ -157,10 +167,17 @@ public final class BotApi implements AutoCloseable {
    * One HTTP request as the stand-in received and answered it. {@code method} is the Bot API name
    * ({@code sendMessage}) when the method is known, else the lower-cased path segment; {@code
    * sentAs} is the segment as the client wrote it; {@code params} holds the parameters as sent
-   * (JSON values as they were, form fields as strings).
+   * (JSON values as they were, form fields as strings); {@code response} is the JSON answer (a text
+   * node for an HTML page); {@code at} is when the request came in.
    */
   public record Request(
-      long seq, String method, String sentAs, ObjectNode params, int status, JsonNode response) {
+      long seq,
+      String method,
+      String sentAs,
+      ObjectNode params,
+      int status,
+      JsonNode response,
+      Instant at) {
 
     public boolean ok() {
       return status == 200;
@@ -231,7 +248,6 @@ public final class BotApi implements AutoCloseable {
   /** One entry of the bot's command menu. */
   public record BotCommand(String command, String description) {}
 
-  private final HttpServer server;
   private final ExecutorService executor;
   private final String token;
   private final long botId;
@@ -261,9 +277,12 @@ public final class BotApi implements AutoCloseable {
   private Duration callbackQueryTimeout = Duration.ofSeconds(10);
   private int inFlight;
   private boolean closed;
+  private HttpServer server;
+  private int port;
+  private boolean refusing;
+  private int failing;
 
-  private BotApi(HttpServer server, ExecutorService executor, String token, long supergroupId) {
-    this.server = server;
+  private BotApi(ExecutorService executor, String token, long supergroupId) {
     this.executor = executor;
     this.token = token;
     this.botId = Long.parseLong(token.substring(0, token.indexOf(':')));
@@ -285,6 +304,7 @@ public final class BotApi implements AutoCloseable {
     handlers.put("editmessagetext", this::editMessageText);
     handlers.put("editmessagereplymarkup", this::editMessageReplyMarkup);
     handlers.put("deletemessage", this::deleteMessage);
+    handlers.put("sendchataction", this::sendChatAction);
     handlers.put("answercallbackquery", this::answerCallbackQuery);
   }
 
@@ -301,8 +321,6 @@ public final class BotApi implements AutoCloseable {
       throw new IllegalArgumentException("a supergroup id starts with -100: " + supergroupId);
     }
     try {
-      HttpServer server =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       // A thread per exchange: a long poll holds its exchange while other requests go on.
       ExecutorService executor =
           Executors.newCachedThreadPool(
@@ -311,14 +329,24 @@ public final class BotApi implements AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
               });
-      BotApi api = new BotApi(server, executor, token, supergroupId);
-      server.createContext("/", api::handle);
-      server.setExecutor(executor);
-      server.start();
+      BotApi api = new BotApi(executor, token, supergroupId);
+      synchronized (api) {
+        api.server = api.listen(0);
+        api.port = api.server.getAddress().getPort();
+      }
       return api;
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the Bot API stand-in", e);
     }
+  }
+
+  private HttpServer listen(int port) throws IOException {
+    HttpServer listening =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    listening.createContext("/", this::handle);
+    listening.setExecutor(executor);
+    listening.start();
+    return listening;
   }
 
   /** The base URL, {@code http://127.0.0.1:PORT}; requests go to {@code /bot<token>/<method>}. */
@@ -330,8 +358,9 @@ public final class BotApi implements AutoCloseable {
     return "127.0.0.1";
   }
 
-  public int port() {
-    return server.getAddress().getPort();
+  /** The port, the same across outages. */
+  public synchronized int port() {
+    return port;
   }
 
   public long botId() {
@@ -382,6 +411,92 @@ public final class BotApi implements AutoCloseable {
       requests.removeFirst();
     }
     return this;
+  }
+
+  /**
+   * Takes the service off the network ({@code true}) or brings it back ({@code false}). Off: the
+   * listening socket closes, so connecting is refused; requests under way are answered (up to a
+   * second), then open connections are cut, a waiting long poll among them, without an answer.
+   * Back: a new socket on the same port, serving the same chats, updates and records as before.
+   */
+  public BotApi refuseConnections(boolean refuse) {
+    HttpServer stopping;
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("the stand-in is closed");
+      }
+      if (refuse == refusing) {
+        return this;
+      }
+      refusing = refuse;
+      notifyAll();
+      if (!refuse) {
+        server = listenAgain();
+        return this;
+      }
+      stopping = server;
+      server = null;
+    }
+    stopping.stop(1);
+    return this;
+  }
+
+  /** The old socket's port may linger a moment after it closed. */
+  private HttpServer listenAgain() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (true) {
+      try {
+        return listen(port);
+      } catch (BindException e) {
+        if (System.nanoTime() > deadline) {
+          throw new UncheckedIOException("could not listen on port " + port + " again", e);
+        }
+        try {
+          waitFor(50_000_000L);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(interrupted);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not listen on port " + port + " again", e);
+      }
+    }
+  }
+
+  /**
+   * Answers every request, a waiting long poll too, with {@code status} and acts on none, until
+   * {@link #recover}: 500 as the Bot API server words it ({@code {"ok":false,"error_code":500,
+   * "description":"Internal Server Error"}}), 502, 503 or 504 as nginx in front of it does (an HTML
+   * page). The requests are kept with that status.
+   */
+  public synchronized BotApi failWith(int status) {
+    if (status != 500 && gatewayReason(status) == null) {
+      throw new IllegalArgumentException("an outage answers 500, 502, 503 or 504, not " + status);
+    }
+    failing = status;
+    notifyAll();
+    return this;
+  }
+
+  /** Ends {@link #failWith}: requests are served again. */
+  public synchronized BotApi recover() {
+    failing = 0;
+    notifyAll();
+    return this;
+  }
+
+  private static String gatewayReason(int status) {
+    return switch (status) {
+      case 502 -> "Bad Gateway";
+      case 503 -> "Service Temporarily Unavailable";
+      case 504 -> "Gateway Time-out";
+      default -> null;
+    };
+  }
+
+  /** Whether requests get no service now: off the network or failing. */
+  private boolean unavailable() {
+    return refusing || failing != 0;
   }
 
   /**
@@ -606,7 +721,14 @@ public final class BotApi implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    server.stop(0);
+    HttpServer stopping;
+    synchronized (this) {
+      stopping = server;
+      server = null;
+    }
+    if (stopping != null) {
+      stopping.stop(0);
+    }
     executor.shutdownNow();
   }
 
@@ -653,8 +775,9 @@ public final class BotApi implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) {
+    Instant received = Instant.now();
     synchronized (this) {
-      if (closed) {
+      if (closed || refusing) {
         // Like a stopped service: the connection goes, no answer.
         exchange.close();
         return;
@@ -663,9 +786,18 @@ public final class BotApi implements AutoCloseable {
     }
     try {
       byte[] body = exchange.getRequestBody().readAllBytes();
-      Outcome outcome = answer(incoming(exchange, body));
-      byte[] bytes = JSON.writeValueAsBytes(outcome.body());
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      Outcome outcome = answer(incoming(exchange, body), received);
+      if (outcome == Outcome.CUT) {
+        return;
+      }
+      byte[] bytes;
+      if (outcome.body().isTextual()) {
+        bytes = outcome.body().asText().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/html");
+      } else {
+        bytes = JSON.writeValueAsBytes(outcome.body());
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+      }
       if (outcome.retryAfter() > 0) {
         exchange.getResponseHeaders().set("Retry-After", Integer.toString(outcome.retryAfter()));
       }
@@ -697,10 +829,14 @@ public final class BotApi implements AutoCloseable {
     }
   }
 
-  private synchronized Outcome answer(Incoming in) throws InterruptedException {
+  private synchronized Outcome answer(Incoming in, Instant received) throws InterruptedException {
     Outcome outcome;
     String method = METHOD_NAMES.getOrDefault(in.method(), in.method());
-    if (in.path() == null) {
+    if (refusing) {
+      return Outcome.CUT;
+    } else if (failing != 0) {
+      outcome = Outcome.outage(failing);
+    } else if (in.path() == null) {
       outcome = Outcome.error(404, "Not Found", 0);
     } else if (!isWellFormedToken(in.token())) {
       outcome = Outcome.error(401, "Unauthorized: invalid token specified", 0);
@@ -716,11 +852,23 @@ public final class BotApi implements AutoCloseable {
         } catch (ApiError e) {
           outcome = Outcome.error(e.code, e.description, e.retryAfter);
         }
+        // a long poll that the outage ended: its connection is gone, or the proxy answers it
+        if (refusing) {
+          return Outcome.CUT;
+        } else if (failing != 0) {
+          outcome = Outcome.outage(failing);
+        }
       }
     }
     requests.addLast(
         new Request(
-            ++requestSeq, method, in.sentAs(), in.params(), outcome.status(), outcome.body()));
+            ++requestSeq,
+            method,
+            in.sentAs(),
+            in.params(),
+            outcome.status(),
+            outcome.body(),
+            received));
     while (requests.size() > maxRequests) {
       requests.removeFirst();
     }
@@ -924,7 +1072,10 @@ public final class BotApi implements AutoCloseable {
     notifyAll();
     long deadline = System.nanoTime() + timeout * 1_000_000_000L;
     try {
-      while (!closed && !hasUpdatesFrom(from) && deadline - System.nanoTime() > 0) {
+      while (!closed
+          && !unavailable()
+          && !hasUpdatesFrom(from)
+          && deadline - System.nanoTime() > 0) {
         waitFor(deadline - System.nanoTime());
         if (waitingPoll != ticket) {
           throw new ApiError(
@@ -1366,6 +1517,40 @@ public final class BotApi implements AutoCloseable {
       throw ApiError.badRequest("message can't be edited");
     }
     return message;
+  }
+
+  /** The actions sendChatAction knows (core.telegram.org/bots/api#sendchataction). */
+  private static final Set<String> CHAT_ACTIONS =
+      Set.of(
+          "typing",
+          "upload_photo",
+          "record_video",
+          "upload_video",
+          "record_voice",
+          "upload_voice",
+          "upload_document",
+          "choose_sticker",
+          "find_location",
+          "record_video_note",
+          "upload_video_note");
+
+  /** A chat action shows for 5 s or until the bot's next message; it is not a message. */
+  private Answer sendChatAction(Args args) throws ApiError {
+    if (args.str("chat_id").isEmpty()) {
+      throw ApiError.badRequest("chat identifier is not specified");
+    }
+    Chat chat = chat(args);
+    if (!CHAT_ACTIONS.contains(args.str("action"))) {
+      throw ApiError.badRequest("wrong parameter action in request");
+    }
+    int thread = args.topicId("message_thread_id");
+    if (thread != 0) {
+      TopicState topic = chat.forum ? chat.topics.get(thread) : null;
+      if (topic == null || thread == GENERAL_TOPIC_ID) {
+        throw ApiError.badRequest("message thread not found");
+      }
+    }
+    return Answer.of(BooleanNode.TRUE);
   }
 
   private Answer deleteMessage(Args args) throws ApiError {
@@ -1811,7 +1996,29 @@ public final class BotApi implements AutoCloseable {
     }
   }
 
+  /** An answer; {@code body} is JSON, or a text node holding an HTML page. */
   private record Outcome(int status, JsonNode body, int retryAfter) {
+
+    /** No answer: the connection is cut. */
+    static final Outcome CUT = new Outcome(0, NullNode.getInstance(), 0);
+
+    /** What a client gets while the service is failing with {@code status}. */
+    static Outcome outage(int status) {
+      if (status == 500) {
+        return error(500, "Internal Server Error", 0);
+      }
+      String title = status + " " + gatewayReason(status);
+      return new Outcome(
+          status,
+          TextNode.valueOf(
+              "<html>\r\n<head><title>"
+                  + title
+                  + "</title></head>\r\n<body>\r\n<center><h1>"
+                  + title
+                  + "</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n"
+                  + "</html>\r\n"),
+          0);
+    }
 
     static Outcome error(int code, String description, int retryAfter) {
       ObjectNode body = JSON.createObjectNode();
