@@ -1,5 +1,6 @@
 package ai.intercom.telegram;
 
+import ai.intercom.security.Secrets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -39,7 +40,7 @@ final class Sender {
       Integer threadId,
       String html,
       List<List<Bot.Button>> buttons) {
-    List<String> parts = TelegramText.split(html, TelegramText.PART_CHARS);
+    List<String> parts = TelegramText.split(Secrets.redact(html), TelegramText.PART_CHARS);
     CompletionStage<Integer> sent = CompletableFuture.completedFuture(0);
     for (int i = 0; i < parts.size(); i++) {
       String part = parts.get(i);
@@ -68,7 +69,7 @@ final class Sender {
       int messageId,
       String html,
       List<List<Bot.Button>> buttons) {
-    String part = TelegramText.split(html, TelegramText.PART_CHARS).get(0);
+    String part = TelegramText.split(Secrets.redact(html), TelegramText.PART_CHARS).get(0);
     return this.<Object>post(
             priority,
             coalesceKey,
@@ -80,13 +81,25 @@ final class Sender {
   }
 
   CompletionStage<Integer> createTopic(String name) {
-    return post(Outbox.Priority.CARD, null, b -> b.createTopic(name));
+    String masked = Secrets.redact(name);
+    // a mask may be longer than the short secret it hides
+    String shown =
+        masked.length() <= TelegramText.TOPIC_NAME_CHARS
+            ? masked
+            : cut(masked, TelegramText.TOPIC_NAME_CHARS - 1) + "…";
+    return post(Outbox.Priority.CARD, null, b -> b.createTopic(shown));
   }
 
   /** Shows "typing…" in a chat for a few seconds; best effort, outside the line. */
   void typing(long chatId, Integer threadId) {
     CompletableFuture.runAsync(() -> bot.typing(chatId, threadId), blocking)
         .exceptionally(error -> null);
+  }
+
+  /** The first {@code length} characters, one less rather than half a surrogate pair. */
+  private static String cut(String text, int length) {
+    int end = Character.isHighSurrogate(text.charAt(length - 1)) ? length - 1 : length;
+    return text.substring(0, end);
   }
 
   /** Answers a button press now, outside the line (a late answer is worth nothing). */

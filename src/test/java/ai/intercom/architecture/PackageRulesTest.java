@@ -60,7 +60,15 @@ class PackageRulesTest {
             "directory"));
     MAY_IMPORT.put(
         "telegram",
-        List.of("protocol", "cluster", "config", "registry", "approval", "mission", "directory"));
+        List.of(
+            "protocol",
+            "cluster",
+            "config",
+            "security",
+            "registry",
+            "approval",
+            "mission",
+            "directory"));
     MAY_IMPORT.put("cli", List.of("protocol", "config", "client"));
     MAY_IMPORT.put("mcp", List.of("protocol", "config", "client"));
     MAY_IMPORT.put("app", List.copyOf(MAY_IMPORT.keySet()));

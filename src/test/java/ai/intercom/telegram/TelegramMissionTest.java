@@ -1,6 +1,7 @@
 package ai.intercom.telegram;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
@@ -141,6 +142,81 @@ class TelegramMissionTest {
     assertTrue(
         telegram.requests("sendChatAction").stream().anyMatch(BotApi.Request::ok),
         "typing shown: " + telegram.requests("sendChatAction"));
+  }
+
+  @Test
+  void theCommandsAnswerWithTheNetworkAndStopEndsARunningMission() throws Exception {
+    telegram.userSends(
+        ALICE,
+        "Alice",
+        GROUP,
+        null,
+        "/start_agent test-standalone/web mode:hang token=s3cr3tvalue");
+    BotApi.ChatMessage started =
+        awaitMessage(GROUP, null, m -> m.fromBot() && m.text().contains("mission"));
+    String missionId = started.text().replaceAll("(?s).*(m-\\d{8}-[0-9a-f]+).*", "$1");
+    int topic = awaitTopic();
+    awaitMessage(GROUP, topic, BotApi.ChatMessage::hasKeyboard);
+    // secrets never reach Telegram: not in the opening, not on the card
+    for (BotApi.Request request : telegram.requests()) {
+      assertFalse(request.params().toString().contains("s3cr3tvalue"), request.toString());
+    }
+
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/approvals");
+    awaitMessage(GROUP, null, m -> m.fromBot() && m.text().equals("1 approval waits."));
+    assertTrue(
+        telegram.messages(GROUP, null).stream().anyMatch(BotApi.ChatMessage::hasKeyboard),
+        "the pending card, with its buttons, where /approvals was asked");
+    pressFirstCard(topic, "once");
+    awaitMessage(GROUP, topic, m -> m.text().startsWith("🚀 started"));
+
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/agents");
+    awaitMessage(
+        GROUP,
+        null,
+        m ->
+            m.fromBot()
+                && m.text().startsWith("Agents")
+                && m.text().contains("test-standalone/web"));
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/machines");
+    awaitMessage(
+        GROUP,
+        null,
+        m ->
+            m.fromBot()
+                && m.text().startsWith("Machines")
+                && m.text().contains("🟢 test-standalone"));
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/missions");
+    awaitMessage(
+        GROUP,
+        null,
+        m -> m.fromBot() && m.text().startsWith("Latest missions") && m.text().contains(missionId));
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/policy");
+    awaitMessage(
+        GROUP,
+        null,
+        m -> m.fromBot() && m.text().startsWith("Policy") && m.text().contains("default: once"));
+    telegram.userSends(ALICE, "Alice", GROUP, topic, "/status " + missionId);
+    awaitMessage(GROUP, topic, m -> m.fromBot() && m.text().contains("status: running"));
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/start_agent nowhere");
+    awaitMessage(GROUP, null, m -> m.fromBot() && m.text().startsWith("Usage: /start_agent"));
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/frobnicate");
+    awaitMessage(
+        GROUP, null, m -> m.fromBot() && m.text().startsWith("Unknown command /frobnicate"));
+
+    telegram.userSends(ALICE, "Alice", GROUP, topic, "/stop " + missionId);
+    awaitMessage(GROUP, topic, m -> m.text().startsWith("⏹ stopped by Alice"));
+    assertEquals("stopped", api.mission(missionId).path("status").asText());
+  }
+
+  @Test
+  void privateChatsAreIgnoredAsConfigured() throws Exception {
+    telegram.userSends(ALICE, "Alice", ALICE, null, "/help");
+    telegram.userSends(ALICE, "Alice", GROUP, null, "/help");
+    awaitMessage(GROUP, null, m -> m.fromBot() && m.text().contains("/start_agent"));
+    assertEquals(
+        List.of(),
+        telegram.messages(ALICE, null).stream().filter(BotApi.ChatMessage::fromBot).toList());
   }
 
   @Test
