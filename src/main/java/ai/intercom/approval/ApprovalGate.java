@@ -326,6 +326,12 @@ public final class ApprovalGate
       return Effect()
           .reply(cmd.replyTo(), new Refused("a message needs its mission id to pass the gate"));
     }
+    // the same request again (a retry, a replay after a crash) waits as the one already held
+    var same =
+        state.pending().values().stream().filter(p -> p.request().equals(request)).findFirst();
+    if (same.isPresent()) {
+      return Effect().reply(cmd.replyTo(), new Held(same.get()));
+    }
     Policy.Verdict verdict = policy.get().decide(request, state.grants(sessionPairs));
     if (verdict instanceof Policy.Verdict.Pass pass) {
       return Effect().reply(cmd.replyTo(), new Passed(pass.reason()));

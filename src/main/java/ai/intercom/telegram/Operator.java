@@ -13,6 +13,7 @@ import ai.intercom.mission.Router;
 import ai.intercom.protocol.AgentId;
 import ai.intercom.protocol.Refusal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -116,6 +117,94 @@ public final class Operator {
       }
     }
     return done();
+  }
+
+  /**
+   * Acts on an update that was being acted on when the bridge stopped (a crash): what may have
+   * happened already is looked for first, and not done twice. Presses (the gate takes one decision
+   * only), reading commands and stops are simply done again.
+   */
+  CompletionStage<Void> handleAgain(Bot.Update update, Instant storedAt) {
+    Bot.Text text = update.text();
+    if (text == null || !obeys(text.userId(), text.userName(), text.chatId())) {
+      return handle(update);
+    }
+    String body = text.text().strip();
+    Instant since = storedAt.minusSeconds(1);
+    CompletionStage<Boolean> done;
+    if (body.startsWith("/start_agent")) {
+      String[] words = body.split("\\s+", 3);
+      done =
+          words.length < 3
+              ? CompletableFuture.completedFuture(false)
+              : missionSince(since, words[1], prompt -> prompt.equals(words[2]));
+    } else if (body.startsWith("/")) {
+      done = CompletableFuture.completedFuture(false);
+    } else if (text.threadId() != null && missionOfTopic.get(text.threadId()) != null) {
+      done = saidSince(missionOfTopic.get(text.threadId()), since, body);
+    } else if (text.threadId() == null && settings.dispatcher().enabled()) {
+      done = missionSince(since, settings.dispatcher().target(), prompt -> prompt.endsWith(body));
+    } else {
+      done = CompletableFuture.completedFuture(false);
+    }
+    return done.thenCompose(
+        already -> {
+          if (already) {
+            log.info(
+                "Telegram: update {} was acted on before the bridge stopped: not again",
+                update.updateId());
+            return done();
+          }
+          return handle(update);
+        });
+  }
+
+  /** Whether the operator started a mission for {@code to} since then, with such a prompt. */
+  private CompletionStage<Boolean> missionSince(
+      Instant since, String to, java.util.function.Predicate<String> prompt) {
+    return services
+        .missions()
+        .latest(50)
+        .thenApply(
+            missions ->
+                missions.stream()
+                    .anyMatch(
+                        m ->
+                            AgentId.HUMAN.toString().equals(m.from())
+                                && to.equals(m.to())
+                                && !m.createdAt().isBefore(since)
+                                && m.prompt() != null
+                                && prompt.test(m.prompt())));
+  }
+
+  /** Whether the operator's text is in the mission (or its chat thread) since then. */
+  private CompletionStage<Boolean> saidSince(String missionId, Instant since, String body) {
+    String human = AgentId.HUMAN.toString();
+    return mission(missionId)
+        .thenCompose(
+            state -> {
+              if (state.kind() == Mission.Kind.CHAT && state.threadId() != null) {
+                return ClusterSharding.get(services.system())
+                    .entityRefFor(ai.intercom.mission.ChatThread.ENTITY_KEY, state.threadId())
+                    .<ai.intercom.mission.ChatThread.State>askWithStatus(
+                        ai.intercom.mission.ChatThread.Get::new, services.timeout())
+                    .thenApply(
+                        thread ->
+                            thread.messages().stream()
+                                .anyMatch(
+                                    m ->
+                                        human.equals(m.from())
+                                            && body.equals(m.text())
+                                            && !m.at().isBefore(since)));
+              }
+              return CompletableFuture.completedFuture(
+                  state.transcript().stream()
+                      .anyMatch(
+                          e ->
+                              human.equals(e.author())
+                                  && body.equals(e.text())
+                                  && !e.at().isBefore(since)));
+            });
   }
 
   private boolean obeys(long userId, String name, long chatId) {

@@ -58,7 +58,7 @@ public final class TelegramBridge
 
   public record State(
       long nextUpdate,
-      Map<Long, Bot.Update> unhandled,
+      Map<Long, Stored> unhandled,
       Map<String, Long> offsets,
       Map<String, Card> cards,
       Map<String, Integer> progress,
@@ -70,14 +70,14 @@ public final class TelegramBridge
     }
 
     State apply(Event event) {
-      Map<Long, Bot.Update> waiting = new LinkedHashMap<>(unhandled);
+      Map<Long, Stored> waiting = new LinkedHashMap<>(unhandled);
       Map<String, Long> seen = new HashMap<>(offsets);
       Map<String, Card> open = new HashMap<>(cards);
       Map<String, Integer> running = new HashMap<>(progress);
       Map<Integer, String> known = new HashMap<>(topics);
       long next = nextUpdate;
       if (event instanceof UpdatesStored e) {
-        e.updates().forEach(u -> waiting.put(u.updateId(), u));
+        e.updates().forEach(u -> waiting.put(u.updateId(), new Stored(u, e.at())));
         next = Math.max(next, e.nextUpdate());
       } else if (event instanceof UpdateHandled e) {
         waiting.remove(e.updateId());
@@ -100,7 +100,11 @@ public final class TelegramBridge
 
   public sealed interface Event extends JsonSerializable {}
 
-  public record UpdatesStored(List<Bot.Update> updates, long nextUpdate) implements Event {}
+  /** An update kept until it is acted on, with when it came. */
+  public record Stored(Bot.Update update, java.time.Instant at) implements JsonSerializable {}
+
+  public record UpdatesStored(List<Bot.Update> updates, long nextUpdate, java.time.Instant at)
+      implements Event {}
 
   public record UpdateHandled(long updateId) implements Event {}
 
@@ -148,6 +152,13 @@ public final class TelegramBridge
 
   /** {@code machineId} null: the first look's summary. */
   private record NoticePosted(String machineId, int messageId) implements Command {}
+
+  /** The longest wait of stored updates for the network after a restart. */
+  static final Duration NETWORK_WAIT = Duration.ofSeconds(20);
+
+  private enum NetworkWaitOver implements Command {
+    INSTANCE
+  }
 
   /** How often the bridge looks which machines are online. */
   static final Duration PRESENCE_EVERY = Duration.ofSeconds(5);
@@ -221,6 +232,13 @@ public final class TelegramBridge
   private final Presence presence = new Presence();
   private final Operator.Services services;
   private boolean handling;
+
+  /** Updates stored before a restart wait until a machine is online (or {@link #NETWORK_WAIT}). */
+  private boolean waitingForNetwork;
+
+  /** The update that was being acted on when the bridge last stopped, or -1. */
+  private long inDoubt = -1;
+
   private boolean started;
   private int pollFailures;
 
@@ -274,16 +292,27 @@ public final class TelegramBridge
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecovered)
-        .onSignal(
-            org.apache.pekko.actor.typed.PostStop.instance(),
-            state -> {
-              following.forEach(UniqueKillSwitch::shutdown);
-              bot.close();
-            })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), state -> stopFollowing())
+        // a restart after a failure makes a new bridge, which follows the journal anew
+        .onSignal(org.apache.pekko.actor.typed.PreRestart.instance(), state -> stopFollowing())
         .build();
   }
 
+  private void stopFollowing() {
+    following.forEach(UniqueKillSwitch::shutdown);
+    following.clear();
+    bot.close();
+  }
+
   private void onRecovered(State state) {
+    if (!started && !state.unhandled().isEmpty()) {
+      inDoubt = state.unhandled().keySet().iterator().next();
+      // stored before the restart: acted on once the network is back (a machine online), so
+      // that a start or a follow-up is not refused because its machine has not rejoined yet
+      waitingForNetwork = true;
+      timers.startSingleTimer(NetworkWaitOver.INSTANCE, NetworkWaitOver.INSTANCE, NETWORK_WAIT);
+      context.getSelf().tell(LookAround.INSTANCE);
+    }
     state
         .topics()
         .forEach(
@@ -337,6 +366,12 @@ public final class TelegramBridge
                         PREPARE_AGAIN);
                 timers.startSingleTimer(Prepare.INSTANCE, Prepare.INSTANCE, PREPARE_AGAIN);
               }
+              return Effect().none();
+            })
+        .onCommand(
+            NetworkWaitOver.class,
+            (state, cmd) -> {
+              networkBack(state);
               return Effect().none();
             })
         .onCommand(LookAround.class, this::onLookAround)
@@ -408,20 +443,25 @@ public final class TelegramBridge
     long next = fresh.stream().mapToLong(Bot.Update::updateId).max().orElseThrow() + 1;
     // stored first; the next poll, with the new offset, confirms them to Telegram
     return Effect()
-        .persist(new UpdatesStored(fresh, next))
+        .persist(new UpdatesStored(fresh, next, java.time.Instant.now()))
         .thenRun(this::handleNext)
         .thenRun(s -> context.getSelf().tell(Poll.INSTANCE));
   }
 
   /** Acts on the stored updates one at a time, oldest first. */
   private void handleNext(State state) {
-    if (handling || state.unhandled().isEmpty()) {
+    if (handling || waitingForNetwork || state.unhandled().isEmpty()) {
       return;
     }
-    Bot.Update update = state.unhandled().values().iterator().next();
+    Stored stored = state.unhandled().values().iterator().next();
+    Bot.Update update = stored.update();
     handling = true;
+    // the one update being acted on when the bridge stopped may have been acted on already
+    boolean again = update.updateId() == inDoubt;
+    inDoubt = -1;
     context.pipeToSelf(
-        operator.handle(update).toCompletableFuture(),
+        (again ? operator.handleAgain(update, stored.at()) : operator.handle(update))
+            .toCompletableFuture(),
         (ok, error) -> {
           if (error != null) {
             context
@@ -471,8 +511,19 @@ public final class TelegramBridge
   }
 
   /** Machines that came or went: a notice in General each (or a fold into the last one). */
+  private void networkBack(State state) {
+    if (waitingForNetwork) {
+      waitingForNetwork = false;
+      timers.cancel(NetworkWaitOver.INSTANCE);
+      handleNext(state);
+    }
+  }
+
   private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> onMachinesSeen(
       State state, MachinesSeen cmd) {
+    if (cmd.online().containsValue(Boolean.TRUE)) {
+      networkBack(state);
+    }
     for (Presence.Notice notice : presence.look(cmd.online(), java.time.Instant.now())) {
       if (notice.messageId() == null) {
         context.pipeToSelf(

@@ -199,6 +199,21 @@ class ApprovalGateTest {
   }
 
   @Test
+  void theSameRequestAgainWaitsAsTheOneAlreadyHeld() throws Exception {
+    start(null, "300s");
+    ApprovalGate.Admission first =
+        submit("alpha/api", "beta/web", MessageType.CHAT, "m-20261121-0000a1", "deploy?");
+    ApprovalGate.Admission again =
+        submit("alpha/api", "beta/web", MessageType.CHAT, "m-20261121-0000a1", "deploy?");
+    ApprovalGate.Admission other =
+        submit("alpha/api", "beta/web", MessageType.CHAT, "m-20261121-0000a2", "deploy?");
+    assertEquals(first, again, "a retry or a replay is held once");
+    assertTrue(other instanceof ApprovalGate.Held && !other.equals(first));
+    assertEquals(
+        2, this.<ApprovalGate.PendingList>ask(ApprovalGate.ListPending::new).approvals().size());
+  }
+
+  @Test
   void theFirstDecisionWinsAndASecondIsToldItCameTooLate() throws Exception {
     start(null, "300s");
     ApprovalGate.PendingApproval approval = held("alpha/api", "beta/web", "rm -rf build");

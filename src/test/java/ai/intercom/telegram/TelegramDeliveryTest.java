@@ -46,8 +46,12 @@ class TelegramDeliveryTest {
   static final long ALICE = 1111;
   static final Duration WAIT = Duration.ofSeconds(20);
 
-  /** Long enough for the outbox to back off several times (its backoff caps at 30 s). */
-  static final Duration OUTAGE = Duration.ofSeconds(12);
+  /**
+   * Long enough for the outbox to back off several times (its backoff caps at 30 s); a longer one
+   * by hand: {@code -Dintercom.test.outage=PT5M}.
+   */
+  static final Duration OUTAGE =
+      Duration.parse(System.getProperty("intercom.test.outage", "PT12S"));
 
   /**
    * From the end of an outage until everything is shown: the outbox's next try (at most its 30 s
