@@ -51,6 +51,10 @@ class TelegramBridgeTest {
   }
 
   private Node startNode() {
+    return startNode(Map.of());
+  }
+
+  private Node startNode(Map<String, Object> overrides) {
     return TestNodes.start(
         home,
         "standalone",
@@ -59,7 +63,8 @@ class TelegramBridgeTest {
             "TELEGRAM_BOT_TOKEN", TOKEN,
             "TELEGRAM_SUPERGROUP_ID", String.valueOf(GROUP),
             "TELEGRAM_OWNER_ID", String.valueOf(ALICE),
-            "TELEGRAM_API_URL", telegram.url()));
+            "TELEGRAM_API_URL", telegram.url()),
+        overrides);
   }
 
   @AfterEach
@@ -165,6 +170,25 @@ class TelegramBridgeTest {
 
   private List<String> texts(int threadId) {
     return telegram.messagesInTopic(threadId).stream().map(BotApi.ChatMessage::text).toList();
+  }
+
+  @Test
+  void anExpiredCardSaysSoAndLosesItsButtons() throws Exception {
+    TestNodes.stop(node);
+    node = startNode(Map.of("intercom.approval.timeout", "2s"));
+    api = new ApiClient(node, home);
+    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    JsonNode sent = api.chat("s-desk", "test-standalone/web", "will expire").json();
+    assertEquals("pending_approval", sent.path("status").asText(), sent.toString());
+    BotApi.Topic topic = awaitTopic();
+    BotApi.ChatMessage card = awaitCard(topic.threadId());
+    telegram.await(
+        "the card expired",
+        () -> decided(topic.threadId(), card.messageId()).map(m -> !m.hasKeyboard()).orElse(false),
+        WAIT);
+    String edited = decided(topic.threadId(), card.messageId()).orElseThrow().text();
+    assertTrue(edited.contains("expired"), edited);
+    assertFalse(edited.contains("approved"), edited);
   }
 
   @Test
