@@ -153,6 +153,69 @@ class TelegramDeliveryTest {
   }
 
   /**
+   * A long flood-control penalty holds back what the bot sends, nothing else: the operator's press
+   * in Telegram still decides at once (its answer does not wait in the line), and so does the CLI.
+   */
+  @Test
+  void aLongPenaltyHoldsBackNeitherPressesNorTheCli() throws Exception {
+    startNode();
+    assertEquals(200, api.register("s-web", "web", ProcessHandle.current().pid()).status());
+    // the first look at who is online is posted before the budget gets small
+    telegram.await(
+        "who is online",
+        () -> telegram.messages(GROUP, null).stream().anyMatch(m -> m.text().startsWith("🟢")),
+        WAIT);
+    // what was sent so far (all within the last minute) and the first chat's topic, opening and
+    // card use the minute's budget
+    telegram.groupFloodLimit(okToGroup() + 3, Duration.ofMinutes(1));
+    Held first = holdChats("penalty", 1).get(0);
+    BotApi.ChatMessage card = awaitCardOf(first);
+    // the second's topic gets a 429 for most of a minute
+    Held second = holdChats("penalty-two", 1).get(0);
+    telegram.await("a 429", () -> groupRequests().stream().anyMatch(r -> r.status() == 429), WAIT);
+    int sentBefore = okToGroup();
+
+    String query =
+        telegram.userPresses(ALICE, "Alice", card.messageId(), "a:" + first.approvalId() + ":once");
+    telegram.await(
+        "the press answered during the penalty",
+        () -> telegram.callbackAnswer(query).isPresent(),
+        WAIT);
+    telegram.await(
+        "the first chat delivered during the penalty",
+        () -> api.inbox("s-web").toString().contains("penalty"),
+        WAIT);
+    ApiClient.Answer cli =
+        api.post("/api/approvals/" + second.approvalId() + "/approve", Map.of("by", "cli"));
+    assertEquals(200, cli.status(), cli.toString());
+    telegram.await(
+        "the second chat delivered during the penalty",
+        () -> api.inbox("s-web").toString().contains("penalty-two"),
+        WAIT);
+    assertEquals(sentBefore, okToGroup(), "nothing was sent to the group meanwhile");
+  }
+
+  private int okToGroup() {
+    return (int) groupRequests().stream().filter(BotApi.Request::ok).count();
+  }
+
+  private BotApi.ChatMessage awaitCardOf(Held held) throws Exception {
+    String data = "a:" + held.approvalId() + ":once";
+    telegram.await(
+        "the card of " + held.approvalId(),
+        () ->
+            telegram.topics().stream()
+                .flatMap(t -> telegram.messagesInTopic(t.threadId()).stream())
+                .anyMatch(m -> m.callbackData().contains(data)),
+        WAIT);
+    return telegram.topics().stream()
+        .flatMap(t -> telegram.messagesInTopic(t.threadId()).stream())
+        .filter(m -> m.callbackData().contains(data))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /**
    * The stand-in's outages as the product's client meets them: a refused or cut connection and a
    * proxy's HTML page are failures worth retrying, as is the Bot API's 500; state survives. No node
    * here: its bot would poll too.

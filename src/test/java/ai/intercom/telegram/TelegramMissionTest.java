@@ -210,13 +210,19 @@ class TelegramMissionTest {
   }
 
   @Test
-  void privateChatsAreIgnoredAsConfigured() throws Exception {
+  void privateChatsAndOtherGroupsAreIgnoredAsConfigured() throws Exception {
+    long otherGroup = -1009999999999L;
+    telegram.addGroup(otherGroup, "somewhere else");
     telegram.userSends(ALICE, "Alice", ALICE, null, "/help");
+    telegram.userSends(ALICE, "Alice", otherGroup, null, "/help");
     telegram.userSends(ALICE, "Alice", GROUP, null, "/help");
     awaitMessage(GROUP, null, m -> m.fromBot() && m.text().contains("/start_agent"));
     assertEquals(
         List.of(),
         telegram.messages(ALICE, null).stream().filter(BotApi.ChatMessage::fromBot).toList());
+    assertEquals(
+        List.of(),
+        telegram.messages(otherGroup, null).stream().filter(BotApi.ChatMessage::fromBot).toList());
   }
 
   @Test

@@ -534,6 +534,18 @@ public final class BotApi implements AutoCloseable {
     return message.id;
   }
 
+  /**
+   * Another group the bot was added to (not a forum), where users may write too: {@code chatId} is
+   * negative, as group ids are.
+   */
+  public synchronized BotApi addGroup(long chatId, String title) {
+    if (chatId >= 0 || chatId == supergroupId) {
+      throw new IllegalArgumentException("a group id is negative and not the supergroup's");
+    }
+    chats.putIfAbsent(chatId, new Chat(chatId, false, title, 1));
+    return this;
+  }
+
   /** A user presses an inline button of a message the bot sent to the supergroup. */
   public String userPresses(long userId, String firstName, int messageId, String callbackData) {
     return userPresses(userId, firstName, supergroupId, messageId, callbackData);
@@ -745,6 +757,9 @@ public final class BotApi implements AutoCloseable {
   private Chat userChat(long userId, String firstName, long chatId) {
     if (chatId == supergroupId) {
       return supergroup();
+    }
+    if (chatId < 0 && chats.containsKey(chatId)) {
+      return chats.get(chatId);
     }
     if (chatId != userId) {
       throw new IllegalArgumentException(
