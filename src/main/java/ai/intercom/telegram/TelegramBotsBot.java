@@ -230,7 +230,12 @@ final class TelegramBotsBot implements Bot, AutoCloseable {
       // not answered: the API is down or unreachable (a cause of IOException), or the client
       // refused the request before sending it
       boolean unreachable = e.getCause() instanceof IOException;
-      throw new Failure(method.getMethod() + ": " + e.getMessage(), 0, 0, unreachable, e);
+      // the cause says why (unknown host, connection refused, timeout); the message only what
+      String why =
+          e.getCause() == null
+              ? e.getMessage()
+              : e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage();
+      throw new Failure(method.getMethod() + ": " + why, 0, 0, unreachable, e);
     }
   }
 

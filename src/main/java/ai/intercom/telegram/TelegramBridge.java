@@ -361,9 +361,12 @@ public final class TelegramBridge
                 context
                     .getLog()
                     .warn(
-                        "Telegram: could not set up the bot ({}); trying again in {}",
-                        cmd.error().getMessage(),
-                        PREPARE_AGAIN);
+                        "Telegram: could not set up the bot ({}); trying again in {} s",
+                        cmd.error() instanceof java.util.concurrent.CompletionException c
+                                && c.getCause() != null
+                            ? c.getCause().getMessage()
+                            : cmd.error().getMessage(),
+                        PREPARE_AGAIN.toSeconds());
                 timers.startSingleTimer(Prepare.INSTANCE, Prepare.INSTANCE, PREPARE_AGAIN);
               }
               return Effect().none();
