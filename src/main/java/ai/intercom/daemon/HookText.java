@@ -23,9 +23,35 @@ public final class HookText {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
+  /** A letter is not cut below this many characters to fit: it waits for the next hook. */
+  static final int MIN_SHOWN = 200;
+
+  private static final String CUT_NOTICE =
+      "\n[message cut here: intercom_check_inbox() shows it in full]";
+
   private HookText() {}
 
+  private static String header(Letter letter) {
+    return "\nFrom "
+        + letter.from()
+        + " (thread "
+        + letter.threadId()
+        + ", "
+        + TIME.format(letter.at())
+        + "):\n";
+  }
+
+  /** What a letter with {@code text} takes of a hook's text: its header, text and notice. */
+  static int letterCost(Letter letter, String text, boolean cut) {
+    return header(letter).length() + text.length() + 1 + (cut ? CUT_NOTICE.length() : 0);
+  }
+
   public static String of(List<Inbox.Delivered> letters) {
+    return of(letters, 0);
+  }
+
+  /** {@code waiting}: letters that did not fit and come with the next hook. */
+  public static String of(List<Inbox.Delivered> letters, int waiting) {
     StringBuilder text = new StringBuilder();
     text.append("AI-Intercom: ")
         .append(letters.size())
@@ -35,17 +61,10 @@ public final class HookText {
     String lastThread = null;
     for (Inbox.Delivered delivered : letters) {
       Letter letter = delivered.letter();
-      text.append("\nFrom ")
-          .append(letter.from())
-          .append(" (thread ")
-          .append(letter.threadId())
-          .append(", ")
-          .append(TIME.format(letter.at()))
-          .append("):\n")
-          .append(letter.text());
+      text.append(header(letter)).append(letter.text());
       if (delivered.cut()) {
         anyCut = true;
-        text.append("\n[message cut here: intercom_check_inbox() shows it in full]");
+        text.append(CUT_NOTICE);
       }
       text.append('\n');
       lastThread = letter.threadId();
@@ -56,6 +75,12 @@ public final class HookText {
     if (anyCut) {
       text.append(
           " Some messages were too long for this notice: call intercom_check_inbox() to read them whole.");
+    }
+    if (waiting > 0) {
+      text.append(" ")
+          .append(waiting)
+          .append(waiting == 1 ? " more message waits" : " more messages wait")
+          .append(": they come with your next tool call, or call intercom_check_inbox() now.");
     }
     return text.length() <= LIMIT ? text.toString() : text.substring(0, LIMIT);
   }

@@ -61,7 +61,15 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   /** What a surrendered inbox still held. */
   public record Handover(List<Letter> letters) implements JsonSerializable {}
 
-  public record Batch(List<Delivered> letters) implements JsonSerializable {
+  /**
+   * Letters handed out; {@code waiting}: fresh letters that did not fit into a hook's budget, left
+   * for the next hook (or {@code intercom_check_inbox}).
+   */
+  public record Batch(List<Delivered> letters, int waiting) implements JsonSerializable {
+    public Batch(List<Delivered> letters) {
+      this(letters, 0);
+    }
+
     public boolean isEmpty() {
       return letters.isEmpty();
     }
@@ -199,6 +207,9 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
     }
     List<Delivered> out = new ArrayList<>();
     Set<Long> cut = new HashSet<>();
+    Set<Long> handedOut = new HashSet<>();
+    long delivered = cursor.delivered();
+    int left = 0;
     int budget = maxChars;
     for (Line line : kept) {
       boolean fresh = line.seq() > cursor.delivered();
@@ -207,35 +218,47 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
         continue;
       }
       Letter letter = line.letter();
+      if (left > 0) {
+        left++;
+        continue;
+      }
       if (maxChars > 0) {
-        int room = Math.max(0, budget);
-        if (letter.text().length() > room) {
+        // each letter costs its header in the hook's text as well as its own text; one that
+        // does not fit at all waits for the next hook (the first always goes, cut if need be)
+        int room = budget - HookText.letterCost(letter, "", true);
+        if (letter.text().length() > room && !out.isEmpty() && room < HookText.MIN_SHOWN) {
+          left = 1;
+          continue;
+        }
+        if (letter.text().length() > Math.max(0, room)) {
           letter =
               new Letter(
                   letter.letterId(),
                   letter.threadId(),
                   letter.missionId(),
                   letter.from(),
-                  letter.text().substring(0, room),
+                  letter.text().substring(0, Math.max(0, room)),
                   letter.at());
           cut.add(line.seq());
           out.add(new Delivered(letter, true));
         } else {
           out.add(new Delivered(letter, false));
         }
-        budget -= letter.text().length();
+        budget -= HookText.letterCost(letter, letter.text(), cut.contains(line.seq()));
       } else {
         out.add(new Delivered(letter, false));
       }
+      handedOut.add(line.seq());
+      delivered = line.seq();
     }
-    cursor = new Cursor(lastSeq, cut);
+    cursor = new Cursor(delivered, cut);
     files.writeCursor(cursor);
-    kept.removeIf(line -> !cut.contains(line.seq()));
-    files.markPending(false);
+    kept.removeIf(line -> handedOut.contains(line.seq()) && !cut.contains(line.seq()));
+    files.markPending(left > 0);
     if (files.size() > compactBytes) {
       files.compact(kept);
     }
-    return new Batch(out);
+    return new Batch(out, left);
   }
 
   private boolean hasUndelivered() {

@@ -159,7 +159,7 @@ public final class SessionRoutes extends JsonRoutes {
                     return complete(StatusCodes.NO_CONTENT);
                   }
                   return completeOK(
-                      Answers.HookOutput.of(event, HookText.of(batch.letters())),
+                      Answers.HookOutput.of(event, HookText.of(batch.letters(), batch.waiting())),
                       Json.marshaller());
                 }));
   }
@@ -201,13 +201,14 @@ public final class SessionRoutes extends JsonRoutes {
                                 : complete(
                                     HttpEntities.create(
                                         ContentTypes.TEXT_PLAIN_UTF8,
-                                        HookText.of(batch.letters())));
+                                        HookText.of(batch.letters(), batch.waiting())));
                           }
                           return completeOK(
                               batch.isEmpty()
                                   ? Answers.Waited.timeout()
                                   : Answers.Waited.message(
-                                      batch.letters().size(), HookText.of(batch.letters())),
+                                      batch.letters().size(),
+                                      HookText.of(batch.letters(), batch.waiting())),
                               Json.marshaller());
                         })));
   }

@@ -111,20 +111,59 @@ class InboxTest {
   @Test
   void aHookGetsLongTextsCutAndTheFullCheckShowsThemWhole() {
     ActorRef<Inbox.Command> inbox = inbox();
-    String longText = "x".repeat(300);
+    String longText = "x".repeat(3000);
     deliver(inbox, letter("t:1", "short"));
     deliver(inbox, letter("t:2", longText));
-    Inbox.Batch hook = check(inbox, 100);
+    int budget = 1000;
+    Inbox.Batch hook = check(inbox, budget);
     assertEquals("short", hook.letters().get(0).letter().text());
     assertFalse(hook.letters().get(0).cut());
-    assertEquals(95, hook.letters().get(1).letter().text().length());
-    assertTrue(hook.letters().get(1).cut());
+    Inbox.Delivered cut = hook.letters().get(1);
+    assertTrue(cut.cut());
+    // the headers count too: what the hook shows of both stays within the budget
+    int shown =
+        HookText.letterCost(hook.letters().get(0).letter(), "short", false)
+            + HookText.letterCost(cut.letter(), cut.letter().text(), true);
+    assertTrue(shown <= budget && cut.letter().text().length() > 500, shown + " characters");
     assertFalse(Files.exists(dir.resolve("s1.pending")), "the hook does not show it again");
-    assertTrue(check(inbox, 100).isEmpty());
+    assertTrue(check(inbox, budget).isEmpty());
 
     Inbox.Batch full = check(inbox, 0);
     assertEquals(List.of(longText), texts(full));
     assertTrue(check(inbox, 0).isEmpty());
+  }
+
+  @Test
+  void manyPendingLettersComeOverSeveralHooksNoneLostNoneTwiceEachHookUnderTheLimit() {
+    ActorRef<Inbox.Command> inbox = inbox();
+    List<String> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      String text = String.format("message %03d: ", i) + "y".repeat(75);
+      assertEquals(88, text.length());
+      sent.add(text);
+      deliver(inbox, letter("t:" + i, text));
+    }
+    List<String> shown = new java.util.ArrayList<>();
+    int hooks = 0;
+    for (Inbox.Batch batch = check(inbox, HookText.TEXT_BUDGET);
+        !batch.isEmpty();
+        batch = check(inbox, HookText.TEXT_BUDGET)) {
+      hooks++;
+      String context = HookText.of(batch.letters(), batch.waiting());
+      assertTrue(context.length() <= HookText.LIMIT, context.length() + " characters");
+      for (Inbox.Delivered delivered : batch.letters()) {
+        assertFalse(delivered.cut(), "short letters are never cut");
+        assertTrue(context.contains(delivered.letter().text()), "in the hook's text");
+        shown.add(delivered.letter().text());
+      }
+      assertEquals(batch.waiting() > 0, context.contains("more messages wait"), context);
+      assertEquals(
+          batch.waiting() > 0,
+          Files.exists(dir.resolve("s1.pending")),
+          "the next hook knows there is more");
+    }
+    assertEquals(sent, shown, "every letter once, in order");
+    assertTrue(hooks >= 2, "they needed more than one hook: " + hooks);
   }
 
   @Test
