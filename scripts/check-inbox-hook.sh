@@ -7,6 +7,7 @@
 # MCP server registers under the same id), else through its ancestor processes
 # (the Claude Code process is also the parent of the session's MCP server), so
 # two sessions of one project never see each other's messages.
+# After a node restart the first hook registers its session again (one call).
 # Fast path (nothing new): bash builtins only, no process started. The script
 # stands alone (no sourced helper), so it can be copied or linked anywhere.
 home="${INTERCOM_HOME:-$HOME/.config/ai-intercom}"
@@ -18,11 +19,32 @@ IFS= read -r -d '' -t 2 input
 event="${BASH_REMATCH[1]}"
 
 session=""
+registered=""
 # Claude Code gives the hook and the session's MCP server the same CLAUDE_CODE_SESSION_ID, which
 # the server registers as its session id; agents that give nothing are found by their processes.
 sid="${CLAUDE_CODE_SESSION_ID:-}"
 if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && -e "$home/inbox/$sid.pending" ]]; then
   session=$sid
+fi
+# The node restarted since this session registered (the session's process link is older than
+# the node's session desk): register it again, in one call, so that what comes for its project
+# reaches it now, not when its MCP server next makes a call.
+linked=""
+if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && ${CLAUDE_PID:-} =~ ^[0-9]+$
+      && "$home/inbox/desk.started" -nt "$links/$CLAUDE_PID" ]] \
+    && { read -r linked < "$links/$CLAUDE_PID" || [[ -n $linked ]]; } 2>/dev/null \
+    && [[ $linked == "$sid" ]]; then
+  project="${CLAUDE_PROJECT_DIR:-$PWD}"
+  project="${project##*/}"
+  if [[ $project =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] \
+      && { read -r token < "$home/local.token" || [[ -n $token ]]; } 2>/dev/null \
+      && curl -sf --max-time 5 -o /dev/null -X POST -H "Authorization: Bearer $token" \
+        -H "Content-Type: application/json" \
+        --data "{\"session_id\":\"$sid\",\"project\":\"$project\",\"pid\":$CLAUDE_PID,\"ancestors\":[$CLAUDE_PID]}" \
+        "http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/sessions" 2>/dev/null; then
+    session=$sid
+    registered=1
+  fi
 fi
 pid=$PPID
 for _ in {1..32}; do
@@ -36,7 +58,7 @@ for _ in {1..32}; do
   read -r _ pid _ <<< "$stat"
   (( pid > 1 )) || exit 0
 done
-[[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && -e "$home/inbox/$session.pending" ]] || exit 0
+[[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && ( -e "$home/inbox/$session.pending" || -n ${registered:-} ) ]] || exit 0
 
 { read -r token < "$home/local.token" || [[ -n $token ]]; } 2>/dev/null || exit 0
 curl -sf --max-time 5 -X POST -H "Authorization: Bearer $token" \

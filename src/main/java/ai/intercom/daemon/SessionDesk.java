@@ -175,6 +175,9 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
+  /** Written when the desk starts, in the inbox folder (see check-inbox-hook.sh). */
+  static final String STARTED_FILE = "desk.started";
+
   private final Path inboxDir;
   private final Path queueDir;
   private final String machineId;
@@ -199,6 +202,9 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     this.alive = alive;
     try {
       Files.createDirectories(queueDir);
+      // hooks compare it with their session's process link: older means this desk has not met
+      // the session yet (the node restarted), and the hook registers it again
+      Files.writeString(inboxDir.resolve(STARTED_FILE), java.time.Instant.now().toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -236,8 +236,10 @@ final class Mirror {
    */
   private CompletionStage<Done> showFeedback(Feedback feedback) {
     String key = feedback.agent() + "\n" + feedback.type() + "\n" + feedback.description();
-    Folded last = folded.get(key);
     long now = System.currentTimeMillis();
+    // what can no longer be folded is forgotten, so the map stays small
+    folded.values().removeIf(f -> now - f.at() >= FOLD_WINDOW.toMillis());
+    Folded last = folded.get(key);
     String html =
         "📝 <b>"
             + TelegramText.escape(feedback.type())
