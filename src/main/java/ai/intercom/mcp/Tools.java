@@ -34,7 +34,10 @@ final class Tools {
       string("mission_id", "Mission id, like m-20260101-0a1b2c.");
   private static final String NO_ARGUMENTS = object(List.of());
 
-  /** How long one wait of intercom_ask may last on the node (it waits again until its timeout). */
+  /**
+   * How long one wait of intercom_ask or intercom_wait_inbox may last on the node (it waits again
+   * until its timeout).
+   */
   static final long WAIT_STEP_SECONDS = 100;
 
   private final AgentSession session;
@@ -48,7 +51,7 @@ final class Tools {
     this.missionId = missionId;
   }
 
-  /** The eleven tools; a launched agent's server also answers its permission prompts. */
+  /** The twelve tools; a launched agent's server also answers its permission prompts. */
   List<SyncToolSpecification> all() {
     List<SyncToolSpecification> tools =
         new ArrayList<>(
@@ -57,6 +60,7 @@ final class Tools {
                 chat(),
                 reply(),
                 checkInbox(),
+                waitInbox(),
                 send(),
                 ask(),
                 startAgent(),
@@ -122,6 +126,37 @@ final class Tools {
             + " check your messages, or when a notice said a message was cut. Answer one with intercom_reply.",
         NO_ARGUMENTS,
         args -> session.post("/api/inbox/" + session.id() + "/check"));
+  }
+
+  private SyncToolSpecification waitInbox() {
+    return tool(
+        "intercom_wait_inbox",
+        "Waits until another agent sends this session a message, up to timeout seconds, and returns it (marked"
+            + " read), or status timeout when none came. For agents without hooks that must poll for their"
+            + " messages; with the Claude Code hooks, messages reach you on their own.",
+        object(
+            List.of(),
+            "\"timeout\":{\"type\":\"integer\",\"default\":60,\"minimum\":1,\"maximum\":3600,"
+                + "\"description\":\"Seconds to wait at most (default 60).\"}"),
+        this::waitForMessage);
+  }
+
+  /** Waits in steps the node allows until a message comes or the timeout is over. */
+  private JsonNode waitForMessage(Map<String, Object> args) {
+    // the schema holds it to 1-3600; a client that sends more anyway waits the most allowed
+    long timeout =
+        Math.max(1, Math.min(3600, args.get("timeout") instanceof Number n ? n.longValue() : 60));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+    while (true) {
+      long left = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
+      long step = Math.max(1, Math.min(WAIT_STEP_SECONDS, left));
+      JsonNode waited =
+          session.postWaiting(
+              "/api/inbox/" + session.id() + "/wait?format=json&timeout=" + step, Map.of());
+      if (!"timeout".equals(waited.path("status").asText()) || left <= step) {
+        return waited;
+      }
+    }
   }
 
   private SyncToolSpecification send() {

@@ -57,6 +57,7 @@ class McpServerTest {
           "intercom_chat",
           "intercom_reply",
           "intercom_check_inbox",
+          "intercom_wait_inbox",
           "intercom_send",
           "intercom_ask",
           "intercom_start_agent",
@@ -141,6 +142,40 @@ class McpServerTest {
         JsonNode inbox = JsonFormat.MAPPER.readTree(result.at("/content/0/text").asText());
         assertEquals(1, inbox.get("count").asInt());
         assertEquals("ping from alpha", inbox.at("/messages/0/message").asText());
+
+        // waiting: nothing comes within the timeout; a message that comes during the wait ends it
+        mcp.send(call(5, "intercom_wait_inbox", "{\"timeout\":1}"));
+        JsonNode none = reply(mcp).get("result");
+        assertEquals(
+            "timeout",
+            JsonFormat.MAPPER
+                .readTree(none.at("/content/0/text").asText())
+                .path("status")
+                .asText());
+        mcp.send(call(6, "intercom_wait_inbox", "{\"timeout\":30}"));
+        Thread.sleep(300);
+        AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
+                node.sessionDesk().orElseThrow(),
+                r ->
+                    new SessionDesk.DeliverToProject(
+                        "web",
+                        new Letter(
+                            "t:2",
+                            "t-0a1b2c3d",
+                            "m-20261121-abc123",
+                            "alpha/api",
+                            "while you waited",
+                            Instant.now()),
+                        null,
+                        r),
+                WAIT,
+                node.system().scheduler())
+            .toCompletableFuture()
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        JsonNode waited =
+            JsonFormat.MAPPER.readTree(reply(mcp).at("/result/content/0/text").asText());
+        assertEquals("message", waited.path("status").asText(), waited.toString());
+        assertTrue(waited.path("text").asText().contains("while you waited"), waited.toString());
 
         // refusals are tool results with a sentence, not protocol errors
         mcp.send(call(10, "intercom_chat", "{\"to\":\"a/b/c\",\"message\":\"hi\"}"));
