@@ -292,33 +292,16 @@ public final class Mission
     private State withFollowUpKey(String key) {
       List<String> keys = new ArrayList<>(followUpKeys);
       keys.add(key);
-      return new State(
-          missionId,
-          from,
-          to,
-          kind,
-          prompt,
-          threadId,
-          fromSession,
-          agentCommand,
-          notifyAfterSeconds,
-          status,
-          createdAt,
-          updatedAt,
-          decidedBy,
-          reason,
-          agentSessionId,
-          result,
-          costUsd,
-          durationMs,
-          progress,
-          transcript,
-          keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()),
-          topicId);
+      return keeping(keys.subList(Math.max(0, keys.size() - KEPT_KEYS), keys.size()), topicId);
     }
 
     /** The operator's Telegram forum topic of this mission is known. */
     State withTopic(long topic) {
+      return keeping(followUpKeys, topic);
+    }
+
+    /** A copy with other follow-up keys and topic, the rest as it is. */
+    private State keeping(List<String> keys, Long topic) {
       return new State(
           missionId,
           from,
@@ -340,7 +323,7 @@ public final class Mission
           durationMs,
           progress,
           transcript,
-          followUpKeys,
+          keys,
           topic);
     }
 

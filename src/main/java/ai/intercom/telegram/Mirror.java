@@ -2,7 +2,6 @@ package ai.intercom.telegram;
 
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.ApprovalRequest;
-import ai.intercom.approval.MessageType;
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Mission;
 import ai.intercom.protocol.AgentId;
@@ -308,23 +307,7 @@ final class Mirror {
 
   private CompletionStage<Done> showCard(ApprovalGate.PendingApproval approval) {
     ApprovalRequest request = approval.request();
-    boolean permission = request.type() == MessageType.PERMISSION;
-    String html =
-        permission
-            ? TelegramText.permissionCard(
-                approval.id(),
-                request.from(),
-                tool(request.message()),
-                input(request.message()),
-                approval.expiresAt())
-            : TelegramText.approvalCard(
-                approval.id(),
-                request.from(),
-                request.to(),
-                request.type().name().toLowerCase(java.util.Locale.ROOT),
-                request.preview(),
-                approval.rule(),
-                approval.expiresAt());
+    String html = Cards.html(approval);
     return topics
         .of(request.missionId())
         .thenCompose(
@@ -334,7 +317,7 @@ final class Mirror {
                     sender.supergroupId(),
                     topic,
                     html,
-                    Operator.buttons(CallbackData.approvalButtons(approval.id(), permission))))
+                    Cards.buttons(approval)))
         .thenCompose(
             id ->
                 record(
@@ -362,18 +345,6 @@ final class Mirror {
                       List.of())
                   .thenCompose(ok -> record(new TelegramBridge.CardClosed(decided.approvalId())));
             });
-  }
-
-  /** {@code permission to use TOOL: INPUT} -> TOOL. */
-  private static String tool(String message) {
-    String rest = message.startsWith("permission to use ") ? message.substring(18) : message;
-    int colon = rest.indexOf(": ");
-    return colon < 0 ? rest.strip() : rest.substring(0, colon).strip();
-  }
-
-  private static String input(String message) {
-    int colon = message.indexOf(": ");
-    return colon < 0 ? "" : message.substring(colon + 2);
   }
 
   private CompletionStage<TelegramBridge.State> state() {

@@ -558,17 +558,6 @@ public final class Operator {
             list -> {
               CompletionStage<Integer> sent = CompletableFuture.completedFuture(0);
               for (ApprovalGate.PendingApproval approval : list.approvals()) {
-                var request = approval.request();
-                boolean permission = request.type() == ai.intercom.approval.MessageType.PERMISSION;
-                String card =
-                    TelegramText.approvalCard(
-                        approval.id(),
-                        request.from(),
-                        request.to(),
-                        request.type().name().toLowerCase(Locale.ROOT),
-                        request.preview(),
-                        approval.rule(),
-                        approval.expiresAt());
                 sent =
                     sent.thenCompose(
                         ignored ->
@@ -576,8 +565,8 @@ public final class Operator {
                                 Outbox.Priority.CARD,
                                 text.chatId(),
                                 text.threadId(),
-                                card,
-                                buttons(CallbackData.approvalButtons(approval.id(), permission))));
+                                Cards.html(approval),
+                                Cards.buttons(approval)));
               }
               int count = list.approvals().size();
               return sent.thenApply(

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -141,7 +140,7 @@ public final class RealClaudeBench {
       millis.add((SEEN.get(mark) - sent) / 1e6);
     }
     if (!warmUp) {
-      print("launch: start_agent request -> the real CLI's first model request", millis);
+      Latencies.print("launch: start_agent request -> the real CLI's first model request", millis);
     }
   }
 
@@ -189,7 +188,8 @@ public final class RealClaudeBench {
         }
         model.forget();
       }
-      print("chat: intercom_chat tool call -> text in the busy session's next request", millis);
+      Latencies.print(
+          "chat: intercom_chat tool call -> text in the busy session's next request", millis);
     } finally {
       DONE.set(true);
       for (Process cli : List.of(receiver, sending)) {
@@ -237,17 +237,5 @@ public final class RealClaudeBench {
   private static void say(Process cli, String text) throws Exception {
     cli.getOutputStream().write(RealClaude.userMessageLine(text).getBytes(StandardCharsets.UTF_8));
     cli.getOutputStream().flush();
-  }
-
-  private static void print(String what, List<Double> millis) {
-    List<Double> sorted = new ArrayList<>(millis);
-    Collections.sort(sorted);
-    System.out.printf(
-        "%s: p50 %.0f ms, p90 %.0f ms, max %.0f ms over %d%n",
-        what,
-        sorted.get(sorted.size() / 2),
-        sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1),
-        sorted.get(sorted.size() - 1),
-        sorted.size());
   }
 }

@@ -1,5 +1,9 @@
 package ai.intercom.bench;
 
+import static ai.intercom.testing.TelegramNodes.ALICE;
+import static ai.intercom.testing.TelegramNodes.GROUP;
+import static ai.intercom.testing.TelegramNodes.TOKEN;
+
 import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
@@ -10,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,9 +28,6 @@ import java.util.TreeMap;
  */
 public final class TelegramBench {
 
-  static final String TOKEN = "123456789:AAHbenchTokenForTheSuite_0123456789ab";
-  static final long GROUP = -1001234567890L;
-  static final long OWNER = 1111;
   static final Duration WAIT = Duration.ofSeconds(120);
 
   public static void main(String[] args) throws Exception {
@@ -41,8 +41,6 @@ public final class TelegramBench {
           TelegramNodes.start(
               home,
               telegram,
-              TOKEN,
-              OWNER,
               Map.of(
                   "intercom.telegram.messages-per-minute",
                   6000,
@@ -73,7 +71,7 @@ public final class TelegramBench {
       String marker = i == 0 ? "PRESS-0" : "PRESS-" + (i + 1);
       BotApi.ChatMessage card = awaitCard(telegram, approvalId);
       long pressed = System.nanoTime();
-      telegram.userPresses(OWNER, "Owner", card.messageId(), "a:" + approvalId + ":once");
+      telegram.userPresses(ALICE, "Owner", card.messageId(), "a:" + approvalId + ":once");
       long deadline = pressed + WAIT.toNanos();
       while (!api.inbox("s-web").toString().contains(marker)) {
         if (System.nanoTime() > deadline) {
@@ -85,7 +83,7 @@ public final class TelegramBench {
         millis.add((System.nanoTime() - pressed) / 1e6);
       }
     }
-    print("press: a card's button -> the held message in the session's inbox", millis);
+    Latencies.print("press: a card's button -> the held message in the session's inbox", millis);
   }
 
   private static BotApi.ChatMessage awaitCard(BotApi telegram, String approvalId) throws Exception {
@@ -156,17 +154,5 @@ public final class TelegramBench {
         "progress: %d missions x %d steps: %d Bot API calls %s; all finished after %.1f s,"
             + " all shown %.1f s later%n",
         missions, steps, total, calls, (finished - started) / 1e9, (shown - finished) / 1e9);
-  }
-
-  private static void print(String what, List<Double> millis) {
-    List<Double> sorted = new ArrayList<>(millis);
-    Collections.sort(sorted);
-    System.out.printf(
-        "%s: p50 %.0f ms, p90 %.0f ms, max %.0f ms over %d%n",
-        what,
-        sorted.get(sorted.size() / 2),
-        sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1),
-        sorted.get(sorted.size() - 1),
-        sorted.size());
   }
 }

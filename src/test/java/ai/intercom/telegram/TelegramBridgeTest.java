@@ -1,5 +1,8 @@
 package ai.intercom.telegram;
 
+import static ai.intercom.testing.TelegramNodes.ALICE;
+import static ai.intercom.testing.TelegramNodes.GROUP;
+import static ai.intercom.testing.TelegramNodes.TOKEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
+import ai.intercom.testing.TelegramNodes;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -28,9 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TelegramBridgeTest {
 
-  static final String TOKEN = "123456789:AAHfakeTokenForTheSuite_0123456789ab";
-  static final long GROUP = -1001234567890L;
-  static final long ALICE = 1111;
   static final long MALLORY = 6666;
   static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -42,7 +43,6 @@ class TelegramBridgeTest {
   @BeforeEach
   void start() throws Exception {
     telegram = BotApi.start(TOKEN, GROUP);
-    Files.createDirectories(home.resolve("projects/web/.git"));
     Files.writeString(
         home.resolve("policies.yml"), "defaults:\n  require_approval: once\nrules: []\n");
     node = startNode();
@@ -55,16 +55,11 @@ class TelegramBridgeTest {
   }
 
   private Node startNode(Map<String, Object> overrides) {
-    return TestNodes.start(
-        home,
-        "standalone",
-        Map.of(
-            "INTERCOM_SCAN_PATHS", home.resolve("projects").toString(),
-            "TELEGRAM_BOT_TOKEN", TOKEN,
-            "TELEGRAM_SUPERGROUP_ID", String.valueOf(GROUP),
-            "TELEGRAM_OWNER_ID", String.valueOf(ALICE),
-            "TELEGRAM_API_URL", telegram.url()),
-        overrides);
+    try {
+      return TelegramNodes.start(home, telegram, overrides);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @AfterEach

@@ -1,5 +1,8 @@
 package ai.intercom.telegram;
 
+import static ai.intercom.testing.TelegramNodes.ALICE;
+import static ai.intercom.testing.TelegramNodes.GROUP;
+import static ai.intercom.testing.TelegramNodes.TOKEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.intercom.app.Node;
@@ -29,9 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TelegramCrashTest {
 
-  static final String TOKEN = "123456789:AAHfakeTokenForTheSuite_0123456789ab";
-  static final long GROUP = -1001234567890L;
-  static final long ALICE = 1111;
   static final Duration WAIT = Duration.ofSeconds(30);
 
   @TempDir Path home;
@@ -51,7 +51,7 @@ class TelegramCrashTest {
   }
 
   private void startNode() throws Exception {
-    node = TelegramNodes.start(home, telegram, TOKEN, ALICE, Map.of());
+    node = TelegramNodes.start(home, telegram, Map.of());
     api = new ApiClient(node, home);
     telegram.await("polling", telegram::isLongPolling, WAIT);
   }

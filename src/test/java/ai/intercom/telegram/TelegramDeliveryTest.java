@@ -1,5 +1,8 @@
 package ai.intercom.telegram;
 
+import static ai.intercom.testing.TelegramNodes.ALICE;
+import static ai.intercom.testing.TelegramNodes.GROUP;
+import static ai.intercom.testing.TelegramNodes.TOKEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -41,9 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TelegramDeliveryTest {
 
-  static final String TOKEN = "123456789:AAHfakeTokenForTheSuite_0123456789ab";
-  static final long GROUP = -1001234567890L;
-  static final long ALICE = 1111;
   static final Duration WAIT = Duration.ofSeconds(20);
 
   /**
@@ -75,7 +75,7 @@ class TelegramDeliveryTest {
 
   /** The node with its bot, set up (menu, polling) before any outage begins. */
   private void startNode() throws Exception {
-    node = TelegramNodes.start(home, telegram, TOKEN, ALICE, Map.of());
+    node = TelegramNodes.start(home, telegram, Map.of());
     api = new ApiClient(node, home);
     assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
     telegram.await("the command menu", () -> !telegram.commands().isEmpty(), WAIT);

@@ -1,5 +1,8 @@
 package ai.intercom.telegram;
 
+import static ai.intercom.testing.TelegramNodes.ALICE;
+import static ai.intercom.testing.TelegramNodes.GROUP;
+import static ai.intercom.testing.TelegramNodes.TOKEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,9 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TelegramMissionTest {
 
-  static final String TOKEN = "123456789:AAHfakeTokenForTheSuite_0123456789ab";
-  static final long GROUP = -1001234567890L;
-  static final long ALICE = 1111;
   static final Duration WAIT = Duration.ofSeconds(30);
 
   @TempDir Path home;
@@ -47,8 +47,6 @@ class TelegramMissionTest {
         TelegramNodes.start(
             home,
             telegram,
-            TOKEN,
-            ALICE,
             Map.of(
                 "intercom.telegram.dispatcher",
                 Map.of(

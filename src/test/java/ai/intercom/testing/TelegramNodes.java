@@ -14,6 +14,12 @@ import java.util.Map;
  */
 public final class TelegramNodes {
 
+  /** The suite's bot, supergroup and operator. */
+  public static final String TOKEN = "123456789:AAHfakeTokenForTheSuite_0123456789ab";
+
+  public static final long GROUP = -1001234567890L;
+  public static final long ALICE = 1111;
+
   private TelegramNodes() {}
 
   /** The stand-in agent installed for a node started by {@link #start} in {@code home}. */
@@ -25,8 +31,7 @@ public final class TelegramNodes {
    * Starts the node; {@code overrides} are configuration paths, on top of the agent's environment
    * ({@code intercom.agent-launcher.environment}) which logs the stand-in's runs.
    */
-  public static Node start(
-      Path home, BotApi telegram, String token, long owner, Map<String, Object> overrides)
+  public static Node start(Path home, BotApi telegram, Map<String, Object> overrides)
       throws IOException {
     Files.createDirectories(home.resolve("projects/web/.git"));
     if (!Files.exists(home.resolve("policies.yml"))) {
@@ -44,9 +49,9 @@ public final class TelegramNodes {
         Map.of(
             "INTERCOM_SCAN_PATHS", home.resolve("projects").toString(),
             "INTERCOM_AGENT_COMMAND", claude.executable().toString(),
-            "TELEGRAM_BOT_TOKEN", token,
+            "TELEGRAM_BOT_TOKEN", TOKEN,
             "TELEGRAM_SUPERGROUP_ID", String.valueOf(telegram.supergroupId()),
-            "TELEGRAM_OWNER_ID", String.valueOf(owner),
+            "TELEGRAM_OWNER_ID", String.valueOf(ALICE),
             "TELEGRAM_API_URL", telegram.url()),
         config);
   }
