@@ -47,7 +47,11 @@ for _ in {1..32}; do
 done
 [[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || exit 0
 
-url="http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/inbox/$session/wait?format=text&timeout=100"
+# the hook that waits (Stop, or SessionStart): the node records which one put the message in
+event=Stop
+[[ $_input =~ \"hook_event_name\"[[:space:]]*:[[:space:]]*\"([A-Za-z]+)\" ]] && event=${BASH_REMATCH[1]}
+[[ $event == SessionStart ]] || event=Stop
+url="http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/inbox/$session/wait?format=text&timeout=100&event=$event"
 deadline=$(( SECONDS + ${INTERCOM_WAIT_SECONDS:-3000} ))
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT

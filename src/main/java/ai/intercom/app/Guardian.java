@@ -20,6 +20,7 @@ import ai.intercom.mission.MissionIds;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
+import ai.intercom.mission.ThreadReceipts;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.MachineIndex;
@@ -155,7 +156,8 @@ final class Guardian {
                 settings.machine().id(),
                 settings.inbox().compactBytes(),
                 settings.inbox().livenessInterval(),
-                SessionDesk::processAlive),
+                SessionDesk::processAlive,
+                new ThreadReceipts(system)),
             "session-desk",
             Inbox.DISPATCHER);
     ActorRef<AgentSupervisor.Command> supervisor =

@@ -38,6 +38,7 @@ public final class MissionCommands {
               + ": "
               + mission.path("status").asText());
       mission.path("progress").forEach(line -> out.println("  " + line.asText()));
+      mission.path("receipts").forEach(receipt -> out.println(receiptLine(receipt)));
       for (String field : new String[] {"result", "reason"}) {
         if (mission.hasNonNull(field)) {
           out.println(field + ": " + mission.path(field).asText());
@@ -50,6 +51,26 @@ public final class MissionCommands {
       }
       return 0;
     }
+  }
+
+  /** {@code delivery to a/b: injected (PostToolUse at ...), session s1}. */
+  static String receiptLine(JsonNode receipt) {
+    StringBuilder line =
+        new StringBuilder("delivery to ")
+            .append(receipt.path("agent").asText())
+            .append(": ")
+            .append(receipt.path("state").asText());
+    if (receipt.hasNonNull("hook_event")) {
+      line.append(" (")
+          .append(receipt.path("hook_event").asText())
+          .append(" hook at ")
+          .append(receipt.path("injected_at").asText())
+          .append(')');
+    }
+    if (receipt.hasNonNull("session")) {
+      line.append(", session ").append(receipt.path("session").asText());
+    }
+    return line.append(", since ").append(receipt.path("at").asText()).toString();
   }
 
   @Command(

@@ -2,6 +2,7 @@ package ai.intercom.daemon;
 
 import ai.intercom.daemon.InboxFiles.Cursor;
 import ai.intercom.daemon.InboxFiles.Line;
+import ai.intercom.protocol.DeliveryState;
 import ai.intercom.protocol.JsonSerializable;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,10 +49,23 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
    * shortened to fit (a hook's budget) and the shortened ones stay readable in full through the
    * next full check.
    */
-  public record Check(int maxChars, ActorRef<Batch> replyTo) implements Command {}
+  public record Check(int maxChars, String hookEvent, ActorRef<Batch> replyTo) implements Command {
+    /** A full read ({@code intercom_check_inbox}): what it hands out counts as read. */
+    public Check(int maxChars, ActorRef<Batch> replyTo) {
+      this(maxChars, null, replyTo);
+    }
+  }
 
-  /** As {@link Check}, but waits up to {@code timeout} for a letter if there is none. */
-  public record Await(Duration timeout, int maxChars, ActorRef<Batch> replyTo) implements Command {}
+  /**
+   * As {@link Check}, but waits up to {@code timeout} for a letter if there is none. {@code
+   * hookEvent}: the hook that waits (what it hands out counts as injected), null for a tool call.
+   */
+  public record Await(Duration timeout, int maxChars, String hookEvent, ActorRef<Batch> replyTo)
+      implements Command {
+    public Await(Duration timeout, int maxChars, ActorRef<Batch> replyTo) {
+      this(timeout, maxChars, null, replyTo);
+    }
+  }
 
   /**
    * Hands out what is undelivered without showing it to the agent (its session ended), then stops.
@@ -80,16 +94,36 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
 
   private record AwaitTimedOut(long waiter) implements Command {}
 
-  private record Waiter(long id, int maxChars, ActorRef<Batch> replyTo) {}
+  private record Waiter(long id, int maxChars, String hookEvent, ActorRef<Batch> replyTo) {}
+
+  /**
+   * Whose inbox it is: {@code agent} ({@code machine/project}) and its session, null for a
+   * project's queue; {@code receipts} hears how far each letter got.
+   */
+  public record Owner(String agent, String sessionId, Receipts receipts) {
+    static final Owner NOBODY = new Owner(null, null, Receipts.NONE);
+
+    void report(Letter letter, DeliveryState state, String hookEvent) {
+      if (agent != null) {
+        receipts.report(letter.letterId(), agent, state, sessionId, hookEvent);
+      }
+    }
+  }
+
+  /** An inbox that reports nowhere. */
+  public static Behavior<Command> create(Path dir, String name, long compactBytes) {
+    return create(dir, name, compactBytes, Owner.NOBODY);
+  }
 
   /** Restarted after a failure (a full disk, say): it reads its files again and goes on. */
-  public static Behavior<Command> create(Path dir, String name, long compactBytes) {
+  public static Behavior<Command> create(Path dir, String name, long compactBytes, Owner owner) {
     return Behaviors.supervise(
             Behaviors.<Command>setup(
                 context ->
                     Behaviors.withTimers(
                         timers ->
-                            new Inbox(context, timers, new InboxFiles(dir, name), compactBytes))))
+                            new Inbox(
+                                context, timers, new InboxFiles(dir, name), compactBytes, owner))))
         .onFailure(
             SupervisorStrategy.restartWithBackoff(
                 Duration.ofMillis(100), Duration.ofSeconds(10), 0.2));
@@ -98,6 +132,7 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   private final TimerScheduler<Command> timers;
   private final InboxFiles files;
   private final long compactBytes;
+  private final Owner owner;
 
   /** Lines on disk not yet delivered, plus delivered ones whose text was cut. */
   private final List<Line> kept = new ArrayList<>();
@@ -112,11 +147,13 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       InboxFiles files,
-      long compactBytes) {
+      long compactBytes,
+      Owner owner) {
     super(context);
     this.timers = timers;
     this.files = files;
     this.compactBytes = compactBytes;
+    this.owner = owner;
     InboxFiles.Loaded loaded = files.load();
     this.cursor = loaded.cursor();
     this.lastSeq = loaded.lastSeq();
@@ -141,6 +178,11 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   }
 
   private Behavior<Command> onDeliver(Deliver cmd) {
+    // told again for a copy too: a report lost in a crash is made good by the redelivery
+    owner.report(
+        cmd.letter(),
+        owner.sessionId() == null ? DeliveryState.QUEUED : DeliveryState.IN_INBOX,
+        null);
     if (remember(cmd.letter().letterId())) {
       Line line = new Line(++lastSeq, cmd.letter());
       files.append(line);
@@ -149,7 +191,7 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
       if (!waiters.isEmpty()) {
         Waiter first = waiters.remove(0);
         timers.cancel(first.id());
-        first.replyTo().tell(handOut(first.maxChars()));
+        first.replyTo().tell(handOut(first.maxChars(), first.hookEvent()));
       }
     }
     cmd.replyTo().tell(Done.getInstance());
@@ -157,15 +199,15 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   }
 
   private Behavior<Command> onCheck(Check cmd) {
-    cmd.replyTo().tell(handOut(cmd.maxChars()));
+    cmd.replyTo().tell(handOut(cmd.maxChars(), cmd.hookEvent()));
     return this;
   }
 
   private Behavior<Command> onAwait(Await cmd) {
     if (hasUndelivered()) {
-      cmd.replyTo().tell(handOut(cmd.maxChars()));
+      cmd.replyTo().tell(handOut(cmd.maxChars(), cmd.hookEvent()));
     } else {
-      Waiter waiter = new Waiter(nextWaiter++, cmd.maxChars(), cmd.replyTo());
+      Waiter waiter = new Waiter(nextWaiter++, cmd.maxChars(), cmd.hookEvent(), cmd.replyTo());
       waiters.add(waiter);
       timers.startSingleTimer(waiter.id(), new AwaitTimedOut(waiter.id()), cmd.timeout());
     }
@@ -199,9 +241,10 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
 
   /**
    * Undelivered letters first go out whole or cut to the budget; without a budget, letters a hook
-   * had cut come out again in full. The cursor moves before anything is handed out.
+   * had cut come out again in full. The cursor moves before anything is handed out. What a hook
+   * ({@code hookEvent}) takes counts as injected, what a full read takes as read.
    */
-  private Batch handOut(int maxChars) {
+  private Batch handOut(int maxChars, String hookEvent) {
     if (kept.isEmpty()) {
       return new Batch(List.of());
     }
@@ -258,6 +301,8 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
     if (files.size() > compactBytes) {
       files.compact(kept);
     }
+    DeliveryState reached = hookEvent == null ? DeliveryState.READ : DeliveryState.INJECTED;
+    out.forEach(handed -> owner.report(handed.letter(), reached, hookEvent));
     return new Batch(out, left);
   }
 

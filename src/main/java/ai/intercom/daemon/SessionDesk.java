@@ -161,12 +161,24 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       long compactBytes,
       Duration livenessInterval,
       LongPredicate alive) {
+    return create(inboxDir, machineId, compactBytes, livenessInterval, alive, Receipts.NONE);
+  }
+
+  /** {@code receipts}: where the inboxes report how far their letters got. */
+  public static Behavior<Command> create(
+      Path inboxDir,
+      String machineId,
+      long compactBytes,
+      Duration livenessInterval,
+      LongPredicate alive,
+      Receipts receipts) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(CheckLiveness.INSTANCE, livenessInterval);
-                  return new SessionDesk(context, inboxDir, machineId, compactBytes, alive);
+                  return new SessionDesk(
+                      context, inboxDir, machineId, compactBytes, alive, receipts);
                 }));
   }
 
@@ -183,6 +195,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private final String machineId;
   private final long compactBytes;
   private final LongPredicate alive;
+  private final Receipts receipts;
   private final LiveSessions sessions = new LiveSessions();
   private final ProjectRouting routing;
   private final PidLinks pidLinks;
@@ -193,8 +206,10 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       Path inboxDir,
       String machineId,
       long compactBytes,
-      LongPredicate alive) {
+      LongPredicate alive,
+      Receipts receipts) {
     super(context);
+    this.receipts = receipts;
     this.inboxDir = inboxDir;
     this.queueDir = inboxDir.resolve("queued");
     this.machineId = machineId;
@@ -238,7 +253,8 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       return this;
     }
     LiveSessions.Live known = sessions.get(cmd.sessionId());
-    ActorRef<Inbox.Command> inbox = known != null ? known.inbox() : spawnInbox(cmd.sessionId());
+    ActorRef<Inbox.Command> inbox =
+        known != null ? known.inbox() : spawnInbox(cmd.sessionId(), cmd.project());
     LocalSession session =
         new LocalSession(
             cmd.sessionId(),
@@ -418,10 +434,14 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
                     session.sessionId(), inbox, handover == null ? List.of() : handover.letters()));
   }
 
-  private ActorRef<Inbox.Command> spawnInbox(String sessionId) {
+  private ActorRef<Inbox.Command> spawnInbox(String sessionId, String project) {
     return getContext()
         .spawn(
-            Inbox.create(inboxDir, sessionId, compactBytes),
+            Inbox.create(
+                inboxDir,
+                sessionId,
+                compactBytes,
+                new Inbox.Owner(machineId + "/" + project, sessionId, receipts)),
             "inbox-" + sessionId,
             Inbox.DISPATCHER);
   }
@@ -430,6 +450,13 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     return queues.computeIfAbsent(
         project,
         p ->
-            getContext().spawnAnonymous(Inbox.create(queueDir, p, compactBytes), Inbox.DISPATCHER));
+            getContext()
+                .spawnAnonymous(
+                    Inbox.create(
+                        queueDir,
+                        p,
+                        compactBytes,
+                        new Inbox.Owner(machineId + "/" + p, null, receipts)),
+                    Inbox.DISPATCHER));
   }
 }

@@ -18,7 +18,11 @@ final class Answers {
 
   private Answers() {}
 
-  /** How a message, launch, follow-up or stop went. */
+  /**
+   * How a message, launch, follow-up or stop went; {@code state} is how far the message got, {@code
+   * receipts} how far at each recipient (when the call waited), {@code targets} a broadcast's
+   * outcome per target.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Outcome(
       String status,
@@ -27,7 +31,11 @@ final class Answers {
       String to,
       String sessionId,
       String approvalId,
-      String note) {
+      String note,
+      String state,
+      List<Receipt> receipts,
+      Integer count,
+      List<Outcome> targets) {
 
     static Outcome of(Router.Outcome done) {
       return new Outcome(
@@ -37,7 +45,39 @@ final class Answers {
           done.to(),
           done.sessionId(),
           done.approvalId(),
-          done.note());
+          done.note(),
+          done.state(),
+          Receipt.all(done.receipts()),
+          done.targets() == null ? null : done.targets().size(),
+          done.targets() == null ? null : done.targets().stream().map(Outcome::of).toList());
+    }
+  }
+
+  /** How far a message got to one recipient (see {@code DeliveryState}). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Receipt(
+      String agent,
+      String state,
+      String session,
+      String hookEvent,
+      Instant injectedAt,
+      Instant at) {
+
+    static Receipt of(ChatThread.Receipt receipt) {
+      return new Receipt(
+          receipt.agent(),
+          receipt.state().wire(),
+          receipt.session(),
+          receipt.hookEvent(),
+          receipt.injectedAt(),
+          receipt.at());
+    }
+
+    /** Null for none: left out of the answer. */
+    static List<Receipt> all(List<ChatThread.Receipt> receipts) {
+      return receipts == null || receipts.isEmpty()
+          ? null
+          : receipts.stream().map(Receipt::of).toList();
     }
   }
 
@@ -60,8 +100,10 @@ final class Answers {
       Double costUsd,
       Long durationMs,
       String agentSessionId,
-      String reason) {
+      String reason,
+      List<Receipt> receipts) {
 
+    /** {@code receipts}: how far the mission's message (its thread's first) got. */
     static MissionStatus of(Mission.State mission, Optional<ChatThread.State> thread) {
       boolean progressed = !mission.latestProgress().isEmpty();
       return new MissionStatus(
@@ -81,7 +123,11 @@ final class Answers {
           mission.costUsd(),
           mission.durationMs(),
           mission.agentSessionId(),
-          mission.reason());
+          mission.reason(),
+          thread
+              .flatMap(t -> t.message(1))
+              .map(first -> Receipt.all(first.receipts()))
+              .orElse(null));
     }
   }
 

@@ -6,6 +6,7 @@ import ai.intercom.mission.Mission;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.Router;
 import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.DeliveryState;
 import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.protocol.Refusal;
@@ -36,9 +37,17 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class MessageRoutes extends JsonRoutes {
 
-  public record NewMessage(String sessionId, String to, String message) {}
+  public record NewMessage(
+      String sessionId, String to, String message, String waitFor, Long timeout) {}
 
-  public record Reply(String sessionId, String threadId, String message) {}
+  public record Reply(
+      String sessionId, String threadId, String message, String waitFor, Long timeout) {}
+
+  /** Seconds a {@code wait_for} waits when the call gives no {@code timeout}. */
+  static final long DEFAULT_WAIT_SECONDS = 60;
+
+  private static final List<DeliveryState> WAITABLE =
+      List.of(DeliveryState.IN_INBOX, DeliveryState.INJECTED, DeliveryState.READ);
 
   public record Profile(
       String sessionId, String description, List<String> capabilities, List<String> tags) {}
@@ -205,16 +214,53 @@ public final class MessageRoutes extends JsonRoutes {
     if (body.to() == null || body.message() == null) {
       return badRequest("to and message are required");
     }
-    return asSender(
-        body.sessionId(), sender -> outcome(router.open(sender, body.to(), kind, body.message())));
+    return withWait(
+        body.waitFor(),
+        body.timeout(),
+        wait ->
+            asSender(
+                body.sessionId(),
+                sender -> outcome(router.open(sender, body.to(), kind, body.message(), wait))));
   }
 
   private Route reply(Reply body) {
     if (body.threadId() == null || body.message() == null) {
       return badRequest("thread_id and message are required");
     }
-    return asSender(
-        body.sessionId(), sender -> outcome(router.reply(sender, body.threadId(), body.message())));
+    return withWait(
+        body.waitFor(),
+        body.timeout(),
+        wait ->
+            asSender(
+                body.sessionId(),
+                sender -> outcome(router.reply(sender, body.threadId(), body.message(), wait))));
+  }
+
+  /**
+   * {@code wait_for} ({@code in_inbox}, {@code injected} or {@code read}) and {@code timeout}
+   * (seconds, default {@value #DEFAULT_WAIT_SECONDS}): what the answer waits for; neither: it
+   * answers once the message is stored or held.
+   */
+  private Route withWait(String waitFor, Long seconds, Function<Router.Wait, Route> inner) {
+    if (waitFor == null && seconds == null) {
+      return inner.apply(Router.Wait.NONE);
+    }
+    Optional<DeliveryState> until =
+        waitFor == null
+            ? Optional.of(DeliveryState.IN_INBOX)
+            : DeliveryState.ofWire(waitFor).filter(WAITABLE::contains);
+    if (until.isEmpty()) {
+      return badRequest("wait_for must be in_inbox, injected or read");
+    }
+    long longest = Router.Wait.LONGEST.toSeconds();
+    long wait = seconds == null ? DEFAULT_WAIT_SECONDS : seconds;
+    if (wait < 1 || wait > longest) {
+      return badRequest("timeout must be 1-" + longest + " seconds");
+    }
+    Duration within = Duration.ofSeconds(wait);
+    return withRequestTimeout(
+        within.plus(timeout).plusSeconds(10),
+        () -> inner.apply(new Router.Wait(until.get(), within)));
   }
 
   private Route register(Profile body) {

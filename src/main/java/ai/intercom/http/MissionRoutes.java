@@ -34,7 +34,14 @@ public final class MissionRoutes extends JsonRoutes {
 
   public static final int MAX_HISTORY = ChatThread.KEPT;
 
-  public record Line(Instant at, String from, String text, String note) {}
+  /** A message of a mission: {@code seq} and {@code receipts} (how far it got) for a thread's. */
+  public record Line(
+      Instant at,
+      String from,
+      String text,
+      String note,
+      Long seq,
+      List<Answers.Receipt> receipts) {}
 
   public record StopRequest(String by) {}
 
@@ -209,11 +216,13 @@ public final class MissionRoutes extends JsonRoutes {
                                 m.at(),
                                 m.from(),
                                 m.text(),
-                                m.denied() == null ? null : "not delivered: " + m.denied())));
+                                m.denied() == null ? null : "not delivered: " + m.denied(),
+                                m.seq(),
+                                Answers.Receipt.all(m.receipts()))));
           } else {
             mission
                 .transcript()
-                .forEach(e -> lines.add(new Line(e.at(), e.author(), e.text(), null)));
+                .forEach(e -> lines.add(new Line(e.at(), e.author(), e.text(), null, null, null)));
           }
           lines.sort(Comparator.comparing(Line::at));
           List<Line> tail = lines.subList(Math.max(0, lines.size() - last), lines.size());

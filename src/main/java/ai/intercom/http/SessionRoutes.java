@@ -103,7 +103,11 @@ public final class SessionRoutes extends JsonRoutes {
     return parameterOptional(
         "timeout",
         seconds ->
-            parameterOptional("format", format -> await(id, seconds, format.orElse("json"))));
+            parameterOptional(
+                "format",
+                format ->
+                    parameterOptional(
+                        "event", event -> await(id, seconds, format.orElse("json"), event))));
   }
 
   private Route unregister(String id, Optional<String> reason) {
@@ -150,7 +154,11 @@ public final class SessionRoutes extends JsonRoutes {
         inbox ->
             onSuccess(
                 AskPattern.<Inbox.Command, Inbox.Batch>ask(
-                    inbox, r -> new Inbox.Check(budget, r), timeout, system.scheduler()),
+                    inbox,
+                    // a hook's letters are injected into the context, a full read's are read
+                    r -> new Inbox.Check(budget, hook ? event : null, r),
+                    timeout,
+                    system.scheduler()),
                 batch -> {
                   if (!hook) {
                     return completeOK(messages(batch), Json.marshaller());
@@ -168,9 +176,16 @@ public final class SessionRoutes extends JsonRoutes {
    * Waits for letters; {@code format=text} answers the hook text (200) or nothing (204) at the
    * timeout.
    */
-  private Route await(String sessionId, Optional<String> seconds, String format) {
+  private Route await(
+      String sessionId, Optional<String> seconds, String format, Optional<String> event) {
     if (!format.equals("json") && !format.equals("text")) {
       return badRequest("format must be json or text");
+    }
+    // the text is for the waiting hook (Stop, or SessionStart), which injects it; json is a tool's
+    String hookEvent = format.equals("text") ? event.orElse("Stop") : null;
+    if (hookEvent != null && !HOOK_EVENTS.contains(hookEvent)) {
+      return badRequest(
+          "event must be one of " + String.join(", ", HOOK_EVENTS.stream().sorted().toList()));
     }
     Duration wait;
     try {
@@ -191,7 +206,7 @@ public final class SessionRoutes extends JsonRoutes {
                     onSuccess(
                         AskPattern.<Inbox.Command, Inbox.Batch>ask(
                             inbox,
-                            r -> new Inbox.Await(wait, HookText.TEXT_BUDGET, r),
+                            r -> new Inbox.Await(wait, HookText.TEXT_BUDGET, hookEvent, r),
                             answerWithin,
                             system.scheduler()),
                         batch -> {

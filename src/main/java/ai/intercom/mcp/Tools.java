@@ -33,6 +33,14 @@ final class Tools {
   private static final String MISSION_ID =
       string("mission_id", "Mission id, like m-20260101-0a1b2c.");
   private static final String NO_ARGUMENTS = object(List.of());
+  private static final String WAIT_FOR =
+      "\"wait_for\":{\"type\":\"string\",\"enum\":[\"in_inbox\",\"injected\",\"read\"],"
+          + "\"description\":\"Answer once the message is in the recipient's inbox (in_inbox, the"
+          + " default), in its agent's context (injected) or read or answered (read), or at the"
+          + " timeout; the answer's state says how far it got.\"}";
+  private static final String WAIT_TIMEOUT =
+      "\"timeout\":{\"type\":\"integer\",\"default\":60,\"minimum\":1,\"maximum\":120,"
+          + "\"description\":\"Seconds to wait for wait_for at most (default 60).\"}";
 
   /**
    * How long one wait of intercom_ask or intercom_wait_inbox may last on the node (it waits again
@@ -97,10 +105,28 @@ final class Tools {
         object(
             List.of("to", "message"),
             TO,
-            string("message", "What you want to say; plain text, up to 64 KiB.")),
+            string("message", "What you want to say; plain text, up to 64 KiB."),
+            WAIT_FOR,
+            WAIT_TIMEOUT),
         args ->
-            session.post(
-                "/api/chat", fields("to", args.get("to"), "message", args.get("message"))));
+            sendWaiting(
+                "/api/chat",
+                fields(
+                    "to",
+                    args.get("to"),
+                    "message",
+                    args.get("message"),
+                    "wait_for",
+                    args.get("wait_for"),
+                    "timeout",
+                    args.get("timeout"))));
+  }
+
+  /** A message call: one that waits for its delivery when asked to ({@code wait_for}). */
+  private JsonNode sendWaiting(String path, Map<String, Object> fields) {
+    return fields.containsKey("wait_for") || fields.containsKey("timeout")
+        ? session.postWaiting(path, fields)
+        : session.post(path, fields);
   }
 
   private SyncToolSpecification reply() {
@@ -111,11 +137,21 @@ final class Tools {
         object(
             List.of("thread_id", "message"),
             string("thread_id", "The thread id of the message you answer, like t-0a1b2c3d."),
-            string("message", "Your answer; plain text, up to 64 KiB.")),
+            string("message", "Your answer; plain text, up to 64 KiB."),
+            WAIT_FOR,
+            WAIT_TIMEOUT),
         args ->
-            session.post(
+            sendWaiting(
                 "/api/reply",
-                fields("thread_id", args.get("thread_id"), "message", args.get("message"))));
+                fields(
+                    "thread_id",
+                    args.get("thread_id"),
+                    "message",
+                    args.get("message"),
+                    "wait_for",
+                    args.get("wait_for"),
+                    "timeout",
+                    args.get("timeout"))));
   }
 
   private SyncToolSpecification checkInbox() {

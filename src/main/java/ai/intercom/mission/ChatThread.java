@@ -2,6 +2,8 @@ package ai.intercom.mission;
 
 import static ai.intercom.protocol.Refusal.describe;
 
+import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.DeliveryState;
 import ai.intercom.protocol.JsonSerializable;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.protocol.Refusal;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -46,10 +49,74 @@ public final class ChatThread
    * null while it was not.
    */
   public record Message(
-      long seq, String from, String session, String text, Instant at, String denied)
+      long seq,
+      String from,
+      String session,
+      String text,
+      Instant at,
+      String denied,
+      List<Receipt> receipts)
       implements JsonSerializable {
+
+    public Message {
+      // messages journaled before receipts existed have none
+      receipts = receipts == null ? List.of() : List.copyOf(receipts);
+    }
+
+    Message(long seq, String from, String session, String text, Instant at, String denied) {
+      this(seq, from, session, text, at, denied, List.of());
+    }
+
     Message denied(String why) {
-      return new Message(seq, from, session, text, at, why);
+      return new Message(seq, from, session, text, at, why, receipts);
+    }
+
+    /** How far it got to {@code agent}, if it went to that agent. */
+    public Optional<Receipt> receiptOf(String agent) {
+      return receipts.stream().filter(r -> r.agent().equals(agent)).findFirst();
+    }
+
+    /** With the receipt of {@code agent} moved to {@code reached}, when that is forward. */
+    Message advanced(Receipt reached) {
+      List<Receipt> all = new ArrayList<>(receipts.size());
+      for (Receipt receipt : receipts) {
+        all.add(receipt.agent().equals(reached.agent()) ? receipt.then(reached) : receipt);
+      }
+      return new Message(seq, from, session, text, at, denied, all);
+    }
+  }
+
+  /**
+   * How far a message got to one recipient (see {@link DeliveryState}): in the inbox of {@code
+   * session}, injected by hook {@code hookEvent} at {@code injectedAt}; {@code at} is when it
+   * reached {@code state}.
+   */
+  public record Receipt(
+      String agent,
+      DeliveryState state,
+      String session,
+      String hookEvent,
+      Instant injectedAt,
+      Instant at)
+      implements JsonSerializable {
+
+    static Receipt pending(String agent, Instant at) {
+      return new Receipt(agent, DeliveryState.PENDING_APPROVAL, null, null, null, at);
+    }
+
+    /** This receipt after {@code next}: only a later state counts; what was known stays. */
+    Receipt then(Receipt next) {
+      if (!next.state().isAfter(state)) {
+        return this;
+      }
+      boolean injected = next.state() == DeliveryState.INJECTED;
+      return new Receipt(
+          agent,
+          next.state(),
+          next.session() != null ? next.session() : session,
+          injected ? next.hookEvent() : hookEvent,
+          injected ? next.at() : injectedAt,
+          next.at());
     }
   }
 
@@ -120,6 +187,13 @@ public final class ChatThread
           : Optional.empty();
     }
 
+    /** Message {@code seq} replaced by {@code changed}, while it is among the kept ones. */
+    private List<Message> replaced(long seq, Message changed) {
+      List<Message> all = new ArrayList<>(messages);
+      all.set((int) (seq - (count - messages.size()) - 1), changed);
+      return all;
+    }
+
     Posted posted(Message message) {
       return new Posted(threadId, missionId, message, recipientsOf(message.from()));
     }
@@ -137,6 +211,7 @@ public final class ChatThread
     State appended(MessageAppended e) {
       List<Message> kept =
           new ArrayList<>(messages.subList(messages.size() < KEPT ? 0 : 1, messages.size()));
+      answered(kept, e.message());
       kept.add(e.message());
       Map<String, String> latest = sessions;
       if (e.message().session() != null
@@ -148,13 +223,66 @@ public final class ChatThread
     }
 
     State messageDenied(MessageDenied e) {
-      long index = e.seq() - (count - messages.size()) - 1;
-      if (index < 0 || index >= messages.size()) {
-        return this;
+      return message(e.seq())
+          .map(
+              m ->
+                  new State(
+                      threadId,
+                      missionId,
+                      participants,
+                      replaced(e.seq(), m.denied(e.reason())),
+                      count,
+                      sessions,
+                      createdAt))
+          .orElse(this);
+    }
+
+    State receiptAdvanced(ReceiptAdvanced e) {
+      Receipt reached = new Receipt(e.agent(), e.state(), e.session(), e.hookEvent(), null, e.at());
+      return message(e.seq())
+          .map(
+              m ->
+                  new State(
+                      threadId,
+                      missionId,
+                      participants,
+                      replaced(e.seq(), m.advanced(reached)),
+                      count,
+                      sessions,
+                      createdAt))
+          .orElse(this);
+    }
+
+    /**
+     * A message is an answer to what its author had received: those messages count as read by it
+     * (from the latest back to one it had read already).
+     */
+    private static void answered(List<Message> kept, Message answer) {
+      Receipt read =
+          new Receipt(answer.from(), DeliveryState.READ, answer.session(), null, null, answer.at());
+      for (int i = kept.size() - 1; i >= 0; i--) {
+        Message earlier = kept.get(i);
+        Optional<Receipt> receipt = earlier.receiptOf(answer.from());
+        if (receipt.isEmpty()) {
+          continue;
+        }
+        if (receipt.get().state() == DeliveryState.READ) {
+          return;
+        }
+        kept.set(i, earlier.advanced(read));
       }
-      List<Message> all = new ArrayList<>(messages);
-      all.set((int) index, all.get((int) index).denied(e.reason()));
-      return new State(threadId, missionId, participants, all, count, sessions, createdAt);
+    }
+
+    /**
+     * Whether recording that {@code agent} has message {@code seq} in {@code state} changes
+     * anything.
+     */
+    boolean advances(long seq, String agent, DeliveryState state) {
+      return message(seq)
+          .filter(m -> m.denied() == null)
+          .flatMap(m -> m.receiptOf(agent))
+          .map(receipt -> state.isAfter(receipt.state()))
+          .orElse(false);
     }
   }
 
@@ -196,6 +324,22 @@ public final class ChatThread
 
   public record Get(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
+  /** Message {@code seq} with its receipts, while it is among the kept ones. */
+  public record GetMessage(long seq, ActorRef<StatusReply<Message>> replyTo) implements Command {}
+
+  /**
+   * What an inbox learnt of message {@code seq} for {@code agent} (see {@link Receipt}); a state
+   * that is not later than the known one changes nothing.
+   */
+  public record Advance(
+      long seq,
+      String agent,
+      DeliveryState state,
+      String session,
+      String hookEvent,
+      ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   public sealed interface Event extends JsonSerializable {}
 
   public record Created(String missionId, List<String> participants, Instant at) implements Event {}
@@ -205,6 +349,10 @@ public final class ChatThread
   public record MessageAppended(Message message) implements Event {}
 
   public record MessageDenied(long seq, String reason, Instant at) implements Event {}
+
+  public record ReceiptAdvanced(
+      long seq, String agent, DeliveryState state, String session, String hookEvent, Instant at)
+      implements Event {}
 
   /** Messages kept in memory per thread (also the most intercom_history shows). */
   public static final int KEPT = 1000;
@@ -269,6 +417,8 @@ public final class ChatThread
         .onCommand(AddParticipant.class, this::onAddParticipant)
         .onCommand(Append.class, this::onAppend)
         .onCommand(Release.class, this::onRelease)
+        .onCommand(Advance.class, this::onAdvance)
+        .onCommand(GetMessage.class, this::onGetMessage)
         .onCommand(
             Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state)));
     builder.forAnyState().onAnyCommand(this::onRefused);
@@ -298,7 +448,15 @@ public final class ChatThread
           "a thread needs two different participants");
     }
     Instant now = Instant.now();
-    Message first = new Message(1, cmd.from(), cmd.session(), cmd.text(), now, null);
+    Message first =
+        new Message(
+            1,
+            cmd.from(),
+            cmd.session(),
+            cmd.text(),
+            now,
+            null,
+            receiptsFor(List.of(cmd.to()), now));
     return Effect()
         .persist(
             List.of(
@@ -324,8 +482,16 @@ public final class ChatThread
           cmd.replyTo(),
           cmd.from() + " is not a participant of thread " + threadId);
     }
+    Instant now = Instant.now();
     Message message =
-        new Message(state.count() + 1, cmd.from(), cmd.session(), cmd.text(), Instant.now(), null);
+        new Message(
+            state.count() + 1,
+            cmd.from(),
+            cmd.session(),
+            cmd.text(),
+            now,
+            null,
+            receiptsFor(state.othersThan(cmd.from()), now));
     return Effect()
         .persist(new MessageAppended(message))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(message)));
@@ -352,6 +518,38 @@ public final class ChatThread
             cmd.replyTo(), s -> StatusReply.success(s.posted(s.message(cmd.seq()).orElseThrow())));
   }
 
+  private ReplyEffect<Event, State> onGetMessage(State state, GetMessage cmd) {
+    return state
+        .message(cmd.seq())
+        .map(m -> Effect().reply(cmd.replyTo(), StatusReply.success(m)))
+        .orElseGet(
+            () ->
+                Refusal.reply(
+                    Effect(),
+                    Refusal.Code.NOT_FOUND,
+                    cmd.replyTo(),
+                    "thread " + threadId + " keeps no message " + cmd.seq()));
+  }
+
+  private ReplyEffect<Event, State> onAdvance(State state, Advance cmd) {
+    if (!state.advances(cmd.seq(), cmd.agent(), cmd.state())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    }
+    return Effect()
+        .persist(
+            new ReceiptAdvanced(
+                cmd.seq(), cmd.agent(), cmd.state(), cmd.session(), cmd.hookEvent(), Instant.now()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  /** A new message's receipts: one per recipient agent (the operator reads it in Telegram). */
+  private static List<Receipt> receiptsFor(List<String> recipients, Instant at) {
+    return recipients.stream()
+        .filter(agent -> !agent.equals(AgentId.HUMAN.toString()))
+        .map(agent -> Receipt.pending(agent, at))
+        .toList();
+  }
+
   private ReplyEffect<Event, State> onRefused(State state, Command cmd) {
     String why =
         state.exists()
@@ -369,6 +567,7 @@ public final class ChatThread
         .onEvent(ParticipantAdded.class, State::joined)
         .onEvent(MessageAppended.class, State::appended)
         .onEvent(MessageDenied.class, State::messageDenied)
+        .onEvent(ReceiptAdvanced.class, State::receiptAdvanced)
         .build();
   }
 }

@@ -5,12 +5,14 @@ import ai.intercom.approval.ApprovalRequest;
 import ai.intercom.approval.MessageType;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.DeliveryState;
 import ai.intercom.protocol.DeliveryStatus;
 import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.MissionStatus;
 import ai.intercom.protocol.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -38,6 +40,17 @@ public final class Router {
   public record Sender(String agent, String sessionId) {}
 
   /**
+   * How long to wait ({@code within}) for a message to reach {@code until} at every recipient
+   * before answering ({@code wait_for}); {@link #NONE} answers once it is stored or held.
+   */
+  public record Wait(DeliveryState until, Duration within) {
+    public static final Wait NONE = new Wait(DeliveryState.IN_INBOX, Duration.ZERO);
+
+    /** Longest a call may wait (within one request of an MCP server to its node). */
+    public static final Duration LONGEST = Duration.ofSeconds(120);
+  }
+
+  /**
    * How a message went. {@code status}: {@code delivered} (to {@code sessionId}), {@code queued}
    * (kept until a session of the project starts) or {@code pending_approval} (waits for the
    * operator as {@code approvalId}).
@@ -49,7 +62,79 @@ public final class Router {
       String to,
       String sessionId,
       String approvalId,
-      String note) {
+      String note,
+      String state,
+      List<ChatThread.Receipt> receipts,
+      List<Outcome> targets) {
+
+    /**
+     * {@code state}: how far the message got ({@link DeliveryState}), null for a mission without a
+     * message; {@code receipts}: per recipient, once waited for; {@code targets}: a broadcast's
+     * outcome per target.
+     */
+    public Outcome {
+      receipts = receipts == null ? null : List.copyOf(receipts);
+      targets = targets == null ? null : List.copyOf(targets);
+    }
+
+    Outcome(
+        String status,
+        String threadId,
+        String missionId,
+        String to,
+        String sessionId,
+        String approvalId,
+        String note) {
+      this(
+          status,
+          threadId,
+          missionId,
+          to,
+          sessionId,
+          approvalId,
+          note,
+          stateOf(status),
+          null,
+          null);
+    }
+
+    /** This outcome once the message got as far as {@code message} says. */
+    Outcome reached(ChatThread.Message message) {
+      DeliveryState least = ReceiptWaits.least(message);
+      boolean denied = message.denied() != null;
+      return new Outcome(
+          denied ? MissionStatus.DENIED.wire() : status(least),
+          threadId,
+          missionId,
+          to,
+          message.receipts().stream()
+              .map(ChatThread.Receipt::session)
+              .filter(s -> s != null)
+              .findFirst()
+              .orElse(sessionId),
+          approvalId,
+          denied ? message.denied() : least == DeliveryState.PENDING_APPROVAL ? note : null,
+          denied ? null : least.wire(),
+          message.receipts(),
+          null);
+    }
+
+    /** The delivery state a message's status stands for (null for a mission's status). */
+    private static String stateOf(String status) {
+      if (status.equals(DeliveryStatus.DELIVERED.wire())) {
+        return DeliveryState.IN_INBOX.wire();
+      }
+      return DeliveryState.ofWire(status).map(DeliveryState::wire).orElse(null);
+    }
+
+    /** The status word of a delivery state (as the original's tools answer). */
+    private static String status(DeliveryState state) {
+      return switch (state) {
+        case PENDING_APPROVAL -> MissionStatus.PENDING_APPROVAL.wire();
+        case QUEUED -> DeliveryStatus.QUEUED.wire();
+        default -> DeliveryStatus.DELIVERED.wire();
+      };
+    }
 
     /** How a mission without a thread went (a launch, a follow-up, a stop): its status after it. */
     static Outcome ofMission(
@@ -64,6 +149,7 @@ public final class Router {
   private final Courier courier;
   private final MissionIds.Supply missionIds;
   private final Launches launches;
+  private final ReceiptWaits waits;
   private final long maxBytes;
   private final Duration timeout;
 
@@ -87,6 +173,7 @@ public final class Router {
     this.maxBytes = maxBytes;
     this.timeout = timeout;
     this.launches = new Launches(this, courier);
+    this.waits = new ReceiptWaits(system, timeout);
   }
 
   /** Missions that start agents, their follow-ups and stops. */
@@ -111,6 +198,12 @@ public final class Router {
    * {@code to}.
    */
   public CompletionStage<Outcome> open(Sender from, String to, Mission.Kind kind, String text) {
+    return open(from, to, kind, text, Wait.NONE);
+  }
+
+  /** As {@link #open(Sender, String, Mission.Kind, String)}, answering after {@code wait}. */
+  public CompletionStage<Outcome> open(
+      Sender from, String to, Mission.Kind kind, String text, Wait wait) {
     AgentId target;
     try {
       target = AgentId.parse(to);
@@ -185,7 +278,8 @@ public final class Router {
                                                   system.ignoreRef()));
                                     }
                                     return outcome;
-                                  });
+                                  })
+                              .thenCompose(outcome -> waited(outcome, posted, wait));
                         }));
   }
 
@@ -219,6 +313,11 @@ public final class Router {
    * id (a launched agent's result), a follow-up.
    */
   public CompletionStage<Outcome> reply(Sender from, String threadId, String text) {
+    return reply(from, threadId, text, Wait.NONE);
+  }
+
+  /** As {@link #reply(Sender, String, String)}, answering after {@code wait}. */
+  public CompletionStage<Outcome> reply(Sender from, String threadId, String text, Wait wait) {
     if (Ids.isMissionId(threadId)) {
       return launches.followUp(from, threadId, text);
     }
@@ -291,7 +390,8 @@ public final class Router {
                                           text,
                                           threadId,
                                           posted.message().seq())))
-                              .thenCompose(admission -> forward(admission, posted, to)));
+                              .thenCompose(admission -> forward(admission, posted, to))
+                              .thenCompose(outcome -> waited(outcome, posted, wait)));
             });
   }
 
@@ -325,6 +425,19 @@ public final class Router {
                     delivery.status() == DeliveryStatus.QUEUED
                         ? "no session of " + to + " is running: it gets the message when one starts"
                         : null));
+  }
+
+  /** The outcome once the message reached what {@code wait} waits for, or its time is over. */
+  private CompletionStage<Outcome> waited(Outcome outcome, ChatThread.Posted posted, Wait wait) {
+    boolean there =
+        outcome.state() == null
+            || DeliveryState.ofWire(outcome.state()).orElseThrow().reached(wait.until());
+    if (wait.within().isZero() || (there && wait.until() == DeliveryState.IN_INBOX)) {
+      return CompletableFuture.completedFuture(outcome);
+    }
+    return waits
+        .until(posted.threadId(), posted.message().seq(), wait.until(), wait.within())
+        .thenApply(outcome::reached);
   }
 
   /** A notice's result, as its mission keeps it. */

@@ -98,6 +98,13 @@ class MessageRoutesTest {
     assertTrue(pending.body().contains(sent.text("approval_id")), pending.toString());
     // the gate answered before anything went out: nothing can be on its way to the inbox
     assertEquals(0, node.inbox("s-infra").size(), "nothing is delivered before the decision");
+    assertEquals("pending_approval", sent.text("state"), sent.toString());
+    assertEquals("pending_approval", firstReceipt(sent.text("mission_id")).path("state").asText());
+  }
+
+  /** How far a mission's message got to its (only) recipient, as intercom_status shows it. */
+  private JsonNode firstReceipt(String missionId) {
+    return node.get("/api/missions/" + missionId).json().path("receipts").path(0);
   }
 
   @Test
@@ -109,9 +116,13 @@ class MessageRoutesTest {
     Answer sent = chat("s-writer", MACHINE + "/docs", "Please document v12.");
     assertEquals("queued", sent.text("status"), sent.toString());
     assertNull(sent.text("session_id"), sent.toString());
+    Await.until(
+        () -> firstReceipt(sent.text("mission_id")).path("state").asText().equals("queued"));
 
     node.register("s-docs-next", "docs");
     Await.until(() -> node.inbox("s-docs-next").toString().contains("Please document v12."));
+    Await.until(() -> firstReceipt(sent.text("mission_id")).path("state").asText().equals("read"));
+    assertEquals("s-docs-next", firstReceipt(sent.text("mission_id")).path("session").asText());
   }
 
   @Test

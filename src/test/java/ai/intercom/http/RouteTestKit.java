@@ -20,6 +20,7 @@ import ai.intercom.mission.Mission;
 import ai.intercom.mission.MissionIds;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.Router;
+import ai.intercom.mission.ThreadReceipts;
 import ai.intercom.persistence.SqliteJournalSchema;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.registry.Machine;
@@ -171,7 +172,8 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
                   settings.machine().id(),
                   settings.inbox().compactBytes(),
                   settings.inbox().livenessInterval(),
-                  SessionDesk::processAlive),
+                  SessionDesk::processAlive,
+                  new ThreadReceipts(system)),
               "session-desk",
               Inbox.DISPATCHER);
 

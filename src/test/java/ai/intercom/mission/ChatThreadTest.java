@@ -1,13 +1,16 @@
 package ai.intercom.mission;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.mission.ChatThread.Message;
 import ai.intercom.mission.ChatThread.State;
+import ai.intercom.protocol.DeliveryState;
 import ai.intercom.protocol.Ids;
 import ai.intercom.testing.EntityTestBase;
 import java.util.List;
+import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.Test;
 
@@ -154,5 +157,48 @@ class ChatThreadTest extends EntityTestBase<ChatThread.Command, ChatThread.Event
   void idsHaveTheDocumentedShape() {
     assertTrue(Ids.isThreadId(ChatThread.newId()));
     assertTrue(!Ids.isThreadId("t-XYZ") && !Ids.isThreadId("t-0a1b2c3d/.."));
+  }
+
+  private ChatThread.Receipt receiptOf(long seq, String agent) {
+    return kit.getState().message(seq).orElseThrow().receiptOf(agent).orElseThrow();
+  }
+
+  private boolean advance(long seq, String agent, DeliveryState state, String hookEvent) {
+    return !kit.<StatusReply<Done>>runCommand(
+            r -> new ChatThread.Advance(seq, agent, state, "s-b", hookEvent, r))
+        .hasNoEvents();
+  }
+
+  @Test
+  void receiptsOnlyMoveForwardAndSurviveARestart() {
+    create();
+    append("alpha/api", "ping");
+    assertEquals(DeliveryState.PENDING_APPROVAL, receiptOf(1, "beta/web").state());
+    assertTrue(kit.getState().message(1).orElseThrow().receiptOf("alpha/api").isEmpty());
+
+    assertTrue(advance(1, "beta/web", DeliveryState.IN_INBOX, null));
+    assertTrue(advance(1, "beta/web", DeliveryState.INJECTED, "PostToolUse"));
+    assertFalse(advance(1, "beta/web", DeliveryState.IN_INBOX, null), "never backwards");
+    assertFalse(advance(1, "beta/web", DeliveryState.INJECTED, "Stop"), "injected once");
+    assertFalse(advance(1, "alpha/api", DeliveryState.READ, null), "the author has no receipt");
+    assertFalse(advance(9, "beta/web", DeliveryState.READ, null), "no such message");
+    assertTrue(advance(1, "beta/web", DeliveryState.READ, null));
+
+    ChatThread.Receipt read =
+        kit.restart().state().message(1).orElseThrow().receiptOf("beta/web").orElseThrow();
+    assertEquals(DeliveryState.READ, read.state());
+    assertEquals("PostToolUse", read.hookEvent(), "which hook injected it stays known");
+    assertEquals("s-b", read.session());
+  }
+
+  @Test
+  void anAnswerReadsWhatItsAuthorHadReceived() {
+    create();
+    append("alpha/api", "one");
+    append("alpha/api", "two");
+    append("beta/web", "both answered");
+    assertEquals(DeliveryState.READ, receiptOf(1, "beta/web").state());
+    assertEquals(DeliveryState.READ, receiptOf(2, "beta/web").state());
+    assertEquals(DeliveryState.PENDING_APPROVAL, receiptOf(3, "alpha/api").state());
   }
 }
