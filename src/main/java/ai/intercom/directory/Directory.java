@@ -1,5 +1,6 @@
 package ai.intercom.directory;
 
+import ai.intercom.daemon.Rosters;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.protocol.AgentId;
 import ai.intercom.registry.Feedback;
@@ -18,10 +19,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
@@ -224,34 +222,6 @@ public final class Directory {
   }
 
   private CompletionStage<Map<String, SessionDesk.Roster>> rosters() {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(),
-            r -> Receptionist.find(SessionDesk.ALL, r),
-            timeout,
-            system.scheduler())
-        .thenCompose(
-            listing -> {
-              List<CompletableFuture<Optional<SessionDesk.Roster>>> asks = new ArrayList<>();
-              for (ActorRef<SessionDesk.Command> desk :
-                  listing.getServiceInstances(SessionDesk.ALL)) {
-                asks.add(
-                    AskPattern.<SessionDesk.Command, SessionDesk.Roster>ask(
-                            desk, SessionDesk.GetRoster::new, timeout, system.scheduler())
-                        .thenApply(Optional::of)
-                        .exceptionally(error -> Optional.empty())
-                        .toCompletableFuture());
-              }
-              return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
-                  .thenApply(
-                      all -> {
-                        Map<String, SessionDesk.Roster> byMachine = new TreeMap<>();
-                        asks.forEach(
-                            ask ->
-                                ask.join()
-                                    .ifPresent(
-                                        roster -> byMachine.put(roster.machineId(), roster)));
-                        return byMachine;
-                      });
-            });
+    return Rosters.online(system, timeout);
   }
 }

@@ -30,6 +30,13 @@ final class Tools {
 
   private static final String TO =
       string("to", "Agent id machine/project, as listed by intercom_list_agents.");
+  private static final String TO_MANY =
+      string(
+          "to",
+          "Agent id machine/project, as listed by intercom_list_agents; or a broadcast to every agent"
+              + " with a running session: * (all but you), <machine>/* (one machine's), */<project>"
+              + " (one project on every machine). A broadcast answers each target's own thread and"
+              + " state under targets.");
   private static final String MISSION_ID =
       string("mission_id", "Mission id, like m-20260101-0a1b2c.");
   private static final String NO_ARGUMENTS = object(List.of());
@@ -101,10 +108,12 @@ final class Tools {
             + " the message appears in that agent's context between its tool calls, and its answer comes back to"
             + " you the same way, with a thread id. Use it to ask a working colleague a question or to coordinate."
             + " If the agent has no running session the message is queued (status queued) until one starts; to"
-            + " have work done by a new agent, use intercom_ask or intercom_start_agent instead.",
+            + " have work done by a new agent, use intercom_ask or intercom_start_agent instead. The answer's"
+            + " state says how far the message got: pending_approval, queued, in_inbox, injected (in the"
+            + " agent's context) or read; intercom_status shows it later.",
         object(
             List.of("to", "message"),
-            TO,
+            TO_MANY,
             string("message", "What you want to say; plain text, up to 64 KiB."),
             WAIT_FOR,
             WAIT_TIMEOUT),
@@ -202,7 +211,7 @@ final class Tools {
             + " session, or kept until one starts. No answer is expected; use intercom_chat for a conversation.",
         object(
             List.of("to", "message"),
-            TO,
+            TO_MANY,
             string("message", "The notice; plain text, up to 64 KiB.")),
         args ->
             session.post(

@@ -150,6 +150,7 @@ public final class Router {
   private final MissionIds.Supply missionIds;
   private final Launches launches;
   private final ReceiptWaits waits;
+  private final Broadcast broadcast;
   private final long maxBytes;
   private final Duration timeout;
 
@@ -174,6 +175,7 @@ public final class Router {
     this.timeout = timeout;
     this.launches = new Launches(this, courier);
     this.waits = new ReceiptWaits(system, timeout);
+    this.broadcast = new Broadcast(system, timeout);
   }
 
   /** Missions that start agents, their follow-ups and stops. */
@@ -204,6 +206,18 @@ public final class Router {
   /** As {@link #open(Sender, String, Mission.Kind, String)}, answering after {@code wait}. */
   public CompletionStage<Outcome> open(
       Sender from, String to, Mission.Kind kind, String text, Wait wait) {
+    if (Broadcast.isPattern(to)) {
+      try {
+        checkText(text);
+      } catch (IllegalArgumentException e) {
+        return refused(e.getMessage());
+      }
+      return broadcast
+          .targets(to, from.agent())
+          .thenCompose(
+              targets ->
+                  Broadcast.each(to, targets, target -> open(from, target, kind, text, wait)));
+    }
     AgentId target;
     try {
       target = AgentId.parse(to);
