@@ -7,6 +7,7 @@ import ai.intercom.cluster.MachineServices;
 import ai.intercom.config.Settings;
 import ai.intercom.daemon.Discovery;
 import ai.intercom.daemon.Inbox;
+import ai.intercom.daemon.Mailbag;
 import ai.intercom.daemon.ProjectScanner;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
@@ -133,6 +134,7 @@ final class Guardian {
     Mission.init(system);
     MissionIds.init(system);
     ChatThread.init(system);
+    Mailbag.init(system);
     Session.init(system);
     MachineRuns.init(system);
     PermissionPrompts permissions =

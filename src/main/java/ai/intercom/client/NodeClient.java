@@ -26,14 +26,33 @@ public final class NodeClient {
   public static final class NodeException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final transient Refusal.Code code;
+    private final boolean unanswered;
 
     public NodeException(String message) {
       this(message, null);
     }
 
     public NodeException(String message, Refusal.Code code) {
+      this(message, code, false);
+    }
+
+    private NodeException(String message, Refusal.Code code, boolean unanswered) {
       super(message);
       this.code = code;
+      this.unanswered = unanswered;
+    }
+
+    /** The node did not answer (down, restarting, cut off): whether it acted is unknown. */
+    static NodeException unanswered(String message) {
+      return new NodeException(message, null, true);
+    }
+
+    /**
+     * Whether the request went unanswered: not running, a broken connection, no answer in time, or
+     * a gateway error. Retrying is safe for calls that carry their own id.
+     */
+    public boolean unanswered() {
+      return unanswered;
     }
 
     /** The refusal's code when the node refused the request; null when it failed otherwise. */
@@ -132,6 +151,10 @@ public final class NodeClient {
                 + tokenFile
                 + " (is it another node's home? check INTERCOM_HOME)");
       }
+      if (status == 502 || status == 503 || status == 504) {
+        throw NodeException.unanswered(
+            json.path("error").asText("the node answered HTTP " + status));
+      }
       if (status >= 400) {
         String code = json.path("code").asText("");
         throw new NodeException(
@@ -142,12 +165,13 @@ public final class NodeClient {
     } catch (ConnectException e) {
       throw notRunning();
     } catch (SocketTimeoutException e) {
-      throw new NodeException("the node at " + baseUrl + " did not answer in time");
+      throw NodeException.unanswered("the node at " + baseUrl + " did not answer in time");
     } catch (IOException e) {
       if (connection != null) {
         connection.disconnect();
       }
-      throw new NodeException("cannot talk to the node at " + baseUrl + ": " + e.getMessage());
+      throw NodeException.unanswered(
+          "cannot talk to the node at " + baseUrl + ": " + e.getMessage());
     }
   }
 
@@ -160,7 +184,7 @@ public final class NodeClient {
   }
 
   private NodeException notRunning() {
-    return new NodeException(
+    return NodeException.unanswered(
         "no node is running at "
             + baseUrl
             + " (start one with 'ai-intercom standalone', or set INTERCOM_HOME"

@@ -157,6 +157,7 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
     InboxFiles.Loaded loaded = files.load();
     this.cursor = loaded.cursor();
     this.lastSeq = loaded.lastSeq();
+    loaded.seen().forEach(this::remember);
     for (Line line : loaded.lines()) {
       remember(line.letter().letterId());
       if (line.seq() > cursor.delivered() || cursor.cut().contains(line.seq())) {
@@ -233,7 +234,7 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
     files.writeCursor(cursor);
     kept.clear();
     files.markPending(false);
-    files.compact(List.of());
+    files.compact(List.of(), recentLetterIds);
     waiters.forEach(waiter -> waiter.replyTo().tell(new Batch(List.of())));
     cmd.replyTo().tell(new Handover(undelivered));
     return Behaviors.stopped();
@@ -299,7 +300,7 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
     kept.removeIf(line -> handedOut.contains(line.seq()) && !cut.contains(line.seq()));
     files.markPending(left > 0);
     if (files.size() > compactBytes) {
-      files.compact(kept);
+      files.compact(kept, recentLetterIds);
     }
     DeliveryState reached = hookEvent == null ? DeliveryState.READ : DeliveryState.INJECTED;
     out.forEach(handed -> owner.report(handed.letter(), reached, hookEvent));

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -40,17 +41,22 @@ final class InboxFiles {
     }
   }
 
-  /** What was on disk at start. */
-  record Loaded(Cursor cursor, List<Line> lines, long lastSeq) {}
+  /**
+   * What was on disk at start; {@code seen}: ids of letters compacted away, still recognised when a
+   * copy comes again.
+   */
+  record Loaded(Cursor cursor, List<Line> lines, long lastSeq, List<String> seen) {}
 
   private final Path jsonl;
   private final Path cursorFile;
   private final Path pendingFile;
+  private final Path seenFile;
 
   InboxFiles(Path dir, String name) {
     this.jsonl = dir.resolve(name + ".jsonl");
     this.cursorFile = dir.resolve(name + ".cursor");
     this.pendingFile = dir.resolve(name + ".pending");
+    this.seenFile = dir.resolve(name + ".seen");
   }
 
   Path jsonl() {
@@ -92,7 +98,15 @@ final class InboxFiles {
         throw new UncheckedIOException(e);
       }
     }
-    return new Loaded(cursor, lines, lastSeq);
+    List<String> seen = List.of();
+    try {
+      if (Files.exists(seenFile)) {
+        seen = Files.readAllLines(seenFile, StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      log.warn("{}: unreadable, older letters may be taken again: {}", seenFile, e.getMessage());
+    }
+    return new Loaded(cursor, lines, lastSeq, seen);
   }
 
   void append(Line line) {
@@ -142,9 +156,16 @@ final class InboxFiles {
     }
   }
 
-  /** Rewrites the file with only {@code keep}: delivered lines do not pile up forever. */
-  void compact(List<Line> keep) {
+  /**
+   * Rewrites the file with only {@code keep}: delivered lines do not pile up forever; {@code seen}
+   * (the letter ids to recognise later) goes first into {@code NAME.seen}.
+   */
+  void compact(List<Line> keep, Collection<String> seen) {
     try {
+      Path seenTmp = seenFile.resolveSibling(seenFile.getFileName() + ".tmp");
+      Files.write(seenTmp, seen, StandardCharsets.UTF_8);
+      Files.move(
+          seenTmp, seenFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       Path tmp = jsonl.resolveSibling(jsonl.getFileName() + ".tmp");
       StringBuilder text = new StringBuilder();
       for (Line line : keep) {
@@ -163,6 +184,7 @@ final class InboxFiles {
       Files.deleteIfExists(jsonl);
       Files.deleteIfExists(cursorFile);
       Files.deleteIfExists(pendingFile);
+      Files.deleteIfExists(seenFile);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

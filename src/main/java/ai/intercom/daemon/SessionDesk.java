@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongPredicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -128,6 +129,17 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     INSTANCE
   }
 
+  /** Time to ask the hub's mailbag for letters kept while this machine was away. */
+  private enum CollectMail implements Command {
+    INSTANCE
+  }
+
+  private record MailCollected(Mailbag.Collected collected, boolean ok) implements Command {}
+
+  private record ParcelStored(String letterId, boolean ok) implements Command {}
+
+  private record MailHanded(boolean ok) implements Command {}
+
   private record Surrendered(String project, List<Letter> letters) implements Command {}
 
   private record Handed(String sessionId, ActorRef<Inbox.Command> inbox, List<Letter> letters)
@@ -177,6 +189,9 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(CheckLiveness.INSTANCE, livenessInterval);
+                  // at once (a restarted machine gets what waited for it), then now and then
+                  timers.startTimerWithFixedDelay(
+                      CollectMail.INSTANCE, Duration.ZERO, livenessInterval);
                   return new SessionDesk(
                       context, inboxDir, machineId, compactBytes, alive, receipts);
                 }));
@@ -200,6 +215,12 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private final ProjectRouting routing;
   private final PidLinks pidLinks;
   private final Map<String, ActorRef<Inbox.Command>> queues = new HashMap<>();
+
+  /** A mailbag collection under way: its batch, the letters stored so far and how many wait. */
+  private Mailbag.Collected collecting;
+
+  private final Set<String> storedMail = new java.util.HashSet<>();
+  private int mailInFlight;
 
   private SessionDesk(
       ActorContext<Command> context,
@@ -243,6 +264,10 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
         .onMessage(Handed.class, this::onHanded)
         .onMessage(Stored.class, this::onStored)
         .onMessageEquals(CheckLiveness.INSTANCE, this::onCheckLiveness)
+        .onMessageEquals(CollectMail.INSTANCE, this::onCollectMail)
+        .onMessage(MailCollected.class, this::onMailCollected)
+        .onMessage(ParcelStored.class, this::onParcelStored)
+        .onMessage(MailHanded.class, this::onMailHanded)
         .build();
   }
 
@@ -396,6 +421,83 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
         .forEach(
             session -> end(session.sessionId(), "agent process " + session.pid() + " is gone"));
     return this;
+  }
+
+  private Behavior<Command> onCollectMail() {
+    if (collecting != null) {
+      return this;
+    }
+    collecting = new Mailbag.Collected(List.of(), 0);
+    getContext()
+        .pipeToSelf(
+            mailbag().<Mailbag.Collected>ask(Mailbag.Collect::new, Duration.ofSeconds(10)),
+            (collected, error) -> new MailCollected(collected, error == null));
+    return this;
+  }
+
+  private Behavior<Command> onMailCollected(MailCollected cmd) {
+    if (!cmd.ok() || cmd.collected().parcels().isEmpty()) {
+      // the hub is away, or nothing waits: the next tick asks again
+      collecting = null;
+      return this;
+    }
+    collecting = cmd.collected();
+    storedMail.clear();
+    mailInFlight = collecting.parcels().size();
+    getContext()
+        .getLog()
+        .info(
+            "{} letters kept on the hub while this machine was away: delivering them",
+            mailInFlight);
+    for (Mailbag.Parcel parcel : collecting.parcels()) {
+      getContext()
+          .ask(
+              Delivery.class,
+              getContext().getSelf(),
+              Duration.ofSeconds(10),
+              r ->
+                  new DeliverToProject(
+                      parcel.project(), parcel.letter(), parcel.preferredSession(), r),
+              (delivery, error) ->
+                  new ParcelStored(
+                      parcel.letter().letterId(),
+                      error == null && delivery.status() != DeliveryStatus.FAILED));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onParcelStored(ParcelStored cmd) {
+    if (cmd.ok()) {
+      storedMail.add(cmd.letterId());
+    }
+    if (--mailInFlight > 0) {
+      return this;
+    }
+    if (storedMail.isEmpty()) {
+      collecting = null;
+      return this;
+    }
+    Set<String> handed = Set.copyOf(storedMail);
+    getContext()
+        .pipeToSelf(
+            mailbag()
+                .<Done>askWithStatus(r -> new Mailbag.Handed(handed, r), Duration.ofSeconds(10)),
+            (done, error) -> new MailHanded(error == null));
+    return this;
+  }
+
+  private Behavior<Command> onMailHanded(MailHanded cmd) {
+    boolean more = cmd.ok() && collecting.left() > 0;
+    collecting = null;
+    if (more) {
+      getContext().getSelf().tell(CollectMail.INSTANCE);
+    }
+    return this;
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Mailbag.Command> mailbag() {
+    return ClusterSharding.get(getContext().getSystem())
+        .entityRefFor(Mailbag.ENTITY_KEY, machineId);
   }
 
   private void end(String sessionId, String reason) {

@@ -37,11 +37,25 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class MessageRoutes extends JsonRoutes {
 
+  /**
+   * {@code message_id}: the sender's id for this message; a call retried with the same id (its
+   * answer was lost) counts once.
+   */
   public record NewMessage(
-      String sessionId, String to, String message, String waitFor, Long timeout) {}
+      String sessionId,
+      String to,
+      String message,
+      String messageId,
+      String waitFor,
+      Long timeout) {}
 
   public record Reply(
-      String sessionId, String threadId, String message, String waitFor, Long timeout) {}
+      String sessionId,
+      String threadId,
+      String message,
+      String messageId,
+      String waitFor,
+      Long timeout) {}
 
   /** Seconds a {@code wait_for} waits when the call gives no {@code timeout}. */
   static final long DEFAULT_WAIT_SECONDS = 60;
@@ -220,7 +234,10 @@ public final class MessageRoutes extends JsonRoutes {
         wait ->
             asSender(
                 body.sessionId(),
-                sender -> outcome(router.open(sender, body.to(), kind, body.message(), wait))));
+                sender ->
+                    outcome(
+                        router.open(
+                            sender, body.to(), kind, body.message(), body.messageId(), wait))));
   }
 
   private Route reply(Reply body) {
@@ -233,7 +250,10 @@ public final class MessageRoutes extends JsonRoutes {
         wait ->
             asSender(
                 body.sessionId(),
-                sender -> outcome(router.reply(sender, body.threadId(), body.message(), wait))));
+                sender ->
+                    outcome(
+                        router.reply(
+                            sender, body.threadId(), body.message(), body.messageId(), wait))));
   }
 
   /**

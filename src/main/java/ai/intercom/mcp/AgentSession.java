@@ -6,6 +6,7 @@ import ai.intercom.protocol.Refusal;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
@@ -126,6 +128,44 @@ final class AgentSession {
     body.put("session_id", id);
     body.putAll(fields);
     return again(() -> waits.post(path, body));
+  }
+
+  /** Pauses between tries of a message call the node did not answer: about 12 s in all. */
+  static final List<Duration> RETRY_PAUSES =
+      List.of(
+          Duration.ofMillis(250),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(4),
+          Duration.ofSeconds(4));
+
+  /**
+   * Posts a message ({@code fields} with this session's id) under a message id of its own, and
+   * posts it again while the node does not answer (restarting, cut off from its hub): the id makes
+   * the node take it once, however often it came.
+   */
+  JsonNode postMessage(String path, Map<String, Object> fields, boolean waiting) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("session_id", id);
+    body.put("message_id", UUID.randomUUID().toString());
+    body.putAll(fields);
+    NodeClient client = waiting ? waits : node;
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return again(() -> client.post(path, body));
+      } catch (NodeClient.NodeException e) {
+        if (!e.unanswered() || attempt >= RETRY_PAUSES.size()) {
+          throw e;
+        }
+        try {
+          Thread.sleep(RETRY_PAUSES.get(attempt).toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private JsonNode again(Supplier<JsonNode> call) {

@@ -131,11 +131,13 @@ final class Tools {
                     args.get("timeout"))));
   }
 
-  /** A message call: one that waits for its delivery when asked to ({@code wait_for}). */
+  /**
+   * A message call, under its own message id (retried while the node does not answer); it waits for
+   * its delivery when asked to ({@code wait_for}).
+   */
   private JsonNode sendWaiting(String path, Map<String, Object> fields) {
-    return fields.containsKey("wait_for") || fields.containsKey("timeout")
-        ? session.postWaiting(path, fields)
-        : session.post(path, fields);
+    return session.postMessage(
+        path, fields, fields.containsKey("wait_for") || fields.containsKey("timeout"));
   }
 
   private SyncToolSpecification reply() {
@@ -214,8 +216,7 @@ final class Tools {
             TO_MANY,
             string("message", "The notice; plain text, up to 64 KiB.")),
         args ->
-            session.post(
-                "/api/send", fields("to", args.get("to"), "message", args.get("message"))));
+            sendWaiting("/api/send", fields("to", args.get("to"), "message", args.get("message"))));
   }
 
   private SyncToolSpecification ask() {

@@ -55,7 +55,8 @@ public final class ChatThread
       String text,
       Instant at,
       String denied,
-      List<Receipt> receipts)
+      List<Receipt> receipts,
+      String messageId)
       implements JsonSerializable {
 
     public Message {
@@ -64,11 +65,16 @@ public final class ChatThread
     }
 
     Message(long seq, String from, String session, String text, Instant at, String denied) {
-      this(seq, from, session, text, at, denied, List.of());
+      this(seq, from, session, text, at, denied, List.of(), null);
     }
 
     Message denied(String why) {
-      return new Message(seq, from, session, text, at, why, receipts);
+      return new Message(seq, from, session, text, at, why, receipts, messageId);
+    }
+
+    /** Whether this is the message {@code from} sent under {@code messageId} (a retry of it). */
+    boolean isSent(String author, String id) {
+      return id != null && id.equals(messageId) && author.equals(from);
     }
 
     /** How far it got to {@code agent}, if it went to that agent. */
@@ -82,7 +88,7 @@ public final class ChatThread
       for (Receipt receipt : receipts) {
         all.add(receipt.agent().equals(reached.agent()) ? receipt.then(reached) : receipt);
       }
-      return new Message(seq, from, session, text, at, denied, all);
+      return new Message(seq, from, session, text, at, denied, all, messageId);
     }
   }
 
@@ -125,12 +131,23 @@ public final class ChatThread
    */
   public record Recipient(String agent, String session) implements JsonSerializable {}
 
-  /** A message with where it goes: what a thread answers to posting or releasing it. */
+  /**
+   * A message with where it goes: what a thread answers to posting or releasing it; {@code
+   * repeated} when it was posted before under the same message id (the sender retried).
+   */
   public record Posted(
-      String threadId, String missionId, Message message, List<Recipient> recipients)
+      String threadId,
+      String missionId,
+      Message message,
+      List<Recipient> recipients,
+      boolean repeated)
       implements JsonSerializable {
     public Posted {
       recipients = List.copyOf(recipients);
+    }
+
+    public Posted(String threadId, String missionId, Message message, List<Recipient> recipients) {
+      this(threadId, missionId, message, recipients, false);
     }
   }
 
@@ -196,6 +213,20 @@ public final class ChatThread
 
     Posted posted(Message message) {
       return new Posted(threadId, missionId, message, recipientsOf(message.from()));
+    }
+
+    /** The kept message {@code author} sent under {@code messageId}, posted again. */
+    Optional<Posted> repeated(String author, String messageId) {
+      if (messageId == null) {
+        return Optional.empty();
+      }
+      for (int i = messages.size() - 1; i >= 0; i--) {
+        Message m = messages.get(i);
+        if (m.isSent(author, messageId)) {
+          return Optional.of(new Posted(threadId, missionId, m, recipientsOf(m.from()), true));
+        }
+      }
+      return Optional.empty();
     }
 
     State created(Created e) {
@@ -303,16 +334,38 @@ public final class ChatThread
       String session,
       String to,
       String text,
+      String messageId,
       ActorRef<StatusReply<Posted>> replyTo)
-      implements Command {}
+      implements Command {
+    public Open(
+        String missionId,
+        String from,
+        String session,
+        String to,
+        String text,
+        ActorRef<StatusReply<Posted>> replyTo) {
+      this(missionId, from, session, to, text, null, replyTo);
+    }
+  }
 
   public record AddParticipant(String participant, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
-  /** Appends a message from a participant; answers it with its sequence number and recipients. */
+  /**
+   * Appends a message from a participant; answers it with its sequence number and recipients. A
+   * second Append with the same {@code messageId} (a retry) answers the first one.
+   */
   public record Append(
-      String from, String session, String text, ActorRef<StatusReply<Posted>> replyTo)
-      implements Command {}
+      String from,
+      String session,
+      String text,
+      String messageId,
+      ActorRef<StatusReply<Posted>> replyTo)
+      implements Command {
+    public Append(String from, String session, String text, ActorRef<StatusReply<Posted>> replyTo) {
+      this(from, session, text, null, replyTo);
+    }
+  }
 
   /**
    * The gate's decision on a held message: answers the message and its recipients when approved;
@@ -373,6 +426,22 @@ public final class ChatThread
     return new ChatThread(threadId);
   }
 
+  /**
+   * The id of the thread a sender's message opens: the same for a retry of that message (the first
+   * 32 bits of SHA-256 over sender and message id).
+   */
+  public static String idFor(String sender, String messageId) {
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  (sender + "\n" + messageId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "t-" + HexFormat.of().formatHex(digest, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
   /** A fresh id {@code t-xxxxxxxx} (32 random bits). */
   public static String newId() {
     byte[] bytes = new byte[4];
@@ -414,6 +483,7 @@ public final class ChatThread
         .onCommand(Open.class, this::onOpen);
     builder
         .forState(State::exists)
+        .onCommand(Open.class, this::onOpenAgain)
         .onCommand(AddParticipant.class, this::onAddParticipant)
         .onCommand(Append.class, this::onAppend)
         .onCommand(Release.class, this::onRelease)
@@ -456,13 +526,24 @@ public final class ChatThread
             cmd.text(),
             now,
             null,
-            receiptsFor(List.of(cmd.to()), now));
+            receiptsFor(List.of(cmd.to()), now),
+            cmd.messageId());
     return Effect()
         .persist(
             List.of(
                 new Created(cmd.missionId(), List.of(cmd.from(), cmd.to()), now),
                 new MessageAppended(first)))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(first)));
+  }
+
+  /** The same chat opened again (a retry with the same message id) answers its first message. */
+  private ReplyEffect<Event, State> onOpenAgain(State state, Open cmd) {
+    return state
+        .message(1)
+        .filter(first -> first.isSent(cmd.from(), cmd.messageId()))
+        .map(first -> state.repeated(cmd.from(), cmd.messageId()).orElseThrow())
+        .map(again -> Effect().reply(cmd.replyTo(), StatusReply.success(again)))
+        .orElseGet(() -> onRefused(state, cmd));
   }
 
   private ReplyEffect<Event, State> onAddParticipant(State state, AddParticipant cmd) {
@@ -482,6 +563,10 @@ public final class ChatThread
           cmd.replyTo(),
           cmd.from() + " is not a participant of thread " + threadId);
     }
+    var again = state.repeated(cmd.from(), cmd.messageId());
+    if (again.isPresent()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(again.get()));
+    }
     Instant now = Instant.now();
     Message message =
         new Message(
@@ -491,7 +576,8 @@ public final class ChatThread
             cmd.text(),
             now,
             null,
-            receiptsFor(state.othersThan(cmd.from()), now));
+            receiptsFor(state.othersThan(cmd.from()), now),
+            cmd.messageId());
     return Effect()
         .persist(new MessageAppended(message))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.posted(message)));

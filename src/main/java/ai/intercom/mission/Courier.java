@@ -6,8 +6,10 @@ import ai.intercom.approval.MessageType;
 import ai.intercom.approval.Settlement;
 import ai.intercom.cluster.MachineServices;
 import ai.intercom.daemon.Letter;
+import ai.intercom.daemon.Mailbag;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.protocol.AgentId;
+import ai.intercom.protocol.DeliveryState;
 import ai.intercom.protocol.DeliveryStatus;
 import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.Refusal;
@@ -39,6 +41,7 @@ public final class Courier implements Settlement {
   private final Duration timeout;
   private final MachineServices<SessionDesk.Command> desks;
   private final Runs runs;
+  private final ThreadReceipts receipts;
 
   /**
    * {@code desks}: where the machines' session desks are (shared with the node's other users of
@@ -54,6 +57,7 @@ public final class Courier implements Settlement {
     this.timeout = timeout;
     this.desks = desks;
     this.runs = runs;
+    this.receipts = new ThreadReceipts(system);
   }
 
   /** The session desk of a machine, if its node is in the cluster. */
@@ -91,16 +95,26 @@ public final class Courier implements Settlement {
         .thenApply(all -> deliveries.get(0).join());
   }
 
+  /**
+   * Into the machine's desk; when its node is not in the cluster, or does not answer, into the
+   * machine's mailbag on the hub, which the desk empties when it is back ({@code queued}).
+   */
   private CompletionStage<SessionDesk.Delivery> deliver(AgentId to, String session, Letter letter) {
     return desks
-        .require(to.machine())
+        .of(to.machine())
         .thenCompose(
             desk -> {
-              return AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
-                      desk,
-                      r -> new SessionDesk.DeliverToProject(to.project(), letter, session, r),
-                      timeout,
-                      system.scheduler())
+              if (desk.isEmpty()) {
+                return keep(to, session, letter);
+              }
+              CompletableFuture<SessionDesk.Delivery> stored =
+                  AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
+                          desk.get(),
+                          r -> new SessionDesk.DeliverToProject(to.project(), letter, session, r),
+                          timeout,
+                          system.scheduler())
+                      .toCompletableFuture();
+              return stored
                   .thenApply(
                       delivery -> {
                         if (delivery.status() == DeliveryStatus.FAILED) {
@@ -108,7 +122,30 @@ public final class Courier implements Settlement {
                               "machine " + to.machine() + " could not store the message");
                         }
                         return delivery;
-                      });
+                      })
+                  .exceptionallyCompose(
+                      error ->
+                          error instanceof CompletionException failure
+                                  && failure.getCause() instanceof IllegalStateException
+                              ? CompletableFuture.failedFuture(error)
+                              // no answer: kept for it (a copy it did store is recognised there)
+                              : keep(to, session, letter));
+            });
+  }
+
+  /** Keeps a letter for a machine that is away; its receipt says {@code queued}. */
+  private CompletionStage<SessionDesk.Delivery> keep(AgentId to, String session, Letter letter) {
+    return sharding
+        .entityRefFor(Mailbag.ENTITY_KEY, to.machine())
+        .<Done>askWithStatus(
+            r ->
+                new Mailbag.Keep(
+                    new Mailbag.Parcel(to.project(), letter, session, Instant.now()), r),
+            timeout)
+        .thenApply(
+            done -> {
+              receipts.report(letter.letterId(), to.toString(), DeliveryState.QUEUED, null, null);
+              return new SessionDesk.Delivery(DeliveryStatus.QUEUED, null);
             });
   }
 

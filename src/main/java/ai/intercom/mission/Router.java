@@ -10,6 +10,7 @@ import ai.intercom.protocol.DeliveryStatus;
 import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.MissionStatus;
 import ai.intercom.protocol.Refusal;
+import ai.intercom.registry.Machine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -200,30 +201,43 @@ public final class Router {
    * {@code to}.
    */
   public CompletionStage<Outcome> open(Sender from, String to, Mission.Kind kind, String text) {
-    return open(from, to, kind, text, Wait.NONE);
+    return open(from, to, kind, text, null, Wait.NONE);
   }
 
-  /** As {@link #open(Sender, String, Mission.Kind, String)}, answering after {@code wait}. */
+  /**
+   * As {@link #open(Sender, String, Mission.Kind, String)}, answering after {@code wait}; {@code
+   * messageId} (the sender's, may be null) makes a retry of the same call count once.
+   */
   public CompletionStage<Outcome> open(
-      Sender from, String to, Mission.Kind kind, String text, Wait wait) {
+      Sender from, String to, Mission.Kind kind, String text, String messageId, Wait wait) {
+    try {
+      checkText(text);
+      checkMessageId(messageId);
+    } catch (IllegalArgumentException e) {
+      return refused(e.getMessage());
+    }
     if (Broadcast.isPattern(to)) {
-      try {
-        checkText(text);
-      } catch (IllegalArgumentException e) {
-        return refused(e.getMessage());
-      }
       return broadcast
           .targets(to, from.agent())
           .thenCompose(
               targets ->
-                  Broadcast.each(to, targets, target -> open(from, target, kind, text, wait)));
+                  Broadcast.each(
+                      to,
+                      targets,
+                      target ->
+                          open(
+                              from,
+                              target,
+                              kind,
+                              text,
+                              messageId == null ? null : messageId + "@" + target,
+                              wait)));
     }
     AgentId target;
     try {
       target = AgentId.parse(to);
-      checkText(text);
     } catch (IllegalArgumentException e) {
-      return CompletableFuture.failedFuture(Refusal.invalid(e.getMessage()));
+      return refused(e.getMessage());
     }
     if (target.isHuman()) {
       return refused(
@@ -237,10 +251,11 @@ public final class Router {
     }
     return accepts(target)
         .thenCompose(ok -> missionIds.next())
-        .thenCompose(missionId -> openThread(missionId, from, to, text, THREAD_ID_TRIES))
+        .thenCompose(missionId -> openThread(missionId, from, to, text, messageId, THREAD_ID_TRIES))
         .thenCompose(
             posted ->
-                submit(
+                admit(
+                        posted,
                         new ApprovalRequest(
                             from.agent(),
                             to,
@@ -256,27 +271,30 @@ public final class Router {
                                   ? "policy: " + passed.reason()
                                   : null;
                           // the message goes out now that its thread holds it; the answer also
-                          // waits for the mission
-                          CompletionStage<Mission.Summary> mission =
-                              sharding
-                                  .entityRefFor(Mission.ENTITY_KEY, posted.missionId())
-                                  .askWithStatus(
-                                      r ->
-                                          new Mission.Create(
-                                              from.agent(),
-                                              to,
-                                              kind,
-                                              text,
-                                              posted.threadId(),
-                                              passedBy,
-                                              null,
-                                              r),
-                                      timeout);
+                          // waits for the mission (made once: a retry finds it made)
+                          CompletionStage<?> mission =
+                              posted.repeated()
+                                  ? CompletableFuture.completedFuture(null)
+                                  : sharding
+                                      .entityRefFor(Mission.ENTITY_KEY, posted.missionId())
+                                      .<Mission.Summary>askWithStatus(
+                                          r ->
+                                              new Mission.Create(
+                                                  from.agent(),
+                                                  to,
+                                                  kind,
+                                                  text,
+                                                  posted.threadId(),
+                                                  passedBy,
+                                                  null,
+                                                  r),
+                                          timeout);
                           return forward(admission, posted, to)
                               .thenCombine(
                                   mission,
                                   (outcome, created) -> {
                                     if (kind == Mission.Kind.SEND
+                                        && !posted.repeated()
                                         && !outcome
                                             .status()
                                             .equals(MissionStatus.PENDING_APPROVAL.wire())) {
@@ -298,16 +316,44 @@ public final class Router {
   }
 
   /**
-   * Opens a thread under a fresh id; 32 random bits can meet an old thread, then another id is
+   * The gate's word on a message. A message posted before (a retry) is not asked about twice: one
+   * already on its way passes, one denied stays denied, one still held is held as it was.
+   */
+  private CompletionStage<ApprovalGate.Admission> admit(
+      ChatThread.Posted posted, ApprovalRequest request) {
+    if (posted.repeated()) {
+      ChatThread.Message message = posted.message();
+      if (message.denied() != null) {
+        return CompletableFuture.completedFuture(new ApprovalGate.Refused(message.denied()));
+      }
+      boolean released =
+          message.receipts().stream()
+              .anyMatch(r -> r.state().isAfter(DeliveryState.PENDING_APPROVAL));
+      if (released) {
+        return CompletableFuture.completedFuture(
+            new ApprovalGate.Passed("sent before under this message id"));
+      }
+    }
+    return submit(request);
+  }
+
+  /**
+   * Opens a thread: first under the id its sender's message id stands for (a retry finds the same
+   * thread), else under a fresh one; 32 random bits can meet an old thread, then another id is
    * drawn.
    */
   private CompletionStage<ChatThread.Posted> openThread(
-      String missionId, Sender from, String to, String text, int tries) {
-    String threadId = ChatThread.newId();
+      String missionId, Sender from, String to, String text, String messageId, int tries) {
+    String threadId =
+        messageId != null && tries == THREAD_ID_TRIES
+            ? ChatThread.idFor(from.agent(), messageId)
+            : ChatThread.newId();
     return sharding
         .entityRefFor(ChatThread.ENTITY_KEY, threadId)
         .<ChatThread.Posted>askWithStatus(
-            r -> new ChatThread.Open(missionId, from.agent(), from.sessionId(), to, text, r),
+            r ->
+                new ChatThread.Open(
+                    missionId, from.agent(), from.sessionId(), to, text, messageId, r),
             timeout)
         .handle(
             (posted, error) -> {
@@ -315,7 +361,7 @@ public final class Router {
                 return CompletableFuture.completedFuture(posted);
               }
               if (tries > 1 && Refusal.is(error, Refusal.Code.TAKEN)) {
-                return openThread(missionId, from, to, text, tries - 1);
+                return openThread(missionId, from, to, text, messageId, tries - 1);
               }
               return CompletableFuture.<ChatThread.Posted>failedFuture(Refusal.cause(error));
             })
@@ -327,11 +373,15 @@ public final class Router {
    * id (a launched agent's result), a follow-up.
    */
   public CompletionStage<Outcome> reply(Sender from, String threadId, String text) {
-    return reply(from, threadId, text, Wait.NONE);
+    return reply(from, threadId, text, null, Wait.NONE);
   }
 
-  /** As {@link #reply(Sender, String, String)}, answering after {@code wait}. */
-  public CompletionStage<Outcome> reply(Sender from, String threadId, String text, Wait wait) {
+  /**
+   * As {@link #reply(Sender, String, String)}, answering after {@code wait}; {@code messageId}
+   * makes a retry count once.
+   */
+  public CompletionStage<Outcome> reply(
+      Sender from, String threadId, String text, String messageId, Wait wait) {
     if (Ids.isMissionId(threadId)) {
       return launches.followUp(from, threadId, text);
     }
@@ -343,6 +393,7 @@ public final class Router {
     }
     try {
       checkText(text);
+      checkMessageId(messageId);
     } catch (IllegalArgumentException e) {
       return refused(e.getMessage());
     }
@@ -387,7 +438,9 @@ public final class Router {
                   .thenCompose(
                       ok ->
                           thread.<ChatThread.Posted>askWithStatus(
-                              r -> new ChatThread.Append(from.agent(), from.sessionId(), text, r),
+                              r ->
+                                  new ChatThread.Append(
+                                      from.agent(), from.sessionId(), text, messageId, r),
                               timeout))
                   .thenCompose(
                       posted ->
@@ -395,7 +448,8 @@ public final class Router {
                                   // the operator is who the gate asks: their words pass
                                   ? CompletableFuture.<ApprovalGate.Admission>completedFuture(
                                       new ApprovalGate.Passed("written by the operator"))
-                                  : submit(
+                                  : admit(
+                                      posted,
                                       new ApprovalRequest(
                                           from.agent(),
                                           to,
@@ -422,6 +476,18 @@ public final class Router {
               held.approval().id(),
               "the operator approves or denies it (ai-intercom approvals, or Telegram)"));
     }
+    if (posted.message().denied() != null) {
+      // a retry of a message the operator denied
+      return CompletableFuture.completedFuture(
+          new Outcome(
+              MissionStatus.DENIED.wire(),
+              posted.threadId(),
+              posted.missionId(),
+              to,
+              null,
+              null,
+              "not delivered: " + posted.message().denied()));
+    }
     if (admission instanceof ApprovalGate.Refused refused) {
       throw Refusal.invalid("the approval gate refused the message: " + refused.reason());
     }
@@ -437,7 +503,9 @@ public final class Router {
                     delivery.sessionId(),
                     null,
                     delivery.status() == DeliveryStatus.QUEUED
-                        ? "no session of " + to + " is running: it gets the message when one starts"
+                        ? "no session of "
+                            + to
+                            + " is running (or its machine is away): it gets the message when one starts"
                         : null));
   }
 
@@ -461,50 +529,62 @@ public final class Router {
         : "delivered to " + to + (sessionId == null ? "" : " (session " + sessionId + ")");
   }
 
-  private static Refusal offline(AgentId agent) {
-    return new Refusal(
-        Refusal.Code.OFFLINE,
-        "no machine '" + agent.machine() + "' is online (see intercom_list_agents)");
-  }
-
-  /** Fails unless the agent's machine is online and has the project (a yes is kept for a while). */
+  /**
+   * Fails unless the agent is known: a project of an online machine, or of a machine that is away
+   * (its letters wait for it on the hub). A yes is kept for a while.
+   */
   CompletionStage<Void> accepts(AgentId agent) {
     Long until = accepted.get(agent.toString());
     if (until != null && until - System.nanoTime() > 0) {
-      return courier
-          .deskOf(agent.machine())
-          .thenApply(
-              desk -> {
-                if (desk.isEmpty()) {
-                  throw offline(agent);
-                }
-                return null;
-              });
+      return CompletableFuture.completedFuture(null);
     }
     return courier
         .deskOf(agent.machine())
-        .thenCompose(
-            desk -> {
-              if (desk.isEmpty()) {
-                throw offline(agent);
+        .thenCompose(desk -> desk.isPresent() ? askDesk(desk.get(), agent) : askRegistry(agent))
+        .thenApply(
+            ok -> {
+              accepted.put(agent.toString(), System.nanoTime() + ACCEPTED_FOR.toNanos());
+              return null;
+            });
+  }
+
+  private CompletionStage<Void> askDesk(ActorRef<SessionDesk.Command> desk, AgentId agent) {
+    return AskPattern.<SessionDesk.Command, StatusReply<Done>>ask(
+            desk, r -> new SessionDesk.Accepts(agent.project(), r), timeout, system.scheduler())
+        .thenApply(
+            reply -> {
+              if (reply.isError()) {
+                throw new Refusal(
+                    Refusal.of(reply.getError()).map(Refusal::code).orElse(Refusal.Code.NOT_FOUND),
+                    Refusal.sentence(reply.getError()) + " (see intercom_list_agents)");
               }
-              return AskPattern.<SessionDesk.Command, StatusReply<Done>>ask(
-                      desk.get(),
-                      r -> new SessionDesk.Accepts(agent.project(), r),
-                      timeout,
-                      system.scheduler())
-                  .thenApply(
-                      reply -> {
-                        if (reply.isError()) {
-                          throw new Refusal(
-                              Refusal.of(reply.getError())
-                                  .map(Refusal::code)
-                                  .orElse(Refusal.Code.NOT_FOUND),
-                              Refusal.sentence(reply.getError()) + " (see intercom_list_agents)");
-                        }
-                        accepted.put(agent.toString(), System.nanoTime() + ACCEPTED_FOR.toNanos());
-                        return null;
-                      });
+              return null;
+            });
+  }
+
+  /** A machine that is away: what the registry last knew of its projects. */
+  private CompletionStage<Void> askRegistry(AgentId agent) {
+    return sharding
+        .entityRefFor(Machine.ENTITY_KEY, agent.machine())
+        .<Machine.State>askWithStatus(Machine.Get::new, timeout)
+        .handle(
+            (machine, error) -> {
+              if (error != null && Refusal.of(error).isEmpty()) {
+                throw new CompletionException(Refusal.cause(error));
+              }
+              if (error != null) {
+                throw Refusal.notFound(
+                    "no machine '" + agent.machine() + "' is known (see intercom_list_agents)");
+              }
+              if (!machine.projects().containsKey(agent.project())) {
+                throw Refusal.notFound(
+                    "machine "
+                        + agent.machine()
+                        + " has no project '"
+                        + agent.project()
+                        + "' (see intercom_list_agents)");
+              }
+              return null;
             });
   }
 
@@ -512,6 +592,19 @@ public final class Router {
     return AskPattern.ask(
         gate, r -> new ApprovalGate.Submit(request, r), timeout, system.scheduler());
   }
+
+  /**
+   * Message ids: 1-128 letters, digits, '-', '_', '.', ':' or '@' (a broadcast adds its target).
+   */
+  static void checkMessageId(String messageId) {
+    if (messageId != null && !MESSAGE_ID.matcher(messageId).matches()) {
+      throw new IllegalArgumentException(
+          "message_id must be 1-128 letters, digits, '-', '_', '.', ':', '/' or '@'");
+    }
+  }
+
+  private static final java.util.regex.Pattern MESSAGE_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}");
 
   void checkText(String text) {
     if (text == null || text.isBlank()) {

@@ -2,6 +2,7 @@ package ai.intercom.http;
 
 import static ai.intercom.http.RouteTestKit.MACHINE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,6 +86,104 @@ class MessageRoutesTest {
   }
 
   @Test
+  void aCallRetriedUnderTheSameMessageIdCountsOnce() {
+    session("retrier");
+    session("target");
+    Map<String, Object> call =
+        Map.of(
+            "session_id",
+            "s-retrier",
+            "to",
+            MACHINE + "/target",
+            "message",
+            "Only once, please.",
+            "message_id",
+            "9b2f-call-1");
+    Answer first = node.post("/api/chat", call);
+    Answer again = node.post("/api/chat", call);
+    assertEquals("delivered", first.text("status"), first.toString());
+    assertEquals("delivered", again.text("status"), again.toString());
+    assertEquals(first.text("thread_id"), again.text("thread_id"));
+    assertEquals(first.text("mission_id"), again.text("mission_id"));
+    assertEquals(1, node.inbox("s-target").size(), "one letter for two calls");
+
+    Map<String, Object> answer =
+        Map.of(
+            "session_id",
+            "s-target",
+            "thread_id",
+            first.text("thread_id"),
+            "message",
+            "Once it is.",
+            "message_id",
+            "4c1d-call-7");
+    assertEquals("delivered", node.post("/api/reply", answer).text("status"));
+    assertEquals("delivered", node.post("/api/reply", answer).text("status"));
+    assertEquals(1, node.inbox("s-retrier").size(), "one answer for two calls");
+    assertEquals(
+        2,
+        node.get("/api/missions/" + first.text("mission_id") + "/history")
+            .json()
+            .path("total")
+            .asInt());
+
+    // the same id for another text is another message of another call: not a retry of this one
+    Answer other =
+        node.post(
+            "/api/chat",
+            Map.of(
+                "session_id",
+                "s-target",
+                "to",
+                MACHINE + "/retrier",
+                "message",
+                "Mine.",
+                "message_id",
+                "9b2f-call-1"));
+    assertNotEquals(first.text("thread_id"), other.text("thread_id"), "ids are per sender");
+
+    Answer held =
+        node.post(
+            "/api/chat",
+            Map.of(
+                "session_id",
+                "s-retrier",
+                "to",
+                MACHINE + "/target",
+                "message",
+                "Shall I deploy?",
+                "message_id",
+                "held-1"));
+    Answer heldAgain =
+        node.post(
+            "/api/chat",
+            Map.of(
+                "session_id",
+                "s-retrier",
+                "to",
+                MACHINE + "/target",
+                "message",
+                "Shall I deploy?",
+                "message_id",
+                "held-1"));
+    assertEquals("pending_approval", held.text("status"), held.toString());
+    assertEquals(held.text("approval_id"), heldAgain.text("approval_id"), "asked once");
+
+    node.post(
+            "/api/chat",
+            Map.of(
+                "session_id",
+                "s-retrier",
+                "to",
+                MACHINE + "/target",
+                "message",
+                "x",
+                "message_id",
+                "no spaces allowed"))
+        .error(400, "invalid");
+  }
+
+  @Test
   void aChatThePolicyHoldsWaitsForTheOperator() {
     session("ops");
     session("infra");
@@ -138,9 +237,10 @@ class MessageRoutesTest {
   }
 
   @Test
-  void aChatToAnOfflineMachineIsRefused() {
+  void aChatToAMachineNeverSeenIsRefused() {
+    // a machine that is away but known keeps its letters on the hub (see OfflineDeliveryTest)
     session("traveller");
-    String sentence = chat("s-traveller", "elsewhere/web", "Are you up?").error(400, "offline");
+    String sentence = chat("s-traveller", "elsewhere/web", "Are you up?").error(404, "not_found");
     assertTrue(sentence.contains("elsewhere"), sentence);
   }
 

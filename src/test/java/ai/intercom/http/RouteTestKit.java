@@ -10,6 +10,7 @@ import ai.intercom.config.ConfigLoader;
 import ai.intercom.config.IntercomHome;
 import ai.intercom.config.Settings;
 import ai.intercom.daemon.Inbox;
+import ai.intercom.daemon.Mailbag;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.launcher.MachineRuns;
@@ -161,6 +162,7 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
       Mission.init(system);
       MissionIds.init(system);
       ChatThread.init(system);
+      Mailbag.init(system);
       Session.init(system);
       MachineRuns.init(system);
       PermissionPrompts permissions =

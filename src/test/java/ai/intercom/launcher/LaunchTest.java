@@ -503,7 +503,7 @@ class LaunchTest {
         api.post(
             "/api/start_agent",
             Map.of("session_id", "s-api", "machine", "nowhere", "project", "web", "mission", "x"));
-    assertEquals(400, unknownMachine.status());
+    assertEquals(404, unknownMachine.status());
     assertTrue(unknownMachine.error().contains("no machine 'nowhere'"), unknownMachine.error());
     // a project the machine does not have: not found
     assertEquals(404, startAgent("nothing", "x", null).status());

@@ -228,8 +228,18 @@ class ChatTest {
 
   @Test
   void badMessagesAreRefusedWithASentenceAndNothingIsStored() throws Exception {
-    String thread = api.chat("s-api", MACHINE + "/web", "hello").text("thread_id");
+    Answer hello = api.chat("s-api", MACHINE + "/web", "hello");
+    String thread = hello.text("thread_id");
     api.inbox("s-web");
+    // its receipts are written after the answer: counted once they are all in
+    Await.until(
+        () ->
+            api.mission(hello.text("mission_id"))
+                .path("receipts")
+                .path(0)
+                .path("state")
+                .asText()
+                .equals("read"));
     long before = journalRows();
     Map<String, Integer> refusals =
         Map.of(
@@ -239,8 +249,9 @@ class ChatTest {
             400,
             "has space/web",
             400,
+            // a machine never seen: not found (one that is away keeps its letters)
             "nowhere/web",
-            400,
+            404,
             // the agent does not exist: not found, like an unknown thread or mission
             MACHINE + "/nothing",
             404,
