@@ -8,6 +8,8 @@
 # (the Claude Code process is also the parent of the session's MCP server), so
 # two sessions of one project never see each other's messages.
 # After a node restart the first hook registers its session again (one call).
+# Also tells the node the session works (see SessionActivity): the event name
+# into inbox/SESSION.state.
 # Fast path (nothing new): bash builtins only, no process started. The script
 # stands alone (no sourced helper), so it can be copied or linked anywhere.
 home="${INTERCOM_HOME:-$HOME/.config/ai-intercom}"
@@ -23,7 +25,7 @@ registered=""
 # Claude Code gives the hook and the session's MCP server the same CLAUDE_CODE_SESSION_ID, which
 # the server registers as its session id; agents that give nothing are found by their processes.
 sid="${CLAUDE_CODE_SESSION_ID:-}"
-if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && -e "$home/inbox/$sid.pending" ]]; then
+if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && ( -e "$home/inbox/$sid.pending" || -e "$home/inbox/$sid.state" ) ]]; then
   session=$sid
 fi
 # The node restarted since this session registered (the session's process link is older than
@@ -58,7 +60,13 @@ for _ in {1..32}; do
   read -r _ pid _ <<< "$stat"
   (( pid > 1 )) || exit 0
 done
-[[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && ( -e "$home/inbox/$session.pending" || -n ${registered:-} ) ]] || exit 0
+[[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || exit 0
+# the session's state for the node (working, and since when): one builtin write into the file the
+# node made when the session registered; SessionStart says nothing (the waiting hook says idle)
+if [[ $event != SessionStart && -e "$home/inbox/$session.state" ]]; then
+  printf '%s\n' "$event" 2>/dev/null > "$home/inbox/$session.state"
+fi
+[[ -e "$home/inbox/$session.pending" || -n ${registered:-} ]] || exit 0
 
 { read -r token < "$home/local.token" || [[ -n $token ]]; } 2>/dev/null || exit 0
 curl -sf --max-time 5 -X POST -H "Authorization: Bearer $token" \

@@ -46,6 +46,8 @@ for _ in {1..32}; do
   (( pid > 1 )) || exit 0
 done
 [[ $session =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || exit 0
+# the turn is over: the session is idle (a message may wake it) until a tool hook says otherwise
+[[ -e "$home/inbox/$session.state" ]] && printf 'idle\n' 2>/dev/null > "$home/inbox/$session.state"
 
 # the hook that waits (Stop, or SessionStart): the node records which one put the message in
 event=Stop

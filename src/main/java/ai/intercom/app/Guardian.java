@@ -158,6 +158,7 @@ final class Guardian {
                 settings.machine().id(),
                 settings.inbox().compactBytes(),
                 settings.inbox().livenessInterval(),
+                settings.inbox().stuckAfter(),
                 SessionDesk::processAlive,
                 new ThreadReceipts(system)),
             "session-desk",

@@ -37,11 +37,26 @@ public final class DirectoryCommands {
               new String[] {
                 agent.path("agent").asText(),
                 agent.path("online").asBoolean() ? "yes" : "no",
-                String.valueOf(agent.path("sessions").size()),
+                sessions(agent.path("sessions")),
                 Table.cut(agent.path("description").asText(), 60)
               });
       return 0;
     }
+  }
+
+  /** {@code 2: idle, working; 1 gone}: the running sessions' states, and those gone lately. */
+  static String sessions(com.fasterxml.jackson.databind.JsonNode sessions) {
+    java.util.List<String> running = new java.util.ArrayList<>();
+    int gone = 0;
+    for (var session : sessions) {
+      if (session.hasNonNull("ended_at")) {
+        gone++;
+      } else {
+        running.add(session.path("status").asText());
+      }
+    }
+    String text = running.size() + (running.isEmpty() ? "" : ": " + String.join(", ", running));
+    return gone == 0 ? text : text + "; " + gone + " gone";
   }
 
   @Command(

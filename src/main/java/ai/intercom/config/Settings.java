@@ -38,7 +38,11 @@ public record Settings(
   public record Discovery(
       boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
 
-  public record Inbox(long compactBytes, Duration livenessInterval) {}
+  /**
+   * {@code stuckAfter} ({@code sessions.stuck-after}): how long a working session may go without a
+   * hook before it counts as stuck.
+   */
+  public record Inbox(long compactBytes, Duration livenessInterval, Duration stuckAfter) {}
 
   /** Plain operator text outside the topics goes to {@code target} (machine/project). */
   public record Dispatcher(
@@ -193,7 +197,10 @@ public record Settings(
             strings(launcher.getConfig("environment"))),
         c.getDuration("approval.timeout"),
         c.getBytes("messages.max-bytes"),
-        new Inbox(c.getBytes("inbox.compact-bytes"), c.getDuration("inbox.liveness-interval")),
+        new Inbox(
+            c.getBytes("inbox.compact-bytes"),
+            c.getDuration("inbox.liveness-interval"),
+            c.getDuration("sessions.stuck-after")),
         c.getDuration("ask-timeout"),
         Telegram.from(c.getConfig("telegram")));
   }

@@ -189,11 +189,13 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
       files.append(line);
       kept.add(line);
       files.markPending(true);
-      if (!waiters.isEmpty()) {
-        Waiter first = waiters.remove(0);
-        timers.cancel(first.id());
-        first.replyTo().tell(handOut(first.maxChars(), first.hookEvent()));
-      }
+      eligibleWaiter()
+          .ifPresent(
+              first -> {
+                waiters.remove(first);
+                timers.cancel(first.id());
+                first.replyTo().tell(handOut(first.maxChars(), first.hookEvent()));
+              });
     }
     cmd.replyTo().tell(Done.getInstance());
     return this;
@@ -205,7 +207,7 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
   }
 
   private Behavior<Command> onAwait(Await cmd) {
-    if (hasUndelivered()) {
+    if (hasUndelivered() && (cmd.hookEvent() == null || files.waiting())) {
       cmd.replyTo().tell(handOut(cmd.maxChars(), cmd.hookEvent()));
     } else {
       Waiter waiter = new Waiter(nextWaiter++, cmd.maxChars(), cmd.hookEvent(), cmd.replyTo());
@@ -305,6 +307,23 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
     DeliveryState reached = hookEvent == null ? DeliveryState.READ : DeliveryState.INJECTED;
     out.forEach(handed -> owner.report(handed.letter(), reached, hookEvent));
     return new Batch(out, left);
+  }
+
+  /**
+   * The first waiter a new letter may go to: a tool's always; a waiting hook's only while the
+   * session's turn is over. A hook left waiting from an earlier turn must not take a letter while
+   * the agent works: the check hook injects it between tool calls instead. The newest waiter first:
+   * an older one may be a hook of a turn long over whose agent is no longer listening.
+   */
+  private java.util.Optional<Waiter> eligibleWaiter() {
+    boolean turnOver = files.waiting();
+    for (int i = waiters.size() - 1; i >= 0; i--) {
+      Waiter waiter = waiters.get(i);
+      if (waiter.hookEvent() == null || turnOver) {
+        return java.util.Optional.of(waiter);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   private boolean hasUndelivered() {

@@ -51,12 +51,23 @@ final class InboxFiles {
   private final Path cursorFile;
   private final Path pendingFile;
   private final Path seenFile;
+  private final Path stateFile;
 
   InboxFiles(Path dir, String name) {
     this.jsonl = dir.resolve(name + ".jsonl");
     this.cursorFile = dir.resolve(name + ".cursor");
     this.pendingFile = dir.resolve(name + ".pending");
     this.seenFile = dir.resolve(name + ".seen");
+    this.stateFile = SessionActivity.fileOf(dir, name);
+  }
+
+  /**
+   * Whether the session's turn is over, as its hooks last said (a queue's, or a session's without
+   * hooks, counts as waiting).
+   */
+  boolean waiting() {
+    return SessionActivity.read(stateFile, java.time.Instant.now(), java.time.Duration.ZERO)
+        .waiting();
   }
 
   Path jsonl() {
@@ -185,6 +196,7 @@ final class InboxFiles {
       Files.deleteIfExists(cursorFile);
       Files.deleteIfExists(pendingFile);
       Files.deleteIfExists(seenFile);
+      Files.deleteIfExists(stateFile);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -65,10 +65,27 @@ final class ProjectRouting {
    */
   static Optional<LiveSessions.Live> target(
       LiveSessions sessions, String project, String preferredSession) {
-    return Optional.ofNullable(preferredSession)
-        .map(sessions::get)
-        .filter(live -> live.session().project().equals(project))
-        .or(() -> newestSessionOf(sessions, project));
+    return target(sessions, project, preferredSession, live -> false);
+  }
+
+  /**
+   * As above, sessions that are {@code stuck} last: a letter goes to the one asked for or the
+   * newest that is not, else to the one asked for or the newest all the same.
+   */
+  static Optional<LiveSessions.Live> target(
+      LiveSessions sessions,
+      String project,
+      String preferredSession,
+      java.util.function.Predicate<LiveSessions.Live> stuck) {
+    Optional<LiveSessions.Live> preferred =
+        Optional.ofNullable(preferredSession)
+            .map(sessions::get)
+            .filter(live -> live.session().project().equals(project));
+    return preferred
+        .filter(stuck.negate())
+        .or(() -> newestSessionOf(sessions, project, stuck.negate()))
+        .or(() -> preferred)
+        .or(() -> newestSessionOf(sessions, project, live -> true));
   }
 
   /**
@@ -77,10 +94,13 @@ final class ProjectRouting {
    * it writes in.
    */
   private static Optional<LiveSessions.Live> newestSessionOf(
-      LiveSessions sessions, String project) {
+      LiveSessions sessions, String project, java.util.function.Predicate<LiveSessions.Live> ok) {
     return sessions.all().stream()
         .filter(
-            live -> live.session().project().equals(project) && live.session().missionId() == null)
+            live ->
+                live.session().project().equals(project)
+                    && live.session().missionId() == null
+                    && ok.test(live))
         .max(Comparator.comparing(live -> live.session().registeredAt()));
   }
 

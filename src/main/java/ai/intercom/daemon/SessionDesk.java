@@ -58,10 +58,51 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       long pid,
       List<Long> ancestors,
       Instant registeredAt,
-      String missionId)
+      String missionId,
+      Session.Status status,
+      Instant activeAt,
+      Instant endedAt)
       implements JsonSerializable {
     public LocalSession {
       ancestors = List.copyOf(ancestors);
+      status = status == null ? Session.Status.ACTIVE : status;
+    }
+
+    public LocalSession(
+        String sessionId,
+        String project,
+        long pid,
+        List<Long> ancestors,
+        Instant registeredAt,
+        String missionId) {
+      this(sessionId, project, pid, ancestors, registeredAt, missionId, null, null, null);
+    }
+
+    /** As its hooks last said ({@code activeAt}: when). */
+    LocalSession with(SessionActivity activity) {
+      return new LocalSession(
+          sessionId,
+          project,
+          pid,
+          ancestors,
+          registeredAt,
+          missionId,
+          activity.status(),
+          activity.at(),
+          endedAt);
+    }
+
+    LocalSession ended(Instant at) {
+      return new LocalSession(
+          sessionId,
+          project,
+          pid,
+          ancestors,
+          registeredAt,
+          missionId,
+          Session.Status.GONE,
+          activeAt,
+          at);
     }
   }
 
@@ -99,13 +140,26 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   /** What this machine offers: its projects and live sessions. */
   public record GetRoster(ActorRef<Roster> replyTo) implements Command {}
 
-  public record Roster(String machineId, List<String> projects, List<LocalSession> sessions)
+  /**
+   * {@code sessions}: the live ones with their state; {@code ended}: those gone lately, with when.
+   */
+  public record Roster(
+      String machineId,
+      List<String> projects,
+      List<LocalSession> sessions,
+      List<LocalSession> ended)
       implements JsonSerializable {
     public Roster {
       projects = List.copyOf(projects);
       sessions = List.copyOf(sessions);
+      ended = ended == null ? List.of() : List.copyOf(ended);
     }
   }
+
+  /** Sessions gone lately that a roster still shows: at most this many, for {@link #ENDED_FOR}. */
+  static final int ENDED_KEPT = 50;
+
+  static final Duration ENDED_FOR = Duration.ofHours(1);
 
   /** The projects of this machine as the registry holds them (discovered and registered). */
   public record KnowProjects(Collection<String> projects) implements Command {
@@ -173,15 +227,29 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       long compactBytes,
       Duration livenessInterval,
       LongPredicate alive) {
-    return create(inboxDir, machineId, compactBytes, livenessInterval, alive, Receipts.NONE);
+    return create(
+        inboxDir,
+        machineId,
+        compactBytes,
+        livenessInterval,
+        DEFAULT_STUCK_AFTER,
+        alive,
+        Receipts.NONE);
   }
 
-  /** {@code receipts}: where the inboxes report how far their letters got. */
+  /** Working sessions count as stuck after this long without a hook (intercom.sessions). */
+  public static final Duration DEFAULT_STUCK_AFTER = Duration.ofMinutes(10);
+
+  /**
+   * {@code stuckAfter}: how long a working session may go without a hook before it counts as stuck;
+   * {@code receipts}: where the inboxes report how far their letters got.
+   */
   public static Behavior<Command> create(
       Path inboxDir,
       String machineId,
       long compactBytes,
       Duration livenessInterval,
+      Duration stuckAfter,
       LongPredicate alive,
       Receipts receipts) {
     return Behaviors.setup(
@@ -193,7 +261,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
                   timers.startTimerWithFixedDelay(
                       CollectMail.INSTANCE, Duration.ZERO, livenessInterval);
                   return new SessionDesk(
-                      context, inboxDir, machineId, compactBytes, alive, receipts);
+                      context, inboxDir, machineId, compactBytes, stuckAfter, alive, receipts);
                 }));
   }
 
@@ -211,10 +279,20 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private final long compactBytes;
   private final LongPredicate alive;
   private final Receipts receipts;
+  private final Duration stuckAfter;
   private final LiveSessions sessions = new LiveSessions();
   private final ProjectRouting routing;
   private final PidLinks pidLinks;
   private final Map<String, ActorRef<Inbox.Command>> queues = new HashMap<>();
+
+  /** Sessions gone lately, newest last (see {@link Roster#ended()}). */
+  private final java.util.LinkedHashMap<String, LocalSession> ended =
+      new java.util.LinkedHashMap<>();
+
+  /** The state last told to each session's registry entity. */
+  private final Map<String, Session.Status> told = new HashMap<>();
+
+  private long inboxes;
 
   /** A mailbag collection under way: its batch, the letters stored so far and how many wait. */
   private Mailbag.Collected collecting;
@@ -227,10 +305,12 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       Path inboxDir,
       String machineId,
       long compactBytes,
+      Duration stuckAfter,
       LongPredicate alive,
       Receipts receipts) {
     super(context);
     this.receipts = receipts;
+    this.stuckAfter = stuckAfter;
     this.inboxDir = inboxDir;
     this.queueDir = inboxDir.resolve("queued");
     this.machineId = machineId;
@@ -289,6 +369,9 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
             Instant.now(),
             cmd.missionId());
     sessions.put(session, inbox);
+    SessionActivity.begin(inboxDir, cmd.sessionId());
+    ended.remove(cmd.sessionId());
+    told.remove(cmd.sessionId());
     pidLinks.link(session);
     ClusterSharding sharding = ClusterSharding.get(getContext().getSystem());
     sharding
@@ -337,13 +420,31 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onList(ListSessions cmd) {
-    cmd.replyTo().tell(sessions.byRegistration());
+    cmd.replyTo().tell(current());
     return this;
   }
 
   private Behavior<Command> onFindSession(FindSession cmd) {
-    cmd.replyTo().tell(sessions.find(cmd.sessionId(), LiveSessions.Live::session));
+    cmd.replyTo().tell(sessions.find(cmd.sessionId(), live -> current(live.session())));
     return this;
+  }
+
+  /** The live sessions with their state now, oldest registration first. */
+  private List<LocalSession> current() {
+    return sessions.byRegistration().stream().map(this::current).toList();
+  }
+
+  private LocalSession current(LocalSession session) {
+    return session.with(
+        SessionActivity.read(
+            SessionActivity.fileOf(inboxDir, session.sessionId()), Instant.now(), stuckAfter));
+  }
+
+  /** The sessions gone lately (older ones are forgotten). */
+  private List<LocalSession> ended() {
+    Instant since = Instant.now().minus(ENDED_FOR);
+    ended.values().removeIf(session -> session.endedAt().isBefore(since));
+    return List.copyOf(ended.values());
   }
 
   private Behavior<Command> onAccepts(Accepts cmd) {
@@ -352,7 +453,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onGetRoster(GetRoster cmd) {
-    cmd.replyTo().tell(new Roster(machineId, routing.projects(), sessions.byRegistration()));
+    cmd.replyTo().tell(new Roster(machineId, routing.projects(), current(), ended()));
     return this;
   }
 
@@ -367,7 +468,11 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       return this;
     }
     Optional<LiveSessions.Live> target =
-        ProjectRouting.target(sessions, cmd.project(), cmd.preferredSession());
+        ProjectRouting.target(
+            sessions,
+            cmd.project(),
+            cmd.preferredSession(),
+            live -> current(live.session()).status() == Session.Status.STUCK);
     Delivery delivery =
         target
             .map(live -> new Delivery(DeliveryStatus.DELIVERED, live.session().sessionId()))
@@ -420,6 +525,17 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
         .gone(alive)
         .forEach(
             session -> end(session.sessionId(), "agent process " + session.pid() + " is gone"));
+    // the registry learns each change of state (the hooks only touch files)
+    for (LocalSession session : current()) {
+      if (session.status() != told.getOrDefault(session.sessionId(), Session.Status.ACTIVE)) {
+        told.put(session.sessionId(), session.status());
+        ClusterSharding.get(getContext().getSystem())
+            .entityRefFor(Session.ENTITY_KEY, session.sessionId())
+            .tell(
+                new Session.UpdateStatus(
+                    session.status(), null, null, getContext().getSystem().ignoreRef()));
+      }
+    }
     return this;
   }
 
@@ -503,6 +619,13 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private void end(String sessionId, String reason) {
     LiveSessions.Live live = sessions.remove(sessionId);
     pidLinks.unlink(live.session());
+    told.remove(sessionId);
+    ended.remove(sessionId);
+    ended.put(sessionId, current(live.session()).ended(Instant.now()));
+    SessionActivity.end(inboxDir, sessionId);
+    if (ended.size() > ENDED_KEPT) {
+      ended.remove(ended.keySet().iterator().next());
+    }
     getContext()
         .ask(
             Inbox.Handover.class,
@@ -544,7 +667,9 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
                 sessionId,
                 compactBytes,
                 new Inbox.Owner(machineId + "/" + project, sessionId, receipts)),
-            "inbox-" + sessionId,
+            // numbered: the inbox of a session that just ended may still be stopping when the
+            // same session comes back (claude --resume)
+            "inbox-" + sessionId + "-" + (++inboxes),
             Inbox.DISPATCHER);
   }
 

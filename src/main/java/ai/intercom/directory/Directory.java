@@ -30,7 +30,33 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 public final class Directory {
 
   /** {@code missionId}: the mission of an agent launched for one (it takes no chats of its own). */
-  public record SessionView(String sessionId, String status, Instant since, String missionId) {}
+  /**
+   * A session of an agent: {@code status} active, working, idle, stuck or gone (ended lately, at
+   * {@code endedAt}); {@code since} when it registered, {@code lastActivity} when a hook last
+   * reported.
+   */
+  public record SessionView(
+      String sessionId,
+      String status,
+      Instant since,
+      String missionId,
+      Instant lastActivity,
+      Instant endedAt) {
+
+    static SessionView of(SessionDesk.LocalSession session) {
+      return new SessionView(
+          session.sessionId(),
+          session.status().wire(),
+          session.registeredAt(),
+          session.missionId(),
+          session.activeAt(),
+          session.endedAt());
+    }
+
+    public boolean running() {
+      return endedAt == null;
+    }
+  }
 
   public record AgentView(
       String agent,
@@ -90,15 +116,10 @@ public final class Directory {
                               roster
                                   .map(
                                       r ->
-                                          r.sessions().stream()
+                                          java.util.stream.Stream.concat(
+                                                  r.sessions().stream(), r.ended().stream())
                                               .filter(s -> s.project().equals(name))
-                                              .map(
-                                                  s ->
-                                                      new SessionView(
-                                                          s.sessionId(),
-                                                          "active",
-                                                          s.registeredAt(),
-                                                          s.missionId()))
+                                              .map(SessionView::of)
                                               .toList())
                                   .orElse(List.of());
                           agents.add(

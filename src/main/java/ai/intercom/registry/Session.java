@@ -36,11 +36,21 @@ public final class Session
 
   static final int RECENT_ACTIVITY = 10;
 
+  /**
+   * {@code active}: registered, no hook has said more; {@code working}: a tool hook fired lately;
+   * {@code idle}: its turn ended (a waiting hook runs); {@code stuck}: working, but nothing fired
+   * for longer than {@code intercom.sessions.stuck-after}; {@code gone}: its process ended.
+   */
   public enum Status {
     ACTIVE,
     WORKING,
     IDLE,
-    GONE
+    STUCK,
+    GONE;
+
+    public String wire() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   public record State(

@@ -450,10 +450,7 @@ public final class Operator {
                 text.append("\n")
                     .append(agent.online() ? "🟢 " : "⚪ ")
                     .append(escape(agent.agent()))
-                    .append(
-                        agent.sessions().isEmpty()
-                            ? ""
-                            : " · " + agent.sessions().size() + " sessions");
+                    .append(sessionsOf(agent));
               }
               return text.toString();
             });
@@ -637,5 +634,21 @@ public final class Operator {
 
   private static CompletionStage<Void> done() {
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** {@code · 2 sessions (idle, working)}: the running sessions with their states. */
+  static String sessionsOf(Directory.AgentView agent) {
+    List<String> states =
+        agent.sessions().stream()
+            .filter(Directory.SessionView::running)
+            .map(Directory.SessionView::status)
+            .toList();
+    return states.isEmpty()
+        ? ""
+        : " · "
+            + states.size()
+            + (states.size() == 1 ? " session (" : " sessions (")
+            + String.join(", ", states)
+            + ")";
   }
 }

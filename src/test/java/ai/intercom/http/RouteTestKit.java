@@ -174,6 +174,7 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
                   settings.machine().id(),
                   settings.inbox().compactBytes(),
                   settings.inbox().livenessInterval(),
+                  settings.inbox().stuckAfter(),
                   SessionDesk::processAlive,
                   new ThreadReceipts(system)),
               "session-desk",
