@@ -7,7 +7,8 @@
 # MCP server registers under the same id), else through its ancestor processes
 # (the Claude Code process is also the parent of the session's MCP server), so
 # two sessions of one project never see each other's messages.
-# After a node restart the first hook registers its session again (one call).
+# After a node restart the first hook registers its session again (one call), and
+# so does SessionStart for a session its MCP server has not registered yet.
 # Also tells the node the session works (see SessionActivity): the event name
 # into inbox/SESSION.state.
 # Fast path (nothing new): bash builtins only, no process started. The script
@@ -28,14 +29,22 @@ sid="${CLAUDE_CODE_SESSION_ID:-}"
 if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && ( -e "$home/inbox/$sid.pending" || -e "$home/inbox/$sid.state" ) ]]; then
   session=$sid
 fi
-# The node restarted since this session registered (the session's process link is older than
-# the node's session desk): register it again, in one call, so that what comes for its project
-# reaches it now, not when its MCP server next makes a call.
+# Register the session in one call, so that what comes for it reaches it now, not when its MCP
+# server next makes a call: when the node restarted since it registered (its process link is older
+# than the node's session desk), or when it starts or resumes (claude --resume: the same id, its
+# unread letters come back) before its MCP server has registered it.
 linked=""
-if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && ${CLAUDE_PID:-} =~ ^[0-9]+$
-      && "$home/inbox/desk.started" -nt "$links/$CLAUDE_PID" ]] \
-    && { read -r linked < "$links/$CLAUDE_PID" || [[ -n $linked ]]; } 2>/dev/null \
-    && [[ $linked == "$sid" ]]; then
+register=""
+if [[ $sid =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && ${CLAUDE_PID:-} =~ ^[0-9]+$ ]]; then
+  if [[ ! -e "$links/$CLAUDE_PID" ]]; then
+    [[ $event == SessionStart ]] && register=1
+  elif [[ "$home/inbox/desk.started" -nt "$links/$CLAUDE_PID" ]] \
+      && { read -r linked < "$links/$CLAUDE_PID" || [[ -n $linked ]]; } 2>/dev/null \
+      && [[ $linked == "$sid" ]]; then
+    register=1
+  fi
+fi
+if [[ -n $register ]]; then
   project="${CLAUDE_PROJECT_DIR:-$PWD}"
   project="${project##*/}"
   if [[ $project =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] \

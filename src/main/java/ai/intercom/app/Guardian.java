@@ -2,6 +2,7 @@ package ai.intercom.app;
 
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.Policy;
+import ai.intercom.cluster.ClusterPeers;
 import ai.intercom.cluster.HubWatch;
 import ai.intercom.cluster.MachineServices;
 import ai.intercom.config.Settings;
@@ -144,6 +145,7 @@ final class Guardian {
       context.spawn(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch");
     }
     if (role.clusterRoles().contains(NodeRole.HUB_ROLE)) {
+      context.spawn(ClusterPeers.keeper(ClusterPeers.file(settings.dataDir())), "cluster-peers");
       operatorsBot(context, settings, gate, router);
     }
     if (!role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {

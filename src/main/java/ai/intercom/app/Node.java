@@ -3,6 +3,7 @@ package ai.intercom.app;
 import ai.intercom.approval.ApprovalGate;
 import ai.intercom.approval.Policy;
 import ai.intercom.approval.PolicyFile;
+import ai.intercom.cluster.ClusterPeers;
 import ai.intercom.config.HostPort;
 import ai.intercom.config.IntercomHome;
 import ai.intercom.config.Settings;
@@ -25,8 +26,10 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,6 +154,8 @@ public final class Node {
           ? cause
           : new StartupException(Refusal.sentence(e), e);
     }
+    // joining takes a few round trips: under way while the actors start
+    join(system, seeds, ClusterPeers.file(settings.dataDir()));
 
     Guardian.Started actors;
     try {
@@ -206,9 +211,9 @@ public final class Node {
                 ready.completeExceptionally(
                     new StartupException(
                         "the node stopped before it was up (see logs/intercom.log)")));
+    // at once if this node is up already
     org.apache.pekko.cluster.Cluster.get(system.classicSystem())
         .registerOnMemberUp(() -> announce(system, settings, actors, up));
-    join(system, seeds);
 
     return new Node(settings, system, gate, desk, ready);
   }
@@ -420,10 +425,22 @@ public final class Node {
     return new Address("pekko", SYSTEM_NAME, hostPort.host(), hostPort.port());
   }
 
-  private static void join(ActorSystem<?> system, List<Address> seeds) {
+  /**
+   * Joins the seeds; without seeds (a hub), the cluster its daemons are still in when it had one
+   * before (it restarted), else a new cluster of its own.
+   */
+  private static void join(ActorSystem<?> system, List<Address> seeds, Path peersFile) {
     Cluster cluster = Cluster.get(system);
-    if (seeds.isEmpty()) {
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    Address self = cluster.selfMember().address();
+    List<Address> peers = seeds.isEmpty() ? ClusterPeers.read(peersFile, SYSTEM_NAME) : List.of();
+    if (!peers.isEmpty()) {
+      log.info("joining the cluster of its last run through {}, or forming one", peers);
+      List<Address> withSelf = new ArrayList<>();
+      withSelf.add(self);
+      peers.stream().filter(peer -> !peer.equals(self)).forEach(withSelf::add);
+      cluster.manager().tell(new JoinSeedNodes(withSelf));
+    } else if (seeds.isEmpty()) {
+      cluster.manager().tell(Join.create(self));
     } else {
       log.info("joining the cluster through {}", seeds);
       cluster.manager().tell(new JoinSeedNodes(seeds));

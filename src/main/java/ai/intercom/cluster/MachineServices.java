@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -15,6 +16,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Where one kind of machine-local actor (a session desk, an agent supervisor) of each machine is:
@@ -54,13 +59,40 @@ public final class MachineServices<T> {
             Props.empty());
   }
 
+  /** Whether the node of {@code actor} is up in the cluster and not unreachable. */
+  private boolean reachable(ActorRef<T> actor) {
+    Address address = actor.path().address();
+    if (address.hasLocalScope()) {
+      return true;
+    }
+    ClusterEvent.CurrentClusterState state = Cluster.get(system).state();
+    for (Member member : state.getUnreachable()) {
+      if (member.address().equals(address)) {
+        return false;
+      }
+    }
+    for (Member member : state.getMembers()) {
+      if (member.address().equals(address)) {
+        return member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
+      }
+    }
+    return false;
+  }
+
   /** The key a machine registers its actor under. */
   public static <T> ServiceKey<T> key(Class<T> protocol, String prefix, String machineId) {
     return ServiceKey.create(protocol, prefix + machineId);
   }
 
-  /** The actor of a machine, if its node is in the cluster. */
+  /**
+   * The actor of a machine, if its node is in the cluster and reachable (a node that is gone but
+   * not yet out of the receptionist's listing would only time out).
+   */
   public CompletionStage<Optional<ActorRef<T>>> of(String machineId) {
+    return listed(machineId).thenApply(found -> found.filter(this::reachable));
+  }
+
+  private CompletionStage<Optional<ActorRef<T>>> listed(String machineId) {
     Optional<ActorRef<T>> found = known.get(machineId);
     if (found != null) {
       return CompletableFuture.completedFuture(found);

@@ -236,6 +236,9 @@ public final class Inbox extends AbstractBehavior<Inbox.Command> {
     files.writeCursor(cursor);
     kept.clear();
     files.markPending(false);
+    // what leaves unread was never seen here: the session takes it again when it comes back
+    // (claude --resume) and its letters with it
+    undelivered.forEach(letter -> recentLetterIds.remove(letter.letterId()));
     files.compact(List.of(), recentLetterIds);
     waiters.forEach(waiter -> waiter.replyTo().tell(new Batch(List.of())));
     cmd.replyTo().tell(new Handover(undelivered));

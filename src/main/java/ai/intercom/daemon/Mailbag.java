@@ -71,7 +71,11 @@ public final class Mailbag
    * The machine's desk asks what waits for it, the oldest first, about {@link #BATCH_CHARS} of text
    * at a time (nothing is dropped until {@link Handed}).
    */
-  public record Collect(ActorRef<Collected> replyTo) implements Command {}
+  public record Collect(ActorRef<Collected> replyTo, ActorRef<Waiting> collector)
+      implements Command {}
+
+  /** Told to the desk that collected last when a letter is kept for it: collect again now. */
+  public record Waiting(String machineId) implements JsonSerializable {}
 
   /** A batch of parcels, and how many more wait after it. */
   public record Collected(List<Parcel> parcels, int left) implements JsonSerializable {
@@ -115,6 +119,13 @@ public final class Mailbag
 
   private final String machineId;
 
+  /**
+   * The desk that collected last (not persisted: after a restart of the hub, the desk's next
+   * collection names it again), told at once when a letter comes in; letters are kept while its
+   * node is in the cluster when a delivery got no answer or the hub did not see its desk yet.
+   */
+  private ActorRef<Waiting> collector;
+
   private Mailbag(String machineId) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), machineId),
@@ -137,7 +148,7 @@ public final class Mailbag
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Keep.class, this::onKeep)
-        .onCommand(Collect.class, (state, cmd) -> Effect().reply(cmd.replyTo(), batch(state)))
+        .onCommand(Collect.class, this::onCollect)
         .onCommand(Handed.class, this::onHanded)
         .build();
   }
@@ -159,7 +170,18 @@ public final class Mailbag
     }
     return Effect()
         .persist(new Kept(cmd.parcel()))
+        .thenRun(
+            s -> {
+              if (collector != null) {
+                collector.tell(new Waiting(machineId));
+              }
+            })
         .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onCollect(State state, Collect cmd) {
+    collector = cmd.collector();
+    return Effect().reply(cmd.replyTo(), batch(state));
   }
 
   private ReplyEffect<Event, State> onHanded(State state, Handed cmd) {

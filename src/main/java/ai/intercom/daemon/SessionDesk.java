@@ -297,6 +297,9 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   /** A mailbag collection under way: its batch, the letters stored so far and how many wait. */
   private Mailbag.Collected collecting;
 
+  /** The mailbag said a letter came in while a collection ran. */
+  private boolean collectAgain;
+
   private final Set<String> storedMail = new java.util.HashSet<>();
   private int mailInFlight;
 
@@ -541,12 +544,19 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private Behavior<Command> onCollectMail() {
     if (collecting != null) {
+      // a letter came in while a collection runs: another one after it
+      collectAgain = true;
       return this;
     }
+    collectAgain = false;
     collecting = new Mailbag.Collected(List.of(), 0);
+    ActorRef<Mailbag.Waiting> collector =
+        getContext().messageAdapter(Mailbag.Waiting.class, waiting -> CollectMail.INSTANCE);
     getContext()
         .pipeToSelf(
-            mailbag().<Mailbag.Collected>ask(Mailbag.Collect::new, Duration.ofSeconds(10)),
+            mailbag()
+                .<Mailbag.Collected>ask(
+                    r -> new Mailbag.Collect(r, collector), Duration.ofSeconds(10)),
             (collected, error) -> new MailCollected(collected, error == null));
     return this;
   }
@@ -554,8 +564,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   private Behavior<Command> onMailCollected(MailCollected cmd) {
     if (!cmd.ok() || cmd.collected().parcels().isEmpty()) {
       // the hub is away, or nothing waits: the next tick asks again
-      collecting = null;
-      return this;
+      return collected(false);
     }
     collecting = cmd.collected();
     storedMail.clear();
@@ -590,8 +599,7 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
       return this;
     }
     if (storedMail.isEmpty()) {
-      collecting = null;
-      return this;
+      return collected(false);
     }
     Set<String> handed = Set.copyOf(storedMail);
     getContext()
@@ -603,9 +611,13 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
   }
 
   private Behavior<Command> onMailHanded(MailHanded cmd) {
-    boolean more = cmd.ok() && collecting.left() > 0;
+    return collected(cmd.ok() && collecting.left() > 0);
+  }
+
+  /** A collection is over; the next one at once when more waits or a letter came in meanwhile. */
+  private Behavior<Command> collected(boolean more) {
     collecting = null;
-    if (more) {
+    if (more || collectAgain) {
       getContext().getSelf().tell(CollectMail.INSTANCE);
     }
     return this;

@@ -33,6 +33,13 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class Courier implements Settlement {
 
+  /**
+   * A desk stores a letter in milliseconds; one that has not answered in this time is taken as gone
+   * (a node killed but not yet seen unreachable) and the letter kept in the mailbag, where a copy
+   * the desk did store is recognised.
+   */
+  static final Duration DESK_ANSWERS_WITHIN = Duration.ofSeconds(2);
+
   /** The author of notes about one's own messages. */
   static final String INTERCOM = "intercom";
 
@@ -111,7 +118,9 @@ public final class Courier implements Settlement {
                   AskPattern.<SessionDesk.Command, SessionDesk.Delivery>ask(
                           desk.get(),
                           r -> new SessionDesk.DeliverToProject(to.project(), letter, session, r),
-                          timeout,
+                          timeout.compareTo(DESK_ANSWERS_WITHIN) < 0
+                              ? timeout
+                              : DESK_ANSWERS_WITHIN,
                           system.scheduler())
                       .toCompletableFuture();
               return stored

@@ -1,15 +1,12 @@
 package ai.intercom.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
+import ai.intercom.testing.NodePair;
 import ai.intercom.testing.NodeProcess;
-import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,75 +30,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExactlyOnceTest {
 
-  static final long SELF = ProcessHandle.current().pid();
   static final Duration WAIT = Duration.ofSeconds(90);
   static final int PER_PHASE = 40;
 
   @TempDir Path hubHome;
   @TempDir Path daemonHome;
 
-  private final int hubHttp = TestNodes.freePort();
-  private final int hubCluster = TestNodes.freePort();
-  private final int daemonHttp = TestNodes.freePort();
-  private final int daemonCluster = TestNodes.freePort();
+  private NodePair nodes;
 
   /** Message text -> how often the receiving session got it. */
   private final Map<String, Integer> received = new TreeMap<>();
 
-  private NodeProcess hub() throws Exception {
-    NodeProcess hub =
-        NodeProcess.start(
-            Map.of(
-                "INTERCOM_HOME", hubHome.toString(),
-                "INTERCOM_MACHINE_ID", "alpha",
-                "INTERCOM_HTTP_PORT", String.valueOf(hubHttp),
-                "INTERCOM_CLUSTER_PORT", String.valueOf(hubCluster)),
-            "standalone");
-    assertNotNull(hub.nextLine(60), "hub did not start: " + hub.stderr());
-    return hub;
-  }
-
-  private NodeProcess daemon() throws Exception {
-    NodeProcess daemon =
-        NodeProcess.start(
-            Map.of(
-                "INTERCOM_HOME", daemonHome.toString(),
-                "INTERCOM_MACHINE_ID", "beta",
-                "HUB_URL", "http://127.0.0.1:" + hubHttp,
-                "INTERCOM_HTTP_PORT", String.valueOf(daemonHttp),
-                "INTERCOM_CLUSTER_PORT", String.valueOf(daemonCluster)),
-            "daemon");
-    assertNotNull(daemon.nextLine(60), "daemon did not start: " + daemon.stderr());
-    return daemon;
-  }
-
-  /** A call to a node; null while it does not answer (down, restarting). */
-  private static Answer call(int port, Path home, String path, Map<String, Object> body) {
-    try {
-      ApiClient api = new ApiClient(port, home);
-      return body == null ? api.get(path) : api.post(path, body);
-    } catch (UncheckedIOException | IllegalStateException e) {
-      return null;
-    }
-  }
-
-  private static void register(int port, Path home, String session, String project) {
-    call(
-        port,
-        home,
-        "/api/sessions",
-        Map.of("session_id", session, "project", project, "pid", SELF, "ancestors", List.of()));
-  }
-
   /** A session call, registering the session again when the node forgot it (as hooks do). */
   private static Answer asSession(
-      int port, Path home, String session, String project, String path, Map<String, Object> body)
+      NodePair.Side node, String session, String project, String path, Map<String, Object> body)
       throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      Answer answer = call(port, home, path, body);
+      Answer answer = node.call(path, body);
       if (answer != null && answer.status() == 404 && answer.toString().contains("no_session")) {
-        register(port, home, session, project);
+        node.register(session, project);
         continue;
       }
       if (answer != null && answer.status() < 500) {
@@ -109,15 +57,14 @@ class ExactlyOnceTest {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("no answer from the node at port " + port + " for " + path);
+    throw new AssertionError("no answer from the node at port " + node.http() + " for " + path);
   }
 
   /** Message {@code i}, retried under its message id until the hub answers. */
   private String send(int i) throws InterruptedException {
     Answer sent =
         asSession(
-            hubHttp,
-            hubHome,
+            nodes.hub,
             "s-api",
             "api",
             "/api/chat",
@@ -136,8 +83,7 @@ class ExactlyOnceTest {
 
   /** What the receiving session has not seen yet, as intercom_check_inbox hands it out. */
   private void read() throws InterruptedException {
-    Answer checked =
-        asSession(daemonHttp, daemonHome, "s-web", "web", "/api/inbox/s-web/check", Map.of());
+    Answer checked = asSession(nodes.daemon, "s-web", "web", "/api/inbox/s-web/check", Map.of());
     assertEquals(200, checked.status(), checked.toString());
     for (JsonNode message : checked.json().path("messages")) {
       received.merge(message.path("message").asText(), 1, Integer::sum);
@@ -145,7 +91,7 @@ class ExactlyOnceTest {
   }
 
   private boolean betaOnline() {
-    Answer agents = call(hubHttp, hubHome, "/api/agents?filter=machine:beta", null);
+    Answer agents = nodes.hub.call("/api/agents?filter=machine:beta", null);
     if (agents == null || agents.status() != 200) {
       return false;
     }
@@ -170,21 +116,13 @@ class ExactlyOnceTest {
   void everyMessageReachesTheSessionOnceThoughEachNodeIsKilled() throws Exception {
     Files.writeString(hubHome.resolve("policies.yml"), "defaults:\n  require_approval: never\n");
     // a daemon cut off from its hub rejoins soon (the defaults are for real networks)
-    Files.writeString(
-        daemonHome.resolve("intercom.conf"),
-        String.join(
-            "\n",
-            "intercom.hub.cluster-port = " + hubCluster,
-            "intercom.cluster.hub-lost-after = 2s",
-            ""));
-    Files.writeString(
-        hubHome.resolve("intercom.conf"), "pekko.cluster.split-brain-resolver.stable-after = 3s\n");
-    AtomicReference<NodeProcess> hub = new AtomicReference<>(hub());
-    NodeProcess daemon = daemon();
+    nodes = new NodePair(hubHome, daemonHome);
+    AtomicReference<NodeProcess> hub = new AtomicReference<>(nodes.startHub());
+    NodeProcess daemon = nodes.startDaemon();
     List<String> statuses = new ArrayList<>();
     try {
-      register(hubHttp, hubHome, "s-api", "api");
-      register(daemonHttp, daemonHome, "s-web", "web");
+      nodes.hub.register("s-api", "api");
+      nodes.daemon.register("s-web", "web");
       await(this::betaOnline, "beta online");
 
       // 1. both up: the last letters stay in the inbox, never handed out, when the daemon dies
@@ -206,7 +144,7 @@ class ExactlyOnceTest {
           PER_PHASE,
           statuses.subList(PER_PHASE, 2 * PER_PHASE).stream().filter("queued"::equals).count(),
           statuses.toString());
-      daemon = daemon();
+      daemon = nodes.startDaemon();
       read();
 
       // 3. the hub dies in the middle of the calls; they are retried with their message ids
@@ -217,7 +155,7 @@ class ExactlyOnceTest {
                 try {
                   kill.await();
                   hub.get().kill();
-                  hub.set(hub());
+                  hub.set(nodes.startHub());
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
                 }
@@ -255,6 +193,11 @@ class ExactlyOnceTest {
       assertEquals(List.of(), missing, "lost");
       assertEquals(List.of(), twice, "shown twice");
       assertEquals(all, received.size(), received.keySet().toString());
+      // the restarted hub joined the cluster the daemon was still in (data/cluster-peers):
+      // the daemon did not have to notice the hub was gone and start its node again
+      assertTrue(
+          daemon.stderr().stream().noneMatch(line -> line.contains("restarting this node")),
+          String.join("\n", daemon.stderr()));
     } finally {
       daemon.close();
       hub.get().close();

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Live session state from the real hook scripts: a session is {@code active} when it registers,
  * {@code working} after a tool hook, {@code idle} while the waiting hook runs, {@code stuck} when
  * it works without a hook for too long, and {@code gone} (with when) once its process ended. The
- * directory, the CLI and delivery use it.
+ * directory, the CLI and delivery use it. A session that restarts under its id ({@code claude
+ * --resume}) gets back what it had not read and the threads it held.
  */
 class SessionStateTest {
 
@@ -33,6 +35,10 @@ class SessionStateTest {
 
   @TempDir Path home;
   private final List<Process> agents = new ArrayList<>();
+
+  /** Session id -> its project, as the hooks find it in CLAUDE_PROJECT_DIR. */
+  private final Map<String, String> projects = new HashMap<>();
+
   private Node node;
   private ApiClient api;
 
@@ -61,6 +67,7 @@ class SessionStateTest {
   private long session(String sessionId, String project) throws Exception {
     Process agent = new ProcessBuilder("sleep", "300").start();
     agents.add(agent);
+    projects.put(sessionId, project);
     assertEquals(200, api.register(sessionId, project, agent.pid()).status());
     return agent.pid();
   }
@@ -72,6 +79,9 @@ class SessionStateTest {
     builder.environment().put("INTERCOM_HTTP_PORT", String.valueOf(api.port()));
     builder.environment().put("CLAUDE_CODE_SESSION_ID", sessionId);
     builder.environment().put("CLAUDE_PID", String.valueOf(agentPid));
+    builder
+        .environment()
+        .put("CLAUDE_PROJECT_DIR", "/src/" + projects.getOrDefault(sessionId, "web"));
     Process hook = builder.start();
     hook.getOutputStream()
         .write(
@@ -199,5 +209,67 @@ class SessionStateTest {
     } finally {
       kill(idle);
     }
+  }
+
+  @Test
+  void aResumedSessionGetsItsUnreadLettersAndItsThreadsBack() throws Exception {
+    start();
+    String web = "test-standalone/web";
+    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    session("s-resumed", "web");
+    ApiClient.Answer first = api.chat("s-desk", web, "First, before the restart.");
+    assertEquals("s-resumed", first.text("session_id"), first.toString());
+    String thread = first.text("thread_id");
+
+    // the agent's process ends (the user quit claude) with the letter unread
+    agents.get(0).destroyForcibly().waitFor();
+    Await.until(() -> status(web, "s-resumed").equals("gone"));
+    ApiClient.Answer away = api.reply("s-desk", thread, "Second, while it is away.");
+    assertEquals(200, away.status(), away.toString());
+
+    // claude --resume: a new process, the same session id; its SessionStart hook registers it
+    // before its MCP server does, and brings what it had not read
+    Process resumed = new ProcessBuilder("sleep", "300").start();
+    agents.add(resumed);
+    Process start = hook(CHECK_HOOK, "s-resumed", resumed.pid(), "SessionStart");
+    assertTrue(start.waitFor(20, TimeUnit.SECONDS));
+    String injected = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(injected.contains("First, before the restart."), injected);
+    assertTrue(injected.contains("Second, while it is away."), injected);
+    // then its MCP server registers (the same session, the same process)
+    assertEquals(200, api.register("s-resumed", "web", resumed.pid()).status());
+
+    // the thread's next reply goes to the session that holds it again
+    ApiClient.Answer third = api.reply("s-desk", thread, "Third, after the resume.");
+    assertEquals("s-resumed", third.text("session_id"), third.toString());
+    assertTrue(toolHook("s-resumed", resumed.pid()).contains("Third, after the resume."));
+
+    // one entry for the project, the session once, live
+    int entries = 0;
+    int listings = 0;
+    for (JsonNode agent : api.get("/api/agents").json().path("agents")) {
+      if (agent.path("agent").asText().equals(web)) {
+        entries++;
+        for (JsonNode listedSession : agent.path("sessions")) {
+          listings += listedSession.path("session_id").asText().equals("s-resumed") ? 1 : 0;
+        }
+      }
+    }
+    assertEquals(1, entries);
+    assertEquals(1, listings);
+    assertEquals("working", status(web, "s-resumed"));
+  }
+
+  @Test
+  void aSessionEndedAndResumedAtOnceKeepsItsLetters() throws Exception {
+    start();
+    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    long pid = session("s-quick", "web");
+    api.chat("s-desk", "test-standalone/web", "Still yours after the SessionEnd hook.");
+    // the SessionEnd hook, then the resumed session's registration straight after it
+    assertEquals(200, api.call("DELETE", "/api/sessions/s-quick", null).status());
+    assertEquals(200, api.register("s-quick", "web", pid).status());
+    Await.until(
+        () -> api.inbox("s-quick").toString().contains("Still yours after the SessionEnd hook."));
   }
 }

@@ -23,9 +23,11 @@ public final class NodeProcess implements AutoCloseable {
   private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
   private final List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Thread> pumps;
+  private final long startedAt;
 
-  private NodeProcess(Process process) {
+  private NodeProcess(Process process, long startedAt) {
     this.process = process;
+    this.startedAt = startedAt;
     this.pumps =
         List.of(
             pump(
@@ -50,6 +52,21 @@ public final class NodeProcess implements AutoCloseable {
                 System.getProperty("java.class.path"),
                 Main.class.getName()));
     command.addAll(List.of(args));
+    return start(command, env);
+  }
+
+  /**
+   * Runs {@code scripts/ai-intercom} as a user does: the packaged jar with its class-data archive
+   * (both built beforehand, e.g. by {@code scripts/ai-intercom --version}).
+   */
+  public static NodeProcess launch(Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of("scripts/ai-intercom").toString()));
+    command.addAll(List.of(args));
+    return start(command, env);
+  }
+
+  private static NodeProcess start(List<String> command, Map<String, String> env)
+      throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder
         .environment()
@@ -57,7 +74,13 @@ public final class NodeProcess implements AutoCloseable {
         .removeIf(
             k -> k.startsWith("INTERCOM_") || k.startsWith("TELEGRAM_") || k.equals("HUB_URL"));
     builder.environment().putAll(env);
-    return new NodeProcess(builder.start());
+    long startedAt = System.currentTimeMillis();
+    return new NodeProcess(builder.start(), startedAt);
+  }
+
+  /** When the process was started, in epoch milliseconds. */
+  public long startedAt() {
+    return startedAt;
   }
 
   private static Thread pump(BufferedReader reader, java.util.Collection<String> lines) {
