@@ -79,7 +79,12 @@ public final class ChatThread
 
     /** How far it got to {@code agent}, if it went to that agent. */
     public Optional<Receipt> receiptOf(String agent) {
-      return receipts.stream().filter(r -> r.agent().equals(agent)).findFirst();
+      for (Receipt receipt : receipts) {
+        if (receipt.agent().equals(agent)) {
+          return Optional.of(receipt);
+        }
+      }
+      return Optional.empty();
     }
 
     /** With the receipt of {@code agent} moved to {@code reached}, when that is forward. */
@@ -286,13 +291,17 @@ public final class ChatThread
 
     /**
      * A message is an answer to what its author had received: those messages count as read by it
-     * (from the latest back to one it had read already).
+     * (from the latest back to one it had read already, or to its own previous message).
      */
     private static void answered(List<Message> kept, Message answer) {
       Receipt read =
           new Receipt(answer.from(), DeliveryState.READ, answer.session(), null, null, answer.at());
       for (int i = kept.size() - 1; i >= 0; i--) {
         Message earlier = kept.get(i);
+        if (earlier.from().equals(answer.from())) {
+          // its previous message answered everything before it
+          return;
+        }
         Optional<Receipt> receipt = earlier.receiptOf(answer.from());
         if (receipt.isEmpty()) {
           continue;
