@@ -179,6 +179,7 @@ public final class Node {
                     token,
                     gate,
                     desk,
+                    actors.supervisor(),
                     actors.router(),
                     actors.permissions(),
                     new Directory(system, settings.askTimeout()))

@@ -59,7 +59,10 @@ public final class MachineServices<T> {
             Props.empty());
   }
 
-  /** Whether the node of {@code actor} is up in the cluster and not unreachable. */
+  /**
+   * Whether the node of {@code actor} may answer: not unreachable, and not down or on its way out.
+   * A node this node's view does not show yet (it lags the receptionist by a gossip round) may.
+   */
   private boolean reachable(ActorRef<T> actor) {
     Address address = actor.path().address();
     if (address.hasLocalScope()) {
@@ -73,10 +76,14 @@ public final class MachineServices<T> {
     }
     for (Member member : state.getMembers()) {
       if (member.address().equals(address)) {
-        return member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
+        MemberStatus status = member.status();
+        return !(status == MemberStatus.down()
+            || status == MemberStatus.exiting()
+            || status == MemberStatus.leaving()
+            || status == MemberStatus.removed());
       }
     }
-    return false;
+    return true;
   }
 
   /** The key a machine registers its actor under. */

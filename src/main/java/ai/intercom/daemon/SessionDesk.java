@@ -196,7 +196,12 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
 
   private record Surrendered(String project, List<Letter> letters) implements Command {}
 
-  private record Handed(String sessionId, ActorRef<Inbox.Command> inbox, List<Letter> letters)
+  /** A project's queue handed to a session; its registration is answered once they are in. */
+  private record Handed(
+      LocalSession session,
+      ActorRef<Inbox.Command> inbox,
+      List<Letter> letters,
+      ActorRef<StatusReply<LocalSession>> replyTo)
       implements Command {}
 
   private record Stored(Delivery delivery, boolean ok, ActorRef<Delivery> replyTo)
@@ -390,7 +395,6 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
               new Machine.UpdateProject(
                   cmd.project(), null, null, null, getContext().getSystem().ignoreRef()));
     }
-    takeOverQueue(session, inbox);
     getContext()
         .getLog()
         .info(
@@ -398,7 +402,11 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
             cmd.sessionId(),
             cmd.project(),
             cmd.pid());
-    cmd.replyTo().tell(StatusReply.success(session));
+    // what waited for the project is in the session's inbox before it hears it is registered,
+    // so that its first check (a resumed session's first hook) finds it
+    if (!takeOverQueue(session, inbox, cmd.replyTo())) {
+      cmd.replyTo().tell(StatusReply.success(session));
+    }
     return this;
   }
 
@@ -518,8 +526,12 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     if (!cmd.letters().isEmpty()) {
       getContext()
           .getLog()
-          .info("{} queued letters handed to session {}", cmd.letters().size(), cmd.sessionId());
+          .info(
+              "{} queued letters handed to session {}",
+              cmd.letters().size(),
+              cmd.session().sessionId());
     }
+    cmd.replyTo().tell(StatusReply.success(cmd.session()));
     return this;
   }
 
@@ -653,10 +665,14 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
     getContext().getLog().info("session {} ended: {}", sessionId, reason);
   }
 
-  private void takeOverQueue(LocalSession session, ActorRef<Inbox.Command> inbox) {
+  /** Whether the project had a queue: then {@code replyTo} is answered once it is handed over. */
+  private boolean takeOverQueue(
+      LocalSession session,
+      ActorRef<Inbox.Command> inbox,
+      ActorRef<StatusReply<LocalSession>> replyTo) {
     String project = session.project();
     if (!queues.containsKey(project) && !routing.hasQueuedFile(project)) {
-      return;
+      return false;
     }
     ActorRef<Inbox.Command> queue = queueOf(project);
     queues.remove(project);
@@ -668,7 +684,8 @@ public final class SessionDesk extends AbstractBehavior<SessionDesk.Command> {
             Inbox.Surrender::new,
             (handover, error) ->
                 new Handed(
-                    session.sessionId(), inbox, handover == null ? List.of() : handover.letters()));
+                    session, inbox, handover == null ? List.of() : handover.letters(), replyTo));
+    return true;
   }
 
   private ActorRef<Inbox.Command> spawnInbox(String sessionId, String project) {

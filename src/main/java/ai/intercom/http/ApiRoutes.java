@@ -4,6 +4,7 @@ import ai.intercom.approval.ApprovalGate;
 import ai.intercom.config.Settings;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
+import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
@@ -55,19 +56,22 @@ public final class ApiRoutes extends JsonRoutes {
   private final MissionRoutes missions;
   private final LocalAuth auth;
 
-  /** {@code desk} is empty on nodes without the daemon role. */
+  /** {@code desk} and {@code supervisor} are empty on nodes without the daemon role. */
   public ApiRoutes(
       ActorSystem<?> system,
       Settings settings,
       LocalToken token,
       ActorRef<ApprovalGate.Command> gate,
       Optional<ActorRef<SessionDesk.Command>> desk,
+      Optional<ActorRef<AgentSupervisor.Command>> supervisor,
       Router router,
       PermissionPrompts permissions,
       Directory directory) {
+    OperatorCheck operator =
+        new OperatorCheck(system, settings.machine().id(), desk, supervisor, settings.askTimeout());
     this.health = new HealthRoutes(system, settings.machine().id());
     this.cluster = new ClusterRoutes(system);
-    this.approvals = new ApprovalRoutes(system, gate, settings.askTimeout());
+    this.approvals = new ApprovalRoutes(system, gate, operator, settings.askTimeout());
     this.sessions = desk.map(d -> new SessionRoutes(system, d, settings.askTimeout()));
     this.messages =
         desk.map(
@@ -85,6 +89,7 @@ public final class ApiRoutes extends JsonRoutes {
         new MissionRoutes(
             system,
             router.launches(),
+            operator,
             settings.askTimeout(),
             settings.mode().hostsEntities()
                 ? Optional.of(

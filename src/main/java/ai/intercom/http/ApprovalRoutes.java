@@ -26,12 +26,17 @@ public final class ApprovalRoutes extends JsonRoutes {
 
   private final ActorSystem<?> system;
   private final ActorRef<ApprovalGate.Command> gate;
+  private final OperatorCheck operator;
   private final Duration timeout;
 
-  public ApprovalRoutes(
-      ActorSystem<?> system, ActorRef<ApprovalGate.Command> gate, Duration timeout) {
+  ApprovalRoutes(
+      ActorSystem<?> system,
+      ActorRef<ApprovalGate.Command> gate,
+      OperatorCheck operator,
+      Duration timeout) {
     this.system = system;
     this.gate = gate;
+    this.operator = operator;
     this.timeout = timeout;
   }
 
@@ -52,25 +57,39 @@ public final class ApprovalRoutes extends JsonRoutes {
                                 () ->
                                     post(
                                         () ->
-                                            body(
-                                                DecisionBody.class,
-                                                NO_DECISION_BODY,
-                                                body -> decide(id, true, body)))),
+                                            operator.operatorOnly(
+                                                "approve messages or grant approvals",
+                                                () ->
+                                                    body(
+                                                        DecisionBody.class,
+                                                        NO_DECISION_BODY,
+                                                        body -> decide(id, true, body))))),
                             path(
                                 "deny",
                                 () ->
                                     post(
                                         () ->
-                                            body(
-                                                DecisionBody.class,
-                                                NO_DECISION_BODY,
-                                                body -> decide(id, false, body))))))),
+                                            operator.operatorOnly(
+                                                "deny messages",
+                                                () ->
+                                                    body(
+                                                        DecisionBody.class,
+                                                        NO_DECISION_BODY,
+                                                        body -> decide(id, false, body)))))))),
         path(
             "policy",
             () -> get(() -> onSuccess(policy(), view -> completeOK(view, Json.marshaller())))),
         pathPrefix(
             "policy",
-            () -> path("reload", () -> post(() -> onSuccess(reload(), this::completeStatus)))));
+            () ->
+                path(
+                    "reload",
+                    () ->
+                        post(
+                            () ->
+                                operator.operatorOnly(
+                                    "reload the policy",
+                                    () -> onSuccess(reload(), this::completeStatus))))));
   }
 
   private Route decide(String id, boolean approve, DecisionBody body) {

@@ -50,15 +50,21 @@ public final class MissionRoutes extends JsonRoutes {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Launches launches;
+  private final OperatorCheck operator;
   private final Duration timeout;
   private final Optional<RecentMissions> recent;
   private final MissionWaits waits;
 
   /** {@code recent}: on nodes that hold the journal, the list of recent missions. */
-  public MissionRoutes(
-      ActorSystem<?> system, Launches launches, Duration timeout, Optional<RecentMissions> recent) {
+  MissionRoutes(
+      ActorSystem<?> system,
+      Launches launches,
+      OperatorCheck operator,
+      Duration timeout,
+      Optional<RecentMissions> recent) {
     this.system = system;
     this.launches = launches;
+    this.operator = operator;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.recent = recent;
@@ -146,13 +152,27 @@ public final class MissionRoutes extends JsonRoutes {
                                 completeOK(status(mission, thread), Json.marshaller()))));
   }
 
-  /** {@code ai-intercom stop}: the operator ends a mission and its agent. */
+  /**
+   * {@code ai-intercom stop}: the operator ends a mission and its agent; an agent may stop only the
+   * missions it started.
+   */
   private Route stop(String id, StopRequest body) {
     if (!Ids.isMissionId(id)) {
       return badRequest("mission id '" + id + "' is not like m-20260101-0a1b2c");
     }
     String by = body.by() == null || body.by().isBlank() ? "human" : body.by();
-    return outcome(launches.stop(id, by));
+    return operator.withCaller(
+        caller -> {
+          if (!(caller instanceof OperatorCheck.Agent agent)) {
+            return outcome(launches.stop(id, by));
+          }
+          return withMission(
+              id,
+              (mission, thread) ->
+                  mission.from().equals(agent.agent())
+                      ? outcome(launches.stop(id, agent.agent()))
+                      : operator.forbidden("stop a mission it did not start", agent));
+        });
   }
 
   /** The operator's follow-up to a mission's agent (Telegram: text in the mission's topic). */

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -77,6 +78,12 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   /** The mission was stopped: end its run, or take it out of the queue. */
   public record StopRun(String missionId, String by) implements Command {}
+
+  /**
+   * The processes of the agents running now, by mission id (the operator check refuses what comes
+   * from them or their descendants).
+   */
+  public record RunningAgents(ActorRef<Map<String, Long>> replyTo) implements Command {}
 
   /** Sent by a run once its agent process started. */
   record RunStarted(String missionId, MachineRuns.Process process) implements Command {}
@@ -165,6 +172,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
   private final LaunchPlanner planner;
   private final RunQueue<ActorRef<AgentRun.Command>> runs;
   private long runsStarted;
+  private final Map<String, Long> agentPids = new HashMap<>();
 
   private AgentSupervisor(
       ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
@@ -192,7 +200,14 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
         .onMessage(
             RunStarted.class,
             started -> {
+              agentPids.put(started.missionId(), started.process().pid());
               ledger().tell(new MachineRuns.RecordProcess(started.missionId(), started.process()));
+              return this;
+            })
+        .onMessage(
+            RunningAgents.class,
+            query -> {
+              query.replyTo().tell(Map.copyOf(agentPids));
               return this;
             })
         .onMessage(Shutdown.class, this::onShutdown)
@@ -390,6 +405,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   private Behavior<Command> onRunEnded(RunEnded ended) {
     String id = ended.missionId();
+    agentPids.remove(id);
     if (!runs.ended(id)) {
       return this;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
+import ai.intercom.testing.AgentProcess;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrossNodeLaunchTest {
 
-  static final long SELF = ProcessHandle.current().pid();
+  /** The agents' process: not this one, which is the operator. */
+  static final long AGENT = AgentProcess.pid();
 
   @TempDir Path homeA;
   @TempDir Path homeB;
@@ -74,7 +76,7 @@ class CrossNodeLaunchTest {
                   clusterPort,
                   "intercom.agent-launcher.environment",
                   Map.of("FAKE_AGENT_LOG", claude.log().toString())));
-      assertEquals(200, apiA.register("s-api", "api", SELF).status());
+      assertEquals(200, apiA.register("s-api", "api", AGENT).status());
       // B is online for A once its desk and supervisor are known through the receptionist
       Await.until(
           () -> apiA.get("/api/agents?filter=online").json().toString().contains("beta/web"));

@@ -28,9 +28,16 @@ import ai.intercom.registry.Machine;
 import ai.intercom.registry.MachineIndex;
 import ai.intercom.registry.Session;
 import ai.intercom.security.LocalToken;
+import ai.intercom.testing.AgentProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -50,8 +57,10 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.headers.Authorization;
 import org.apache.pekko.http.javadsl.server.RouteResult;
 import org.apache.pekko.http.javadsl.testkit.RouteTest;
@@ -78,6 +87,9 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
 
   /** A process that runs, for session registrations: this JVM. */
   static final long SELF = ProcessHandle.current().pid();
+
+  /** The agents' process: not this one, which is the operator. */
+  static final long AGENT = AgentProcess.pid();
 
   static final Duration WAIT = Duration.ofSeconds(15);
 
@@ -198,6 +210,7 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
                       token,
                       gate,
                       Optional.of(desk),
+                      Optional.empty(),
                       router,
                       permissions,
                       new Directory(system, settings.askTimeout()))
@@ -224,9 +237,39 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
         });
   }
 
+  /**
+   * A real loopback connection this JVM holds, given as the requests' remote address: the node asks
+   * the kernel who holds it (this test, the operator), as for a request that came over TCP.
+   */
+  private final ServerSocket listener = bound();
+
+  private final Socket caller = connected(listener);
+
+  private static ServerSocket bound() {
+    try {
+      return new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Socket connected(ServerSocket listener) {
+    try {
+      return new Socket(listener.getInetAddress(), listener.getLocalPort());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   @Override
   public void close() {
     testKit.shutdownTestKit();
+    try {
+      caller.close();
+      listener.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
   }
 
   ClusterSharding sharding() {
@@ -240,7 +283,10 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
 
   /** The testkit's result of a request as it is sent (no token added). */
   TestRouteResult run(HttpRequest request) {
-    return api.run(request);
+    return api.run(
+        request.addAttribute(
+            AttributeKeys.remoteAddress,
+            RemoteAddress.create((InetSocketAddress) caller.getLocalSocketAddress())));
   }
 
   Answer get(String path) {
@@ -270,7 +316,7 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
   /** Registers an agent session of this machine run by this JVM; fails unless it is registered. */
   void register(String sessionId, String project) {
     Answer registered =
-        post("/api/sessions", Map.of("session_id", sessionId, "project", project, "pid", SELF));
+        post("/api/sessions", Map.of("session_id", sessionId, "project", project, "pid", AGENT));
     assertEquals(200, registered.status(), registered.toString());
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
+import ai.intercom.testing.AgentProcess;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
@@ -37,7 +38,10 @@ class LaunchTest {
 
   static final String MACHINE = "test-standalone";
   static final String WEB = MACHINE + "/web";
-  static final long SELF = ProcessHandle.current().pid();
+
+  /** The agents' process: not this one, which is the operator. */
+  static final long AGENT = AgentProcess.pid();
+
   static final Duration RUN = Duration.ofSeconds(45);
   static final Path HOOK = Path.of("scripts", "check-inbox-hook.sh").toAbsolutePath();
 
@@ -115,7 +119,7 @@ class LaunchTest {
         Map.of("plain", claude.executable() + " {prompt}", "lingering", lingering + " {prompt}"));
     node = TestNodes.start(home, "standalone", env, config);
     api = new ApiClient(node, home);
-    assertEquals(200, api.register("s-api", "api", SELF).status());
+    assertEquals(200, api.register("s-api", "api", AGENT).status());
     Await.until(() -> api.get("/api/agents").json().toString().contains(WEB));
   }
 
@@ -349,7 +353,7 @@ class LaunchTest {
         () -> status(busy).toString());
 
     // only the requester continues its mission
-    assertEquals(200, api.register("s-web", "web", SELF).status());
+    assertEquals(200, api.register("s-web", "web", AGENT).status());
     Answer stranger = api.reply("s-web", id, "mode:success hijack");
     assertEquals(400, stranger.status(), stranger.toString());
     assertTrue(stranger.error().contains("belongs to"), stranger.error());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
 import ai.intercom.protocol.Ids;
+import ai.intercom.testing.AgentProcess;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
@@ -29,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ChatTest {
 
   static final String MACHINE = "test-standalone";
-  static final long SELF = ProcessHandle.current().pid();
+
+  /** The agents' process: not this one, which is the operator. */
+  static final long AGENT = AgentProcess.pid();
 
   @TempDir static Path home;
   private Node node;
@@ -57,8 +60,8 @@ class ChatTest {
             Map.of("INTERCOM_SCAN_PATHS", scan.toString()),
             Map.of("intercom.messages.max-bytes", 1000));
     api = new ApiClient(node, home);
-    assertEquals(200, api.register("s-api", "api", SELF).status());
-    assertEquals(200, api.register("s-web", "web", SELF).status());
+    assertEquals(200, api.register("s-api", "api", AGENT).status());
+    assertEquals(200, api.register("s-web", "web", AGENT).status());
     Await.until(() -> api.get("/api/agents").json().toString().contains(MACHINE + "/docs"));
   }
 
@@ -137,9 +140,9 @@ class ChatTest {
                 "project",
                 "tools",
                 "pid",
-                SELF,
+                AGENT,
                 "ancestors",
-                java.util.List.of(SELF),
+                java.util.List.of(AGENT),
                 "mission_id",
                 "m-20261121-0000aa"));
     assertEquals(200, launched.status(), launched.toString());
@@ -151,7 +154,8 @@ class ChatTest {
     Answer bad =
         api.post(
             "/api/sessions",
-            Map.of("session_id", "s-bad", "project", "tools", "pid", SELF, "mission_id", "../etc"));
+            Map.of(
+                "session_id", "s-bad", "project", "tools", "pid", AGENT, "mission_id", "../etc"));
     assertEquals(400, bad.status(), bad.toString());
     api.call("DELETE", "/api/sessions/s-launched", null);
   }
@@ -161,7 +165,7 @@ class ChatTest {
     Answer sent = api.chat("s-api", MACHINE + "/docs", "Please document the v12 schema.");
     assertEquals("queued", sent.text("status"), sent.toString());
 
-    assertEquals(200, api.register("s-docs", "docs", SELF).status());
+    assertEquals(200, api.register("s-docs", "docs", AGENT).status());
     Await.until(() -> api.inbox("s-docs").toString().contains("document the v12 schema"));
   }
 
@@ -277,7 +281,7 @@ class ChatTest {
     assertEquals(400, api.reply("s-api", "../etc", "hi").status());
     Answer stranger = api.reply("s-docs-none", thread, "hi");
     assertEquals(404, stranger.status(), "an unknown session");
-    assertEquals(200, api.register("s-ops", "ops", SELF).status());
+    assertEquals(200, api.register("s-ops", "ops", AGENT).status());
     Answer outsider = api.reply("s-ops", thread, "let me in");
     assertEquals(400, outsider.status());
     assertEquals(
