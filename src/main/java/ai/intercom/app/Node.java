@@ -179,7 +179,16 @@ public final class Node {
                     token,
                     gate,
                     desk,
-                    actors.supervisor(),
+                    actors
+                        .supervisor()
+                        .map(
+                            supervisor ->
+                                () ->
+                                    AskPattern.<AgentSupervisor.Command, Map<String, Long>>ask(
+                                        supervisor,
+                                        AgentSupervisor.RunningAgents::new,
+                                        settings.askTimeout(),
+                                        system.scheduler())),
                     actors.router(),
                     actors.permissions(),
                     new Directory(system, settings.askTimeout()))

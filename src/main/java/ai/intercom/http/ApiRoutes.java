@@ -4,14 +4,16 @@ import ai.intercom.approval.ApprovalGate;
 import ai.intercom.config.Settings;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
-import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.security.LocalToken;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -56,19 +58,23 @@ public final class ApiRoutes extends JsonRoutes {
   private final MissionRoutes missions;
   private final LocalAuth auth;
 
-  /** {@code desk} and {@code supervisor} are empty on nodes without the daemon role. */
+  /**
+   * {@code desk} and {@code launchedAgents} (mission id to agent pid) are empty on nodes without
+   * the daemon role.
+   */
   public ApiRoutes(
       ActorSystem<?> system,
       Settings settings,
       LocalToken token,
       ActorRef<ApprovalGate.Command> gate,
       Optional<ActorRef<SessionDesk.Command>> desk,
-      Optional<ActorRef<AgentSupervisor.Command>> supervisor,
+      Optional<Supplier<CompletionStage<Map<String, Long>>>> launchedAgents,
       Router router,
       PermissionPrompts permissions,
       Directory directory) {
     OperatorCheck operator =
-        new OperatorCheck(system, settings.machine().id(), desk, supervisor, settings.askTimeout());
+        new OperatorCheck(
+            system, settings.machine().id(), desk, launchedAgents, settings.askTimeout());
     this.health = new HealthRoutes(system, settings.machine().id());
     this.cluster = new ClusterRoutes(system);
     this.approvals = new ApprovalRoutes(system, gate, operator, settings.askTimeout());

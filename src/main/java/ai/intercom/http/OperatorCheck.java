@@ -1,7 +1,6 @@
 package ai.intercom.http;
 
 import ai.intercom.daemon.SessionDesk;
-import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.security.Callers;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -63,7 +62,7 @@ final class OperatorCheck extends AllDirectives {
   private final ActorSystem<?> system;
   private final String machineId;
   private final Optional<ActorRef<SessionDesk.Command>> desk;
-  private final Optional<ActorRef<AgentSupervisor.Command>> supervisor;
+  private final Optional<Supplier<CompletionStage<Map<String, Long>>>> launched;
   private final Duration timeout;
   private final Executor blocking;
 
@@ -71,15 +70,15 @@ final class OperatorCheck extends AllDirectives {
       ActorSystem<?> system,
       String machineId,
       Optional<ActorRef<SessionDesk.Command>> desk,
-      Optional<ActorRef<AgentSupervisor.Command>> supervisor,
+      Optional<Supplier<CompletionStage<Map<String, Long>>>> launched,
       Duration timeout) {
     this.system = system;
     this.machineId = machineId;
     this.desk = desk;
-    this.supervisor = supervisor;
+    this.launched = launched;
     this.timeout = timeout;
     this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    if (!Callers.available() && (desk.isPresent() || supervisor.isPresent())) {
+    if (!Callers.available() && (desk.isPresent() || launched.isPresent())) {
       log.warn(
           "this system has no /proc: operator actions cannot be told from agents' (see the"
               + " README's threat model)");
@@ -127,7 +126,7 @@ final class OperatorCheck extends AllDirectives {
   }
 
   CompletionStage<Caller> identify(HttpRequest request) {
-    if (desk.isEmpty() && supervisor.isEmpty()) {
+    if (desk.isEmpty() && launched.isEmpty()) {
       // a hub without agents: every local caller is the operator
       return CompletableFuture.completedFuture(new Operator());
     }
@@ -193,11 +192,6 @@ final class OperatorCheck extends AllDirectives {
   }
 
   private CompletionStage<Map<String, Long>> agents() {
-    return supervisor
-        .map(
-            s ->
-                AskPattern.<AgentSupervisor.Command, Map<String, Long>>ask(
-                    s, AgentSupervisor.RunningAgents::new, timeout, system.scheduler()))
-        .orElseGet(() -> CompletableFuture.completedFuture(Map.of()));
+    return launched.map(Supplier::get).orElseGet(() -> CompletableFuture.completedFuture(Map.of()));
   }
 }
