@@ -41,7 +41,7 @@ class RealClaudeLaunchTest {
 
   static final String MACHINE = "test-standalone";
   static final String WEB = MACHINE + "/web";
-  static final long SELF = ProcessHandle.current().pid();
+  static final long SELF = ai.intercom.testing.AgentProcess.pid();
   static final Duration RUN = Duration.ofSeconds(60);
 
   @TempDir static Path home;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
+import ai.intercom.testing.AgentProcess;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
 import ai.intercom.testing.TelegramNodes;
@@ -47,7 +48,7 @@ class TelegramBridgeTest {
         home.resolve("policies.yml"), "defaults:\n  require_approval: once\nrules: []\n");
     node = startNode();
     api = new ApiClient(node, home);
-    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    assertEquals(200, api.register("s-desk", "desk", AgentProcess.pid()).status());
   }
 
   private Node startNode() {
@@ -155,7 +156,7 @@ class TelegramBridgeTest {
     TestNodes.stop(node);
     node = startNode();
     api = new ApiClient(node, home);
-    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    assertEquals(200, api.register("s-desk", "desk", AgentProcess.pid()).status());
     // a new mission's topic: the view has caught up with everything before it
     api.chat("s-desk", "test-standalone/web", "third: after the restart");
     telegram.await("the new mission's topic", () -> telegram.topics().size() == 2, WAIT);
@@ -172,7 +173,7 @@ class TelegramBridgeTest {
     TestNodes.stop(node);
     node = startNode(Map.of("intercom.approval.timeout", "2s"));
     api = new ApiClient(node, home);
-    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    assertEquals(200, api.register("s-desk", "desk", AgentProcess.pid()).status());
     JsonNode sent = api.chat("s-desk", "test-standalone/web", "will expire").json();
     assertEquals("pending_approval", sent.path("status").asText(), sent.toString());
     BotApi.Topic topic = awaitTopic();

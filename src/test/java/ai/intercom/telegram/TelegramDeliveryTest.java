@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
+import ai.intercom.testing.AgentProcess;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
 import ai.intercom.testing.TelegramNodes;
@@ -77,7 +78,7 @@ class TelegramDeliveryTest {
   private void startNode() throws Exception {
     node = TelegramNodes.start(home, telegram, Map.of());
     api = new ApiClient(node, home);
-    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    assertEquals(200, api.register("s-desk", "desk", AgentProcess.pid()).status());
     telegram.await("the command menu", () -> !telegram.commands().isEmpty(), WAIT);
     telegram.await("polling", telegram::isLongPolling, WAIT);
   }
@@ -159,7 +160,7 @@ class TelegramDeliveryTest {
   @Test
   void aLongPenaltyHoldsBackNeitherPressesNorTheCli() throws Exception {
     startNode();
-    assertEquals(200, api.register("s-web", "web", ProcessHandle.current().pid()).status());
+    assertEquals(200, api.register("s-web", "web", AgentProcess.pid()).status());
     // the first look at who is online is posted before the budget gets small
     telegram.await(
         "who is online",

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.app.Node;
+import ai.intercom.testing.AgentProcess;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
 import ai.intercom.testing.TelegramNodes;
@@ -225,7 +226,7 @@ class TelegramMissionTest {
 
   @Test
   void aLongResultWithMarkupCharactersArrivesWholeInPartsTelegramAccepts() throws Exception {
-    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+    assertEquals(200, api.register("s-desk", "desk", AgentProcess.pid()).status());
     StringBuilder prompt = new StringBuilder("events:1 ");
     for (int i = 0; prompt.length() < 9_000; i++) {
       prompt.append("line ").append(i).append(": if a < b && c > d then <b>bold</b> &amp;\n");
@@ -257,8 +258,8 @@ class TelegramMissionTest {
 
   @Test
   void textInAChatsTopicReachesItsSessionAsFromHuman() throws Exception {
-    assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
-    assertEquals(200, api.register("s-web", "web", ProcessHandle.current().pid()).status());
+    assertEquals(200, api.register("s-desk", "desk", AgentProcess.pid()).status());
+    assertEquals(200, api.register("s-web", "web", AgentProcess.pid()).status());
     JsonNode sent = api.chat("s-desk", "test-standalone/web", "CHAT: ready?").json();
     int topic = awaitTopic();
     pressFirstCard(topic, "mission");
