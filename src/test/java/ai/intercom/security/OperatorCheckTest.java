@@ -67,19 +67,21 @@ class OperatorCheckTest {
     return agent;
   }
 
-  /** curl as an agent would write it: the token read from the home, a POST, the status first. */
+  /** curl as an agent would write it: the token read from the home, a POST; the status. */
   private String curl(Agent agent, String path) throws Exception {
-    return agent.run(
-        "curl -s -o /dev/null -w '%{http_code}' -X POST -H \"Authorization: Bearer $(cat "
-            + home.resolve("local.token")
-            + ")\" http://127.0.0.1:"
-            + api.port()
-            + path);
+    return post(agent, "-o /dev/null -w '%{http_code}' ", path);
   }
 
+  /** The same call's answer body. */
   private String body(Agent agent, String path) throws Exception {
+    return post(agent, "", path);
+  }
+
+  private String post(Agent agent, String options, String path) throws Exception {
     return agent.run(
-        "curl -s -X POST -H \"Authorization: Bearer $(cat "
+        "curl -s "
+            + options
+            + "-X POST -H \"Authorization: Bearer $(cat "
             + home.resolve("local.token")
             + ")\" http://127.0.0.1:"
             + api.port()
