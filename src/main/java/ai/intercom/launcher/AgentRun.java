@@ -299,7 +299,9 @@ final class AgentRun extends AbstractBehavior<AgentRun.Command> {
         .onMessage(
             Recorded.class,
             recorded -> {
-              supervisor.tell(new AgentSupervisor.RunEnded(spec.missionId(), recorded.state()));
+              supervisor.tell(
+                  new AgentSupervisor.RunEnded(
+                      spec.missionId(), getContext().getSelf(), recorded.state()));
               return Behaviors.stopped();
             })
         .onSignal(

@@ -96,9 +96,11 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
 
   /**
    * Sent by a run when it is over, with the mission as the run left it (null if it could not be
-   * read).
+   * read). A mission's follow-up may start its next run before the last one is seen stopped: an end
+   * counts for the run that sent it only.
    */
-  record RunEnded(String missionId, Mission.Summary mission) implements Command {}
+  record RunEnded(String missionId, ActorRef<AgentRun.Command> run, Mission.Summary mission)
+      implements Command {}
 
   /**
    * The steps of taking a mission on; {@code attempt} counts the tries of a step the hub did not
@@ -399,16 +401,16 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
                 // a run of the same mission may still be stopping when its follow-up starts
                 "run-" + spec.missionId() + "-" + (++runsStarted));
     // a run that fails by itself still ends its mission's slot
-    getContext().watchWith(run, new RunEnded(spec.missionId(), null));
+    getContext().watchWith(run, new RunEnded(spec.missionId(), run, null));
     runs.started(spec.missionId(), run);
   }
 
   private Behavior<Command> onRunEnded(RunEnded ended) {
     String id = ended.missionId();
-    agentPids.remove(id);
-    if (!runs.ended(id)) {
+    if (!runs.ended(id, ended.run())) {
       return this;
     }
+    agentPids.remove(id);
     String held = runs.takeHeld(id);
     Mission.Summary state = ended.mission();
     if (state == null || !state.status().isFinished()) {

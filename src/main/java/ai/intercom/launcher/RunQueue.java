@@ -106,9 +106,12 @@ final class RunQueue<R> {
     return running.get(missionId);
   }
 
-  /** Frees the mission's slot; false if it did not run (its end was already counted). */
-  boolean ended(String missionId) {
-    return running.remove(missionId) != null;
+  /**
+   * Frees the mission's slot if {@code run} holds it; false if it did not (its end was already
+   * counted, or a later run of the same mission holds the slot now).
+   */
+  boolean ended(String missionId, R run) {
+    return running.remove(missionId, run);
   }
 
   List<String> running() {

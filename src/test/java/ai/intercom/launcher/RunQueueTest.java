@@ -54,13 +54,23 @@ class RunQueueTest {
     admit("m-2");
     admit("m-3");
     admit("m-4");
-    assertTrue(queue.ended("m-1"));
-    assertFalse(queue.ended("m-1"), "an end is counted once");
+    assertTrue(queue.ended("m-1", "run-m-1"));
+    assertFalse(queue.ended("m-1", "run-m-1"), "an end is counted once");
     AgentRun.Spec next = queue.next();
     assertEquals("m-3", next.missionId());
     queue.started(next.missionId(), "run-m-3");
     assertNull(queue.next());
     assertEquals("run-m-3", queue.runOf("m-3"));
+  }
+
+  @Test
+  void theLateEndOfAMissionsLastRunLeavesItsNextRunInItsSlot() {
+    admit("m-1");
+    assertTrue(queue.ended("m-1", "run-m-1"));
+    queue.started("m-1", "follow-up-run-m-1");
+    assertFalse(queue.ended("m-1", "run-m-1"), "the first run's end seen stopped, late");
+    assertEquals("follow-up-run-m-1", queue.runOf("m-1"));
+    assertTrue(queue.ended("m-1", "follow-up-run-m-1"));
   }
 
   @Test
@@ -72,7 +82,7 @@ class RunQueueTest {
     assertTrue(queue.withdraw("m-3"));
     assertFalse(queue.withdraw("m-3"));
     assertFalse(queue.takenOn("m-3"));
-    queue.ended("m-1");
+    queue.ended("m-1", "run-m-1");
     assertNull(queue.next());
   }
 
