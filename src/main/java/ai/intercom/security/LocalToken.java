@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -34,18 +32,7 @@ public final class LocalToken {
 
   /** Writes the token atomically: readers never see a half-written or world-readable file. */
   public void writeTo(Path file) throws IOException {
-    Path tmp =
-        Files.createTempFile(
-            file.getParent(),
-            ".local.token",
-            ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try {
-      Files.write(tmp, value);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    PrivateFiles.writeSecret(file, value);
   }
 
   /** The token a running node wrote, if any. */

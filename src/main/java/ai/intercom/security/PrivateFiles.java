@@ -1,0 +1,44 @@
+package ai.intercom.security;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * Files written whole or not at all: a reader never sees half a key, and a secret is never readable
+ * by other users, not even for a moment.
+ */
+public final class PrivateFiles {
+
+  private PrivateFiles() {}
+
+  /** Writes {@code bytes} readable by this user only (0600). */
+  public static void writeSecret(Path file, byte[] bytes) throws IOException {
+    write(file, bytes, "rw-------");
+  }
+
+  /** Writes {@code bytes} readable by all (0644): certificates, lists of serials. */
+  public static void writePublic(Path file, byte[] bytes) throws IOException {
+    write(file, bytes, "rw-r--r--");
+  }
+
+  private static void write(Path file, byte[] bytes, String mode) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp =
+        Files.createTempFile(
+            dir,
+            "." + file.getFileName(),
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      Files.write(tmp, bytes);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}
