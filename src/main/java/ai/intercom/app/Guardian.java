@@ -23,10 +23,12 @@ import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
 import ai.intercom.mission.ThreadReceipts;
+import ai.intercom.network.RevokedCertificates;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.MachineIndex;
 import ai.intercom.registry.Session;
+import ai.intercom.security.NodeKeys;
 import ai.intercom.telegram.Operator;
 import ai.intercom.telegram.TelegramBridge;
 import java.util.List;
@@ -54,7 +56,8 @@ final class Guardian {
       Router router,
       PermissionPrompts permissions,
       Optional<ActorRef<SessionDesk.Command>> desk,
-      Optional<ActorRef<AgentSupervisor.Command>> supervisor) {}
+      Optional<ActorRef<AgentSupervisor.Command>> supervisor,
+      ActorRef<RevokedCertificates.Command> revoked) {}
 
   private Guardian() {}
 
@@ -141,6 +144,9 @@ final class Guardian {
     PermissionPrompts permissions =
         new PermissionPrompts(system, gate, settings.askTimeout(), settings.approvalTimeout());
 
+    ActorRef<RevokedCertificates.Command> revoked =
+        context.spawn(
+            RevokedCertificates.create(new NodeKeys(settings.tlsDir())), "revoked-certificates");
     if (role == NodeRole.DAEMON) {
       context.spawn(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch");
     }
@@ -149,7 +155,7 @@ final class Guardian {
       operatorsBot(context, settings, gate, router);
     }
     if (!role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
-      return new Started(gate, router, permissions, Optional.empty(), Optional.empty());
+      return new Started(gate, router, permissions, Optional.empty(), Optional.empty(), revoked);
     }
 
     // a machine with agents: its sessions, their agents' runs, its projects
@@ -188,6 +194,7 @@ final class Guardian {
             settings.askTimeout()),
         "discovery",
         Inbox.DISPATCHER);
-    return new Started(gate, router, permissions, Optional.of(desk), Optional.of(supervisor));
+    return new Started(
+        gate, router, permissions, Optional.of(desk), Optional.of(supervisor), revoked);
   }
 }

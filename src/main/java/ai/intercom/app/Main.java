@@ -3,6 +3,7 @@ package ai.intercom.app;
 import ai.intercom.cli.ApprovalCommands;
 import ai.intercom.cli.DirectoryCommands;
 import ai.intercom.cli.InboxCommands;
+import ai.intercom.cli.MachineCommands;
 import ai.intercom.cli.MissionCommands;
 import ai.intercom.cli.PolicyCommand;
 import ai.intercom.config.Version;
@@ -84,6 +85,7 @@ public final class Main implements Runnable {
     line.addSubcommand(new DirectoryCommands.Agents());
     line.addSubcommand(new DirectoryCommands.Machines());
     line.addSubcommand(new DirectoryCommands.Missions());
+    line.addSubcommand(new MachineCommands.Join());
     line.addSubcommand(new DirectoryCommands.Feedback());
     line.addSubcommand(new MissionCommands.Status());
     line.addSubcommand(new MissionCommands.Stop());

@@ -14,10 +14,15 @@ import ai.intercom.http.ApiRoutes;
 import ai.intercom.http.HttpServer;
 import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.mission.MissionEnds;
+import ai.intercom.network.Admissions;
+import ai.intercom.network.NodeCredentials;
+import ai.intercom.network.RevokedCertificates;
 import ai.intercom.persistence.SqliteJournalSchema;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.protocol.Refusal;
+import ai.intercom.security.ClusterTls;
 import ai.intercom.security.LocalToken;
+import ai.intercom.security.NodeKeys;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -124,6 +129,7 @@ public final class Node {
         "cluster",
         "INTERCOM_CLUSTER_PORT or intercom.cluster.port");
     List<Address> seeds = seedNodes(settings);
+    Optional<NodeCredentials.Authority> authority = NodeCredentials.prepare(settings);
     LocalToken token = writeToken(settings);
 
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
@@ -191,7 +197,8 @@ public final class Node {
                                         system.scheduler())),
                     actors.router(),
                     actors.permissions(),
-                    new Directory(system, settings.askTimeout()))
+                    new Directory(system, settings.askTimeout()),
+                    authority.map(a -> admissions(system, settings, a, actors.revoked())))
                 .route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
@@ -389,10 +396,36 @@ public final class Node {
     }
   }
 
+  /** The hub's side of admitting machines; they join the cluster at this node's address. */
+  private static Admissions admissions(
+      ActorSystem<?> system,
+      Settings settings,
+      NodeCredentials.Authority authority,
+      ActorRef<RevokedCertificates.Command> revoked) {
+    Address self = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address();
+    return new Admissions(
+        system,
+        authority.ca(),
+        authority.tokens(),
+        new NodeKeys(settings.tlsDir()),
+        List.of(self.getHost().orElse(settings.cluster().host()) + ":" + self.getPort().orElse(0)),
+        settings.hub().joinExpireAfter(),
+        settings.askTimeout(),
+        revoked,
+        pending -> {});
+  }
+
   static Config nodeConfig(Settings settings, Config config) {
+    List<String> roles = new ArrayList<>(settings.mode().clusterRoles());
+    roles.add(RevokedCertificates.roleOf(settings.machine().id()));
     return ConfigFactory.empty()
+        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
+        .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
         .withValue(
-            "pekko.cluster.roles", ConfigValueFactory.fromIterable(settings.mode().clusterRoles()))
+            "pekko.remote.artery.ssl.ssl-engine-provider",
+            ConfigValueFactory.fromAnyRef(ClusterTls.class.getName()))
+        .withValue(
+            ClusterTls.DIR_SETTING, ConfigValueFactory.fromAnyRef(settings.tlsDir().toString()))
         .withValue(
             "pekko.remote.artery.canonical.hostname",
             ConfigValueFactory.fromAnyRef(settings.cluster().host()))

@@ -63,7 +63,13 @@ public final class DirectoryCommands {
       name = "machines",
       mixinStandardHelpOptions = true,
       description =
-          "Lists the machines of the network: online or not, projects, sessions, last seen.")
+          "Lists the machines of the network: online or not, projects, sessions, last seen."
+              + " On the hub: approve, deny or revoke a machine.",
+      subcommands = {
+        MachineCommands.Approve.class,
+        MachineCommands.Deny.class,
+        MachineCommands.Revoke.class
+      })
   public static final class Machines extends ClientCommand {
     @Override
     int run(NodeClient node, PrintWriter out) {

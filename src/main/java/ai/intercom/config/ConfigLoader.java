@@ -16,12 +16,19 @@ import java.util.Optional;
 
 /**
  * Builds the node's configuration from its layers, highest first: the environment variables of the
- * contract, system properties, the operator's {@code $INTERCOM_HOME/intercom.conf}, the packaged
- * {@code application.conf} and {@code reference.conf}.
+ * contract, system properties, the operator's {@code $INTERCOM_HOME/intercom.conf}, what the join
+ * wrote ({@code $INTERCOM_HOME/joined.conf}), the packaged {@code application.conf} and {@code
+ * reference.conf}.
  */
 public final class ConfigLoader {
 
   public static final String CONFIG_FILE = "intercom.conf";
+
+  /**
+   * Where the hub is, as {@code ai-intercom join} learnt it ({@code hub.url}, {@code
+   * cluster.seed-nodes}): below the operator's own file, which may say otherwise.
+   */
+  public static final String JOINED_FILE = "joined.conf";
 
   /** Where reference.conf takes the product's defaults from. */
   static final String PRODUCT_DEFAULTS = "intercom-reference.conf";
@@ -83,7 +90,8 @@ public final class ConfigLoader {
           ConfigFactory.parseMap(top, "command line")
               .withFallback(environmentLayer())
               .withFallback(ConfigFactory.systemProperties())
-              .withFallback(operatorFile(home))
+              .withFallback(homeFile(home, CONFIG_FILE))
+              .withFallback(homeFile(home, JOINED_FILE))
               .withFallback(defaults)
               .resolve();
       Config derived = withDerivedValues(layered);
@@ -96,8 +104,8 @@ public final class ConfigLoader {
     }
   }
 
-  private Config operatorFile(Path home) {
-    Path file = home.resolve(CONFIG_FILE);
+  private Config homeFile(Path home, String name) {
+    Path file = home.resolve(name);
     if (!Files.isRegularFile(file)) {
       return ConfigFactory.empty();
     }

@@ -31,7 +31,11 @@ public record Settings(
 
   public record Machine(String id, String displayName, String description) {}
 
-  public record Hub(String url, HostPort listen, int clusterPort) {}
+  /**
+   * {@code joinExpireAfter}: how long a machine's join request waits for the operator before it
+   * expires (hubs).
+   */
+  public record Hub(String url, HostPort listen, int clusterPort, Duration joinExpireAfter) {}
 
   public record Cluster(String host, int port, List<HostPort> seedNodes, Duration hubLostAfter) {}
 
@@ -172,7 +176,8 @@ public record Settings(
         new Hub(
             c.getString("hub.url"),
             HostPort.parse(c.getString("hub.listen")),
-            c.getInt("hub.cluster-port")),
+            c.getInt("hub.cluster-port"),
+            c.getDuration("hub.join-expire-after")),
         new Cluster(
             c.getString("cluster.host"),
             c.getInt("cluster.port"),
@@ -223,6 +228,21 @@ public record Settings(
 
   public Path localTokenFile() {
     return home.resolve("local.token");
+  }
+
+  /** This node's cluster credentials (key, certificate, the CA's, revoked serials). */
+  public Path tlsDir() {
+    return home.resolve("tls");
+  }
+
+  /** The network's certificate authority and token key: on the hub only. */
+  public Path caDir() {
+    return home.resolve("ca");
+  }
+
+  /** The token the hub gave this machine at join ({@code ict_<machine>_<hex>}, 0600). */
+  public Path machineTokenFile() {
+    return home.resolve("machine.token");
   }
 
   public Path policiesFile() {

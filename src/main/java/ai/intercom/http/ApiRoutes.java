@@ -7,6 +7,7 @@ import ai.intercom.directory.Directory;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
+import ai.intercom.network.Admissions;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.security.LocalToken;
 import java.util.Map;
@@ -28,8 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's HTTP API under {@code /api}: health without a token, everything else behind the local
- * token. Every error is a JSON object {@code {"error": "..."}}.
+ * The node's HTTP API under {@code /api}: health without a token, on hubs the machines' join and
+ * signed network routes ({@link NetworkRoutes}), everything else behind the local token. Every
+ * error is a JSON object {@code {"error": "..."}}.
  */
 public final class ApiRoutes extends JsonRoutes {
 
@@ -57,6 +59,10 @@ public final class ApiRoutes extends JsonRoutes {
   private final DirectoryRoutes directory;
   private final MissionRoutes missions;
   private final LocalAuth auth;
+  private final Optional<NetworkRoutes> network;
+
+  /** How far a signed request's timestamp may be from this node's clock. */
+  static final java.time.Duration SIGNATURE_WINDOW = java.time.Duration.ofSeconds(60);
 
   /**
    * {@code desk} and {@code launchedAgents} (mission id to agent pid) are empty on nodes without
@@ -71,7 +77,8 @@ public final class ApiRoutes extends JsonRoutes {
       Optional<Supplier<CompletionStage<Map<String, Long>>>> launchedAgents,
       Router router,
       PermissionPrompts permissions,
-      Directory directory) {
+      Directory directory,
+      Optional<Admissions> admissions) {
     OperatorCheck operator =
         new OperatorCheck(
             system, settings.machine().id(), desk, launchedAgents, settings.askTimeout());
@@ -102,6 +109,7 @@ public final class ApiRoutes extends JsonRoutes {
                     new RecentMissions(system, settings.askTimeout(), settings.journalFile()))
                 : Optional.empty());
     this.auth = new LocalAuth(token);
+    this.network = admissions.map(a -> new NetworkRoutes(a, SIGNATURE_WINDOW, operator));
   }
 
   /**
@@ -116,9 +124,11 @@ public final class ApiRoutes extends JsonRoutes {
             directory.route(),
             missions.route(),
             sessions.map(SessionRoutes::route).orElseGet(this::noDaemon),
-            messages.map(MessageRoutes::route).orElseGet(this::noDaemon));
+            messages.map(MessageRoutes::route).orElseGet(this::noDaemon),
+            network.map(NetworkRoutes::operator).orElseGet(this::reject));
     Route behindToken = auth.require(() -> guarded);
-    Route api = pathPrefix("api", () -> concat(health.route(), behindToken));
+    Route open = network.map(NetworkRoutes::open).orElseGet(this::reject);
+    Route api = pathPrefix("api", () -> concat(health.route(), open, behindToken));
     Route withRejections = handleRejections(rejections(), () -> api);
     return handleExceptions(exceptions(), () -> withRejections);
   }

@@ -58,7 +58,8 @@ public final class Machine
       Map<String, Project> projects,
       Instant lastSeen,
       String reason,
-      List<Feedback> feedback)
+      List<Feedback> feedback,
+      Admission admission)
       implements JsonSerializable {
 
     public State {
@@ -84,7 +85,8 @@ public final class Machine
           projects,
           lastSeen,
           reason,
-          List.of());
+          List.of(),
+          null);
     }
 
     static State empty(String machineId) {
@@ -106,7 +108,8 @@ public final class Machine
           projects,
           lastSeen,
           reason,
-          all);
+          all,
+          admission);
     }
 
     public boolean isMember() {
@@ -123,12 +126,27 @@ public final class Machine
           projects,
           e.at(),
           null,
-          feedback);
+          feedback,
+          new Admission(e.certificateRequest(), e.claimHash(), e.at(), null, null));
     }
 
-    State joinDecided(JoinStatus status, String hash, String why, Instant at) {
+    State joinDecided(JoinStatus status, String hash, String why, Admission decided) {
       return new State(
-          machineId, status, hash, displayName, description, projects, lastSeen, why, feedback);
+          machineId,
+          status,
+          hash,
+          displayName,
+          description,
+          projects,
+          lastSeen,
+          why,
+          feedback,
+          decided);
+    }
+
+    /** The certificate serial the machine was admitted with; null if it never was. */
+    public String serial() {
+      return admission == null ? null : admission.serial();
     }
 
     /**
@@ -153,7 +171,8 @@ public final class Machine
           merged,
           e.at(),
           reason,
-          feedback);
+          feedback,
+          admission);
     }
 
     State projectUpdated(ProjectUpdated e) {
@@ -168,7 +187,8 @@ public final class Machine
           all,
           lastSeen,
           reason,
-          feedback);
+          feedback,
+          admission);
     }
 
     State seen(Seen e) {
@@ -181,7 +201,8 @@ public final class Machine
           projects,
           e.at(),
           reason,
-          feedback);
+          feedback,
+          admission);
     }
 
     private static Project mergeProfile(Project found, Project known) {
@@ -196,13 +217,42 @@ public final class Machine
     ActorRef<StatusReply<State>> replyTo();
   }
 
-  /** A new machine asks to be admitted (ai-intercom join). */
+  /**
+   * How a machine asked to be admitted and what it was given: its certificate request (PEM), the
+   * hash of the secret it will show to collect its answer, when it asked, and once admitted its
+   * certificate (PEM) and that certificate's serial.
+   */
+  public record Admission(
+      String certificateRequest,
+      String claimHash,
+      Instant requestedAt,
+      String certificate,
+      String serial)
+      implements JsonSerializable {
+
+    Admission issued(String certificate, String serial) {
+      return new Admission(certificateRequest, claimHash, requestedAt, certificate, serial);
+    }
+  }
+
+  /**
+   * A new machine asks to be admitted (ai-intercom join). A request again with the same claim
+   * answers the pending one; another claim while one is pending is refused.
+   */
   public record RequestJoin(
-      String displayName, String description, ActorRef<StatusReply<State>> replyTo)
+      String displayName,
+      String description,
+      String certificateRequest,
+      String claimHash,
+      ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
-  /** The operator admitted it; the hub keeps only the hash of the token it issued. */
-  public record ApproveJoin(String tokenHash, ActorRef<StatusReply<State>> replyTo)
+  /**
+   * The operator admitted it: the certificate the hub issued and its serial; the hub keeps only the
+   * hash of the token.
+   */
+  public record ApproveJoin(
+      String tokenHash, String certificate, String serial, ActorRef<StatusReply<State>> replyTo)
       implements Command {}
 
   public record DenyJoin(String reason, ActorRef<StatusReply<State>> replyTo) implements Command {}
@@ -240,10 +290,16 @@ public final class Machine
 
   public sealed interface Event extends JsonSerializable {}
 
-  public record JoinRequested(String displayName, String description, Instant at)
+  public record JoinRequested(
+      String displayName,
+      String description,
+      String certificateRequest,
+      String claimHash,
+      Instant at)
       implements Event {}
 
-  public record JoinApproved(String tokenHash, Instant at) implements Event {}
+  public record JoinApproved(String tokenHash, String certificate, String serial, Instant at)
+      implements Event {}
 
   public record JoinDenied(String reason, Instant at) implements Event {}
 
@@ -328,15 +384,24 @@ public final class Machine
   }
 
   private ReplyEffect<Event, State> onRequestJoin(State state, RequestJoin cmd) {
-    if (state.joinStatus() == JoinStatus.PENDING) {
+    if (state.joinStatus() == JoinStatus.PENDING
+        && state.admission() != null
+        && cmd.claimHash().equals(state.admission().claimHash())) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(state));
     }
     return persistAndReply(
-        new JoinRequested(cmd.displayName(), cmd.description(), Instant.now()), cmd);
+        new JoinRequested(
+            cmd.displayName(),
+            cmd.description(),
+            cmd.certificateRequest(),
+            cmd.claimHash(),
+            Instant.now()),
+        cmd);
   }
 
   private ReplyEffect<Event, State> onApproveJoin(State state, ApproveJoin cmd) {
-    return persistAndReply(new JoinApproved(cmd.tokenHash(), Instant.now()), cmd);
+    return persistAndReply(
+        new JoinApproved(cmd.tokenHash(), cmd.certificate(), cmd.serial(), Instant.now()), cmd);
   }
 
   private ReplyEffect<Event, State> onDenyJoin(State state, DenyJoin cmd) {
@@ -397,11 +462,20 @@ public final class Machine
         .onEvent(JoinRequested.class, State::joinRequested)
         .onEvent(
             JoinApproved.class,
-            (s, e) -> s.joinDecided(JoinStatus.APPROVED, e.tokenHash(), null, e.at()))
+            (s, e) ->
+                s.joinDecided(
+                    JoinStatus.APPROVED,
+                    e.tokenHash(),
+                    null,
+                    s.admission() == null
+                        ? new Admission(null, null, e.at(), e.certificate(), e.serial())
+                        : s.admission().issued(e.certificate(), e.serial())))
         .onEvent(
-            JoinDenied.class, (s, e) -> s.joinDecided(JoinStatus.DENIED, null, e.reason(), e.at()))
+            JoinDenied.class,
+            (s, e) -> s.joinDecided(JoinStatus.DENIED, null, e.reason(), s.admission()))
         .onEvent(
-            Revoked.class, (s, e) -> s.joinDecided(JoinStatus.REVOKED, null, e.reason(), e.at()))
+            Revoked.class,
+            (s, e) -> s.joinDecided(JoinStatus.REVOKED, null, e.reason(), s.admission()))
         .onEvent(Registered.class, State::registered)
         .onEvent(ProjectUpdated.class, State::projectUpdated)
         .onEvent(Seen.class, State::seen)

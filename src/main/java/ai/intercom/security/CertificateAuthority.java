@@ -95,29 +95,11 @@ public final class CertificateAuthority {
   }
 
   /**
-   * The certificate of {@code machineId} for the key in {@code csrPem}; refused when the request
-   * is not signed by its own key or names another machine.
+   * The certificate of {@code machineId} for the key in {@code csrPem}; refused when the request is
+   * not signed by its own key or names another machine.
    */
   public X509Certificate issue(String machineId, String csrPem) {
-    PKCS10CertificationRequest csr;
-    try {
-      csr = new PKCS10CertificationRequest(Pem.block(csrPem, "CERTIFICATE REQUEST"));
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("the certificate request is not a PKCS#10 request", e);
-    }
-    try {
-      if (!csr.isSignatureValid(
-          new JcaContentVerifierProviderBuilder().build(csr.getSubjectPublicKeyInfo()))) {
-        throw new IllegalArgumentException("the certificate request's signature does not verify");
-      }
-    } catch (OperatorCreationException | PKCSException e) {
-      throw new IllegalArgumentException("the certificate request's signature does not verify", e);
-    }
-    String named = commonName(csr.getSubject());
-    if (!machineId.equals(named)) {
-      throw new IllegalArgumentException(
-          "the certificate request names '" + named + "', not machine " + machineId);
-    }
+    PKCS10CertificationRequest csr = checkRequest(machineId, csrPem);
     Instant now = Instant.now();
     try {
       X509v3CertificateBuilder builder =
@@ -144,6 +126,37 @@ public final class CertificateAuthority {
     } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
       throw new IllegalStateException("cannot sign the certificate of " + machineId + ": " + e, e);
     }
+  }
+
+  /**
+   * The request in {@code csrPem} if it is a PKCS#10 request signed by its own key for {@code
+   * machineId}; fails with the sentence that says what is wrong.
+   */
+  public static PKCS10CertificationRequest checkRequest(String machineId, String csrPem) {
+    PKCS10CertificationRequest csr;
+    try {
+      csr = new PKCS10CertificationRequest(Pem.block(csrPem, "CERTIFICATE REQUEST"));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("the certificate request is not a PKCS#10 request", e);
+    }
+    try {
+      java.security.PublicKey key =
+          java.security.KeyFactory.getInstance("EC")
+              .generatePublic(
+                  new java.security.spec.X509EncodedKeySpec(
+                      csr.getSubjectPublicKeyInfo().getEncoded()));
+      if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
+        throw new IllegalArgumentException("the certificate request's signature does not verify");
+      }
+    } catch (OperatorCreationException | PKCSException | GeneralSecurityException | IOException e) {
+      throw new IllegalArgumentException("the certificate request's signature does not verify", e);
+    }
+    String named = commonName(csr.getSubject());
+    if (!machineId.equals(named)) {
+      throw new IllegalArgumentException(
+          "the certificate request names '" + named + "', not machine " + machineId);
+    }
+    return csr;
   }
 
   /** The machine a certificate was issued to (its subject's common name). */

@@ -35,8 +35,8 @@ import scala.Option;
  * handshake, before a single actor message. The revoked list ({@code tls/revoked}) is read again
  * whenever it changes. Host names are not checked: a certificate names a machine, not an address.
  *
- * <p>Pekko makes it from {@code pekko.remote.artery.ssl.ssl-engine-provider}; the directory of
- * the node's credentials is {@code pekko.remote.artery.ssl.intercom.dir}.
+ * <p>Pekko makes it from {@code pekko.remote.artery.ssl.ssl-engine-provider}; the directory of the
+ * node's credentials is {@code pekko.remote.artery.ssl.intercom.dir}.
  */
 public final class ClusterTls implements SSLEngineProvider {
 
@@ -47,7 +47,8 @@ public final class ClusterTls implements SSLEngineProvider {
 
   private final NodeKeys keys;
   private final SSLContext context;
-  private final AtomicReference<Revoked> revoked = new AtomicReference<>(new Revoked(null, Set.of()));
+  private final AtomicReference<Revoked> revoked =
+      new AtomicReference<>(new Revoked(null, Set.of()));
 
   public ClusterTls(ActorSystem system) {
     this(new NodeKeys(Path.of(system.settings().config().getString(DIR_SETTING))));
@@ -121,8 +122,7 @@ public final class ClusterTls implements SSLEngineProvider {
       }
     }
     SSLContext ctx = SSLContext.getInstance(PROTOCOL);
-    ctx.init(
-        kmf.getKeyManagers(), new TrustManager[] {new NotRevoked(chain)}, new SecureRandom());
+    ctx.init(kmf.getKeyManagers(), new TrustManager[] {new NotRevoked(chain)}, new SecureRandom());
     return ctx;
   }
 
@@ -171,8 +171,7 @@ public final class ClusterTls implements SSLEngineProvider {
     }
 
     /** The chain check, logged when it fails, then the revoked list. */
-    private void check(X509Certificate[] certs, ChainCheck chainCheck)
-        throws CertificateException {
+    private void check(X509Certificate[] certs, ChainCheck chainCheck) throws CertificateException {
       try {
         chainCheck.run();
       } catch (CertificateException e) {

@@ -22,7 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class MachineTokens {
 
-  private static final Pattern TOKEN = Pattern.compile("ict_([A-Za-z0-9][A-Za-z0-9._-]{0,62})_([0-9a-f]{64})");
+  private static final Pattern TOKEN =
+      Pattern.compile("ict_([A-Za-z0-9][A-Za-z0-9._-]{0,62})_([0-9a-f]{64})");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final byte[] key;
@@ -38,7 +39,8 @@ public final class MachineTokens {
     }
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
-    PrivateFiles.writeSecret(file, HexFormat.of().formatHex(key).getBytes(StandardCharsets.US_ASCII));
+    PrivateFiles.writeSecret(
+        file, HexFormat.of().formatHex(key).getBytes(StandardCharsets.US_ASCII));
     return new MachineTokens(key);
   }
 

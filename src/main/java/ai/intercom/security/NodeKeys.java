@@ -60,7 +60,8 @@ public record NodeKeys(Path dir) {
         keyFile(), Pem.privateKey(pair.getPrivate()).getBytes(StandardCharsets.US_ASCII));
     PrivateFiles.writePublic(
         publicKeyFile(),
-        Pem.encode("PUBLIC KEY", pair.getPublic().getEncoded()).getBytes(StandardCharsets.US_ASCII));
+        Pem.encode("PUBLIC KEY", pair.getPublic().getEncoded())
+            .getBytes(StandardCharsets.US_ASCII));
     return pair;
   }
 

@@ -30,7 +30,8 @@ public final class RequestSignature {
       String token, String method, String pathAndQuery, byte[] body, Instant now) {
     String machine =
         MachineTokens.machineOf(token)
-            .orElseThrow(() -> new IllegalArgumentException("not a machine token (ict_<machine>_<hex>)"));
+            .orElseThrow(
+                () -> new IllegalArgumentException("not a machine token (ict_<machine>_<hex>)"));
     byte[] nonce = new byte[16];
     RANDOM.nextBytes(nonce);
     String ts = Long.toString(now.getEpochSecond());
@@ -45,7 +46,12 @@ public final class RequestSignature {
 
   /** The signature of a request as its headers and body give it. */
   public static String signature(
-      String token, String method, String pathAndQuery, String timestamp, String nonce, byte[] body) {
+      String token,
+      String method,
+      String pathAndQuery,
+      String timestamp,
+      String nonce,
+      byte[] body) {
     return hmacHex(
         token.getBytes(StandardCharsets.UTF_8),
         method.toUpperCase(java.util.Locale.ROOT)
@@ -68,13 +74,15 @@ public final class RequestSignature {
   }
 
   static String hmacHex(byte[] key, String text) {
-    return HexFormat.of().formatHex(MachineTokens.mac(key).doFinal(text.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(MachineTokens.mac(key).doFinal(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   private static String sha256Hex(byte[] body) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }

@@ -30,7 +30,8 @@ public final class SignatureCheck {
   }
 
   /** What is wrong with the headers before any token is looked up; empty if nothing. */
-  public Optional<String> precheck(String machine, String timestamp, String nonce, String signature) {
+  public Optional<String> precheck(
+      String machine, String timestamp, String nonce, String signature) {
     if (machine == null || timestamp == null || nonce == null || signature == null) {
       return Optional.of(
           "unsigned request: "
@@ -55,7 +56,11 @@ public final class SignatureCheck {
     long skew = Math.abs(clock.instant().getEpochSecond() - ts);
     if (skew > window.toSeconds()) {
       return Optional.of(
-          "timestamp " + skew + " s away from the hub's clock (more than " + window.toSeconds() + " s)");
+          "timestamp "
+              + skew
+              + " s away from the hub's clock (more than "
+              + window.toSeconds()
+              + " s)");
     }
     return Optional.empty();
   }

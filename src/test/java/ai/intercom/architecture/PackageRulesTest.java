@@ -44,6 +44,7 @@ class PackageRulesTest {
     MAY_IMPORT.put(
         "launcher",
         List.of("protocol", "cluster", "config", "security", "registry", "daemon", "mission"));
+    MAY_IMPORT.put("network", List.of("protocol", "cluster", "config", "security", "registry"));
     MAY_IMPORT.put("directory", List.of("protocol", "cluster", "registry", "daemon"));
     MAY_IMPORT.put("client", List.of("protocol", "config", "security"));
     MAY_IMPORT.put(
@@ -57,7 +58,8 @@ class PackageRulesTest {
             "approval",
             "daemon",
             "mission",
-            "directory"));
+            "directory",
+            "network"));
     MAY_IMPORT.put(
         "telegram",
         List.of(
@@ -68,7 +70,8 @@ class PackageRulesTest {
             "registry",
             "approval",
             "mission",
-            "directory"));
+            "directory",
+            "network"));
     MAY_IMPORT.put("cli", List.of("protocol", "config", "client"));
     MAY_IMPORT.put("mcp", List.of("protocol", "config", "client"));
     MAY_IMPORT.put("app", List.copyOf(MAY_IMPORT.keySet()));

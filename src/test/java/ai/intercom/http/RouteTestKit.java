@@ -213,7 +213,8 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
                       Optional.empty(),
                       router,
                       permissions,
-                      new Directory(system, settings.askTimeout()))
+                      new Directory(system, settings.askTimeout()),
+                      Optional.empty())
                   .route());
     } catch (Exception | AssertionError e) {
       testKit.shutdownTestKit();

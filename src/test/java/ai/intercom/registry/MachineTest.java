@@ -59,19 +59,24 @@ class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> 
   @Test
   void joinRequestIsDecidedOnce() {
     State pending =
-        kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r))
+        kit.<StatusReply<State>>runCommand(
+                r -> new Machine.RequestJoin("Alpha", "", "csr", "claim", r))
             .reply()
             .getValue();
     assertEquals(JoinStatus.PENDING, pending.joinStatus());
     assertTrue(
-        kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r))
+        kit.<StatusReply<State>>runCommand(
+                r -> new Machine.RequestJoin("Alpha", "", "csr", "claim", r))
             .hasNoEvents());
     State approved =
-        kit.<StatusReply<State>>runCommand(r -> new Machine.ApproveJoin("sha256:abc", r))
+        kit.<StatusReply<State>>runCommand(
+                r -> new Machine.ApproveJoin("sha256:abc", "cert", "1f", r))
             .reply()
             .getValue();
     assertEquals(JoinStatus.APPROVED, approved.joinStatus());
     assertEquals("sha256:abc", approved.tokenHash());
+    assertEquals("1f", approved.serial());
+    assertEquals("csr", approved.admission().certificateRequest());
     var late = kit.<StatusReply<State>>runCommand(r -> new Machine.DenyJoin("too late", r));
     assertTrue(late.reply().isError());
     assertTrue(late.hasNoEvents());
@@ -79,7 +84,8 @@ class MachineTest extends EntityTestBase<Machine.Command, Machine.Event, State> 
 
   @Test
   void deniedOrRevokedMachineCannotRegister() {
-    kit.<StatusReply<State>>runCommand(r -> new Machine.RequestJoin("Alpha", "", r));
+    kit.<StatusReply<State>>runCommand(
+        r -> new Machine.RequestJoin("Alpha", "", "csr", "claim", r));
     kit.<StatusReply<State>>runCommand(r -> new Machine.DenyJoin("unknown box", r));
     var denied =
         kit.<StatusReply<State>>runCommand(r -> new Machine.Register("x", "", List.of(), r));
