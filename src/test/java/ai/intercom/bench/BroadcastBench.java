@@ -2,6 +2,7 @@ package ai.intercom.bench;
 
 import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.TestNodes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,6 +47,7 @@ public final class BroadcastBench {
     ApiClient hub = new ApiClient(nodes.get(0), homes[0]);
     String[] machines = {"alpha", "beta", "gamma"};
     for (int i = 1; i < 3; i++) {
+      Joins.admit(hub.port(), homes[0], homes[i], machines[i]);
       nodes.add(
           TestNodes.start(
               homes[i],

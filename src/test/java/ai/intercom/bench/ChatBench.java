@@ -3,6 +3,7 @@ package ai.intercom.bench;
 import ai.intercom.app.Node;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.testing.ApiClient;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.NodeProcess;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,6 +66,7 @@ public final class ChatBench {
                 "INTERCOM_CLUSTER_PORT",
                 String.valueOf(clusterPort)));
     ApiClient apiA = new ApiClient(a, homeA);
+    Joins.admit(apiA.port(), homeA, homeB, "beta");
     Node b =
         TestNodes.start(
             homeB,

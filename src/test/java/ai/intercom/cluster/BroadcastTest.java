@@ -7,6 +7,7 @@ import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -62,6 +63,7 @@ class BroadcastTest {
     Node b = null;
     try {
       ApiClient apiA = new ApiClient(a, homeA);
+      Joins.admit(apiA.port(), homeA, homeB, "beta");
       b =
           TestNodes.start(
               homeB,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.intercom.protocol.JsonFormat;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.NodeProcess;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,6 +52,7 @@ class ClusterRecoveryTest {
   }
 
   private NodeProcess daemon() throws Exception {
+    Joins.admit(hubHttp, hubHome, daemonHome, "laptop");
     Files.writeString(
         daemonHome.resolve("intercom.conf"),
         String.join(

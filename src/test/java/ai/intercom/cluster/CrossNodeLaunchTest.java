@@ -9,6 +9,7 @@ import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
 import ai.intercom.testing.FakeClaude;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +59,7 @@ class CrossNodeLaunchTest {
     Node b = null;
     try {
       ApiClient apiA = new ApiClient(a, homeA);
+      Joins.admit(apiA.port(), homeA, homeB, "beta");
       b =
           TestNodes.start(
               homeB,

@@ -8,6 +8,7 @@ import ai.intercom.app.Node;
 import ai.intercom.mission.Mission;
 import ai.intercom.protocol.MissionStatus;
 import ai.intercom.testing.Await;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.TestIds;
 import ai.intercom.testing.TestNodes;
 import java.nio.file.Files;
@@ -43,7 +44,8 @@ class HubAndDaemonTest {
                 String.valueOf(hubClusterPort)));
     Node daemon = null;
     try {
-      // found through HUB_URL, as an operator sets it up
+      // admitted, then found through HUB_URL, as an operator sets it up
+      Joins.admit(TestNodes.http(hub).getPort(), hubHome, daemonHome, "laptop");
       daemon =
           TestNodes.start(
               daemonHome,
@@ -66,7 +68,7 @@ class HubAndDaemonTest {
                       .status()
                       .equals(MemberStatus.up()));
       assertEquals(
-          Set.of("daemon"),
+          Set.of("daemon", "machine:laptop"),
           Cluster.get(daemon.system()).selfMember().getRoles().stream()
               .filter(r -> !r.startsWith("dc-"))
               .collect(java.util.stream.Collectors.toSet()));

@@ -7,6 +7,7 @@ import ai.intercom.app.Node;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
 import ai.intercom.testing.Await;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.NodeProcess;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,6 +86,7 @@ class ReceiptsTest {
     Node b = null;
     try {
       ApiClient apiA = new ApiClient(a, homeA);
+      Joins.admit(apiA.port(), homeA, homeB, "beta");
       b =
           TestNodes.start(
               homeB,

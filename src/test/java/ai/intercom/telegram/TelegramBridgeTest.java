@@ -11,6 +11,7 @@ import ai.intercom.app.Node;
 import ai.intercom.testing.AgentProcess;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.BotApi;
+import ai.intercom.testing.Joins;
 import ai.intercom.testing.TelegramNodes;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -254,6 +255,7 @@ class TelegramBridgeTest {
     int clusterPort =
         (Integer)
             org.apache.pekko.cluster.Cluster.get(node.system()).selfMember().address().port().get();
+    Joins.admit(api.port(), home, laptopHome, "laptop");
     Node laptop =
         TestNodes.start(
             laptopHome,

@@ -95,6 +95,7 @@ public final class NodePair {
 
   /** Starts the daemon; answers once it serves. */
   public NodeProcess startDaemon() throws IOException, InterruptedException {
+    Joins.admit(hub.http, hub.home, daemon.home, "beta");
     return started(
         start(
             Map.of(

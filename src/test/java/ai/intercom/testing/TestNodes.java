@@ -33,6 +33,19 @@ public final class TestNodes {
   /** As {@link #start(Path, String, Map)}, with configuration {@code overrides} (HOCON paths). */
   public static Node start(
       Path home, String mode, Map<String, String> env, Map<String, Object> overrides) {
+    Node node = launch(home, mode, env, overrides);
+    try {
+      node.ready().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      stop(node);
+      throw new IllegalStateException("node did not come up: " + e, e);
+    }
+    return node;
+  }
+
+  /** As {@link #start(Path, String, Map, Map)}, without waiting for the node to be up. */
+  public static Node launch(
+      Path home, String mode, Map<String, String> env, Map<String, Object> overrides) {
     Map<String, String> all = new HashMap<>();
     all.put("INTERCOM_HOME", home.toString());
     all.put("INTERCOM_HTTP_PORT", "0");
@@ -42,14 +55,7 @@ public final class TestNodes {
     Map<String, Object> settings = new HashMap<>(overrides);
     settings.put("intercom.mode", mode);
     Config config = new ConfigLoader(all).load(settings);
-    Node node = Node.start(Settings.from(config), config);
-    try {
-      node.ready().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } catch (Exception e) {
-      stop(node);
-      throw new IllegalStateException("node did not come up: " + e, e);
-    }
-    return node;
+    return Node.start(Settings.from(config), config);
   }
 
   public static InetSocketAddress http(Node node) {
