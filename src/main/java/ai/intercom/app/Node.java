@@ -128,8 +128,8 @@ public final class Node {
         new HostPort(settings.cluster().host(), settings.cluster().port()),
         "cluster",
         "INTERCOM_CLUSTER_PORT or intercom.cluster.port");
-    List<Address> seeds = seedNodes(settings);
     Optional<NodeCredentials.Authority> authority = NodeCredentials.prepare(settings);
+    List<Address> seeds = seedNodes(settings);
     LocalToken token = writeToken(settings);
 
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();

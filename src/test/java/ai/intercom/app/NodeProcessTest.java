@@ -126,9 +126,10 @@ class NodeProcessTest {
   }
 
   @Test
-  void daemonWithoutAHubIsOneClearLine() throws Exception {
+  void daemonThatHasNotJoinedIsOneClearLine() throws Exception {
     String line = failsWithOneLine(env(), "daemon");
-    assertTrue(line.contains("set HUB_URL"), line);
+    assertTrue(
+        line.contains("has not joined a network yet: run 'ai-intercom join --hub-url"), line);
   }
 
   @Test

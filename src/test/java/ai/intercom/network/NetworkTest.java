@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.client.JoinClient;
 import ai.intercom.config.StartupException;
-import ai.intercom.security.MachineTokens;
 import ai.intercom.security.RequestSignature;
 import ai.intercom.testing.ApiClient;
 import ai.intercom.testing.ApiClient.Answer;
@@ -79,7 +78,8 @@ class NetworkTest {
         assertThrows(
             StartupException.class,
             () -> TestNodes.start(betaHome, "daemon", daemonEnv("beta"), Map.of()));
-    assertTrue(notJoined.getMessage().contains("has not joined a network yet"), notJoined.getMessage());
+    assertTrue(
+        notJoined.getMessage().contains("has not joined a network yet"), notJoined.getMessage());
 
     JoinClient beta = Joins.client(operator.port(), betaHome, "beta");
     assertEquals("pending", beta.join(Duration.ZERO, line -> {}).status());
@@ -95,7 +95,10 @@ class NetworkTest {
     assertTrue(Files.readString(betaHome.resolve("joined.conf")).contains("seed-nodes"));
     assertTrue(!Files.exists(betaHome.resolve("join.pending")));
     // the hub keeps the token's hash only
-    assertTrue(!Files.readString(hubHome.resolve("data/intercom.db"), java.nio.charset.StandardCharsets.ISO_8859_1).contains(token));
+    assertTrue(
+        !Files.readString(
+                hubHome.resolve("data/intercom.db"), java.nio.charset.StandardCharsets.ISO_8859_1)
+            .contains(token));
 
     // what the join wrote is enough: no HUB_URL, no seeds given
     Node node = TestNodes.start(betaHome, "daemon", daemonEnv("beta"), Map.of());
@@ -133,11 +136,15 @@ class NetworkTest {
     assertTrue(tooLate.error().contains("expired"), tooLate.toString());
     JoinClient.JoinException expired =
         assertThrows(JoinClient.JoinException.class, () -> late.join(Duration.ZERO, l -> {}));
-    assertTrue(expired.getMessage().startsWith("the join request was expired"), expired.getMessage());
+    assertTrue(
+        expired.getMessage().startsWith("the join request was expired"), expired.getMessage());
 
     assertEquals(400, join("{not json").statusCode());
     HttpResponse<String> badId =
-        join("{\"machine_id\":\"../etc\",\"certificate_request\":\"x\",\"claim_hash\":\"" + "0".repeat(64) + "\"}");
+        join(
+            "{\"machine_id\":\"../etc\",\"certificate_request\":\"x\",\"claim_hash\":\""
+                + "0".repeat(64)
+                + "\"}");
     assertEquals(400, badId.statusCode());
     assertTrue(badId.body().contains("machine id"), badId.body());
     String othersRequest =
@@ -146,9 +153,12 @@ class NetworkTest {
         join(
             ai.intercom.protocol.JsonFormat.MAPPER.writeValueAsString(
                 Map.of(
-                    "machine_id", "delta",
-                    "certificate_request", othersRequest,
-                    "claim_hash", "0".repeat(64))));
+                    "machine_id",
+                    "delta",
+                    "certificate_request",
+                    othersRequest,
+                    "claim_hash",
+                    "0".repeat(64))));
     assertEquals(400, forged.statusCode());
     assertTrue(forged.body().contains("names 'gamma', not machine delta"), forged.body());
     assertEquals(404, operator.post("/api/machines/delta/approve", Map.of()).status());
@@ -160,24 +170,31 @@ class NetworkTest {
     String token = Files.readString(betaHome.resolve("machine.token")).trim();
     Instant now = Instant.now();
 
-    Map<String, String> good = RequestSignature.sign(token, "GET", "/api/network", new byte[0], now);
+    Map<String, String> good =
+        RequestSignature.sign(token, "GET", "/api/network", new byte[0], now);
     HttpResponse<String> first = network(good);
     assertEquals(200, first.statusCode(), first.body());
-    assertTrue(first.body().contains("\"seed_nodes\":[\"127.0.0.1:" + hubCluster + "\"]"), first.body());
+    assertTrue(
+        first.body().contains("\"seed_nodes\":[\"127.0.0.1:" + hubCluster + "\"]"), first.body());
     assertRefused(network(good), "replayed request");
 
     assertRefused(network(Map.of()), "unsigned request");
     assertRefused(
-        network(RequestSignature.sign(token, "GET", "/api/network", new byte[0], now.minusSeconds(61))),
+        network(
+            RequestSignature.sign(token, "GET", "/api/network", new byte[0], now.minusSeconds(61))),
         "from the hub's clock");
     assertRefused(
-        network(RequestSignature.sign("ict_beta_" + "0".repeat(64), "GET", "/api/network", new byte[0], now)),
+        network(
+            RequestSignature.sign(
+                "ict_beta_" + "0".repeat(64), "GET", "/api/network", new byte[0], now)),
         "bad signature");
     assertRefused(
         network(RequestSignature.sign(token, "GET", "/api/other", new byte[0], now)),
         "bad signature");
     assertRefused(
-        network(RequestSignature.sign("ict_nobody_" + "1".repeat(64), "GET", "/api/network", new byte[0], now)),
+        network(
+            RequestSignature.sign(
+                "ict_nobody_" + "1".repeat(64), "GET", "/api/network", new byte[0], now)),
         "unknown machine nobody");
   }
 
@@ -188,7 +205,8 @@ class NetworkTest {
     Node beta = TestNodes.start(betaHome, "daemon", daemonEnv("beta"), Map.of());
     try {
       Await.until(() -> upMembers(hub) == 2);
-      Answer revoked = operator.post("/api/machines/beta/revoke", Map.of("reason", "laptop stolen"));
+      Answer revoked =
+          operator.post("/api/machines/beta/revoke", Map.of("reason", "laptop stolen"));
       assertEquals("revoked", revoked.text("join_status"), revoked.toString());
       Await.until(() -> upMembers(hub) == 1);
       String token = Files.readString(betaHome.resolve("machine.token")).trim();
@@ -215,8 +233,7 @@ class NetworkTest {
   void aNodeWithAForeignCertificateOrNoneIsRefusedAtTheHandshake(@TempDir Path otherHub)
       throws Exception {
     // gamma is admitted by another network's hub, then pointed at this one
-    Node other =
-        TestNodes.start(otherHub, "hub", Map.of("INTERCOM_MACHINE_ID", "other"), Map.of());
+    Node other = TestNodes.start(otherHub, "hub", Map.of("INTERCOM_MACHINE_ID", "other"), Map.of());
     try {
       Joins.admit(new ApiClient(other, otherHub).port(), otherHub, gammaHome, "gamma");
     } finally {
