@@ -23,6 +23,8 @@ import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
 import ai.intercom.mission.ThreadReceipts;
+import ai.intercom.network.Admissions;
+import ai.intercom.network.NodeCredentials;
 import ai.intercom.network.RevokedCertificates;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.registry.Machine;
@@ -57,7 +59,7 @@ final class Guardian {
       PermissionPrompts permissions,
       Optional<ActorRef<SessionDesk.Command>> desk,
       Optional<ActorRef<AgentSupervisor.Command>> supervisor,
-      ActorRef<RevokedCertificates.Command> revoked) {}
+      Optional<Admissions> admissions) {}
 
   private Guardian() {}
 
@@ -68,12 +70,13 @@ final class Guardian {
   static Behavior<Void> create(
       Settings settings,
       Policy policy,
+      Optional<NodeCredentials.Authority> authority,
       Supplier<Map<String, String>> agentEnvironment,
       CompletableFuture<Started> started) {
     return Behaviors.setup(
         context -> {
           try {
-            started.complete(start(context, settings, policy, agentEnvironment));
+            started.complete(start(context, settings, policy, authority, agentEnvironment));
           } catch (RuntimeException e) {
             started.completeExceptionally(e);
             throw e;
@@ -82,33 +85,69 @@ final class Guardian {
         });
   }
 
-  /** The operator's Telegram bot, one for the cluster; off without a token, said once. */
+  /**
+   * The operator's Telegram bot, one for the cluster; off without a token, said once. It shows
+   * machines that ask to join with buttons to decide.
+   */
   private static void operatorsBot(
       ActorContext<Void> context,
       Settings settings,
       ActorRef<ApprovalGate.Command> gate,
-      Router router) {
+      Router router,
+      Optional<Admissions> admissions,
+      AtomicReference<ActorRef<TelegramBridge.Command>> bridge) {
     var system = context.getSystem();
     if (!settings.telegram().enabled()) {
       context.getLog().info("Telegram off: no TELEGRAM_BOT_TOKEN (telegram.bot-token)");
       return;
     }
-    TelegramBridge.init(
-        system,
-        settings.telegram(),
-        new Operator.Services(
+    bridge.set(
+        TelegramBridge.init(
             system,
-            gate,
-            router,
-            new Directory(system, settings.askTimeout()),
-            new RecentMissions(system, settings.askTimeout(), settings.journalFile()),
-            settings.askTimeout()));
+            settings.telegram(),
+            new Operator.Services(
+                system,
+                gate,
+                router,
+                new Directory(system, settings.askTimeout()),
+                new RecentMissions(system, settings.askTimeout(), settings.journalFile()),
+                settings.askTimeout(),
+                admissions)));
+  }
+
+  /** The hub's side of admitting machines; they join the cluster at this node's address. */
+  private static Admissions admissions(
+      ActorContext<Void> context,
+      Settings settings,
+      NodeCredentials.Authority authority,
+      ActorRef<RevokedCertificates.Command> revoked,
+      AtomicReference<ActorRef<TelegramBridge.Command>> bridge) {
+    var self =
+        org.apache.pekko.cluster.typed.Cluster.get(context.getSystem()).selfMember().address();
+    return new Admissions(
+        context.getSystem(),
+        authority.ca(),
+        authority.tokens(),
+        new NodeKeys(settings.tlsDir()),
+        List.of(self.getHost().orElse(settings.cluster().host()) + ":" + self.getPort().orElse(0)),
+        settings.hub().joinExpireAfter(),
+        settings.askTimeout(),
+        revoked,
+        pending -> {
+          ActorRef<TelegramBridge.Command> to = bridge.get();
+          if (to != null) {
+            to.tell(
+                new TelegramBridge.JoinAsked(
+                    pending.machineId(), pending.displayName(), pending.description()));
+          }
+        });
   }
 
   private static Started start(
       ActorContext<Void> context,
       Settings settings,
       Policy policy,
+      Optional<NodeCredentials.Authority> authority,
       Supplier<Map<String, String>> agentEnvironment) {
     var system = context.getSystem();
     NodeRole role = settings.mode();
@@ -150,12 +189,15 @@ final class Guardian {
     if (role == NodeRole.DAEMON) {
       context.spawn(HubWatch.create(settings.cluster().hubLostAfter()), "hub-watch");
     }
+    AtomicReference<ActorRef<TelegramBridge.Command>> bridge = new AtomicReference<>();
+    Optional<Admissions> admissions =
+        authority.map(a -> admissions(context, settings, a, revoked, bridge));
     if (role.clusterRoles().contains(NodeRole.HUB_ROLE)) {
       context.spawn(ClusterPeers.keeper(ClusterPeers.file(settings.dataDir())), "cluster-peers");
-      operatorsBot(context, settings, gate, router);
+      operatorsBot(context, settings, gate, router, admissions, bridge);
     }
     if (!role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
-      return new Started(gate, router, permissions, Optional.empty(), Optional.empty(), revoked);
+      return new Started(gate, router, permissions, Optional.empty(), Optional.empty(), admissions);
     }
 
     // a machine with agents: its sessions, their agents' runs, its projects
@@ -195,6 +237,6 @@ final class Guardian {
         "discovery",
         Inbox.DISPATCHER);
     return new Started(
-        gate, router, permissions, Optional.of(desk), Optional.of(supervisor), revoked);
+        gate, router, permissions, Optional.of(desk), Optional.of(supervisor), admissions);
   }
 }

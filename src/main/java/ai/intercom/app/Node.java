@@ -14,7 +14,6 @@ import ai.intercom.http.ApiRoutes;
 import ai.intercom.http.HttpServer;
 import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.mission.MissionEnds;
-import ai.intercom.network.Admissions;
 import ai.intercom.network.NodeCredentials;
 import ai.intercom.network.RevokedCertificates;
 import ai.intercom.persistence.SqliteJournalSchema;
@@ -22,7 +21,6 @@ import ai.intercom.protocol.NodeRole;
 import ai.intercom.protocol.Refusal;
 import ai.intercom.security.ClusterTls;
 import ai.intercom.security.LocalToken;
-import ai.intercom.security.NodeKeys;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -138,7 +136,8 @@ public final class Node {
     try {
       system =
           ActorSystem.create(
-              Guardian.create(settings, policy, () -> agentEnvironment(settings, ready), started),
+              Guardian.create(
+                  settings, policy, authority, () -> agentEnvironment(settings, ready), started),
               SYSTEM_NAME,
               nodeConfig(settings, config));
     } catch (RuntimeException e) {
@@ -198,7 +197,7 @@ public final class Node {
                     actors.router(),
                     actors.permissions(),
                     new Directory(system, settings.askTimeout()),
-                    authority.map(a -> admissions(system, settings, a, actors.revoked())))
+                    actors.admissions())
                 .route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)
@@ -317,11 +316,18 @@ public final class Node {
   private static LocalToken writeToken(Settings settings) {
     LocalToken token = LocalToken.generate();
     try {
-      token.writeTo(settings.localTokenFile());
+      token.writeTo(settings.localTokenFile(), settings.agentsGroup());
       return token;
     } catch (IOException e) {
       throw new StartupException(
-          "cannot write " + settings.localTokenFile() + ": " + IntercomHome.reason(e), e);
+          "cannot write "
+              + settings.localTokenFile()
+              + ": "
+              + IntercomHome.reason(e)
+              + (settings.agentsGroup().isBlank()
+                  ? ""
+                  : " (intercom.security.agents-group = " + settings.agentsGroup() + ")"),
+          e);
     }
   }
 
@@ -394,25 +400,6 @@ public final class Node {
       throw new StartupException(
           "cannot listen on " + what + " address " + address + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The hub's side of admitting machines; they join the cluster at this node's address. */
-  private static Admissions admissions(
-      ActorSystem<?> system,
-      Settings settings,
-      NodeCredentials.Authority authority,
-      ActorRef<RevokedCertificates.Command> revoked) {
-    Address self = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address();
-    return new Admissions(
-        system,
-        authority.ca(),
-        authority.tokens(),
-        new NodeKeys(settings.tlsDir()),
-        List.of(self.getHost().orElse(settings.cluster().host()) + ":" + self.getPort().orElse(0)),
-        settings.hub().joinExpireAfter(),
-        settings.askTimeout(),
-        revoked,
-        pending -> {});
   }
 
   static Config nodeConfig(Settings settings, Config config) {

@@ -1,5 +1,6 @@
 package ai.intercom.cli;
 
+import ai.intercom.client.HubDiscovery;
 import ai.intercom.client.JoinClient;
 import ai.intercom.client.NodeClient;
 import ai.intercom.config.ConfigLoader;
@@ -7,6 +8,7 @@ import ai.intercom.config.Settings;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,8 +40,17 @@ public final class MachineCommands {
     @Option(
         names = "--hub-url",
         paramLabel = "URL",
-        description = "The hub's HTTP address, e.g. http://100.64.0.1:7700 (default: HUB_URL).")
+        description =
+            "The hub's HTTP address, e.g. http://100.64.0.1:7700 (default: HUB_URL, else the hub"
+                + " found among the Tailscale peers).")
     String hubUrl;
+
+    @Option(
+        names = "--hub-port",
+        paramLabel = "PORT",
+        defaultValue = "7700",
+        description = "The HTTP port asked on each Tailscale peer (default: ${DEFAULT-VALUE}).")
+    int hubPort;
 
     @Option(
         names = "--wait",
@@ -51,10 +62,25 @@ public final class MachineCommands {
     @Override
     public Integer call() throws Exception {
       Settings settings = Settings.from(ConfigLoader.fromEnvironment().loadForClient());
+      PrintWriter out = spec.commandLine().getOut();
       String url = hubUrl != null ? hubUrl : settings.hub().url();
       if (url == null || url.isBlank()) {
-        throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(), "no hub: give --hub-url http://HUB:7700 or set HUB_URL");
+        if (hubPort < 1 || hubPort > 65535) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(), "--hub-port must be 1-65535");
+        }
+        try {
+          url =
+              new HubDiscovery(List.of("tailscale"), hubPort)
+                  .find(
+                      line -> {
+                        out.println(line);
+                        out.flush();
+                      });
+        } catch (HubDiscovery.NotFound e) {
+          spec.commandLine().getErr().println("ai-intercom: error: " + e.getMessage());
+          return 1;
+        }
       }
       if (!url.matches("https?://[^/\\s]+/?")) {
         throw new picocli.CommandLine.ParameterException(
@@ -63,7 +89,6 @@ public final class MachineCommands {
       if (waitSeconds < 0) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--wait must be >= 0");
       }
-      PrintWriter out = spec.commandLine().getOut();
       JoinClient.Outcome outcome;
       try {
         outcome =

@@ -27,7 +27,8 @@ public record Settings(
     long maxMessageBytes,
     Inbox inbox,
     Duration askTimeout,
-    Telegram telegram) {
+    Telegram telegram,
+    String agentsGroup) {
 
   public record Machine(String id, String displayName, String description) {}
 
@@ -207,7 +208,8 @@ public record Settings(
             c.getDuration("inbox.liveness-interval"),
             c.getDuration("sessions.stuck-after")),
         c.getDuration("ask-timeout"),
-        Telegram.from(c.getConfig("telegram")));
+        Telegram.from(c.getConfig("telegram")),
+        c.getString("security.agents-group").trim());
   }
 
   public Path dataDir() {

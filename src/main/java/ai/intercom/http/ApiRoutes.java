@@ -82,7 +82,8 @@ public final class ApiRoutes extends JsonRoutes {
     OperatorCheck operator =
         new OperatorCheck(
             system, settings.machine().id(), desk, launchedAgents, settings.askTimeout());
-    this.health = new HealthRoutes(system, settings.machine().id());
+    this.health =
+        new HealthRoutes(system, settings.machine().id(), settings.mode(), settings.hub().url());
     this.cluster = new ClusterRoutes(system);
     this.approvals = new ApprovalRoutes(system, gate, operator, settings.askTimeout());
     this.sessions = desk.map(d -> new SessionRoutes(system, d, settings.askTimeout()));

@@ -1,6 +1,8 @@
 package ai.intercom.http;
 
 import ai.intercom.config.Version;
+import ai.intercom.protocol.NodeRole;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Locale;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -10,24 +12,48 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** {@code GET /api/health}: the one route that needs no token. */
+/**
+ * What any process may ask without a token: {@code GET /api/health}, and {@code GET /api/discover}
+ * (what this node is, for machines looking for their hub on the tailnet: a hub says so, a daemon
+ * says where its hub is).
+ */
 public final class HealthRoutes extends AllDirectives {
 
   public record Health(
       String status, String machineId, List<String> roles, String memberStatus, String version) {}
 
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Discovered(
+      String status,
+      String service,
+      String machineId,
+      String mode,
+      String hubUrl,
+      String version) {}
+
   private final Cluster cluster;
   private final CoordinatedShutdown shutdown;
   private final String machineId;
+  private final Discovered discovered;
 
-  public HealthRoutes(ActorSystem<?> system, String machineId) {
+  public HealthRoutes(ActorSystem<?> system, String machineId, NodeRole mode, String hubUrl) {
     this.cluster = Cluster.get(system);
     this.shutdown = CoordinatedShutdown.get(system);
     this.machineId = machineId;
+    this.discovered =
+        new Discovered(
+            "ok",
+            "ai-intercom",
+            machineId,
+            mode.id(),
+            mode.hostsEntities() || hubUrl == null || hubUrl.isBlank() ? null : hubUrl,
+            Version.current());
   }
 
   public Route route() {
-    return path("health", () -> get(() -> completeOK(health(), Json.marshaller())));
+    return concat(
+        path("health", () -> get(() -> completeOK(health(), Json.marshaller()))),
+        path("discover", () -> get(() -> completeOK(discovered, Json.marshaller()))));
   }
 
   Health health() {
@@ -36,7 +62,7 @@ public final class HealthRoutes extends AllDirectives {
         statusOf(member),
         machineId,
         cluster.selfMember().getRoles().stream()
-            .filter(role -> !role.startsWith("dc-"))
+            .filter(role -> !role.startsWith("dc-") && !role.startsWith("machine:"))
             .sorted()
             .toList(),
         member.toString().toLowerCase(Locale.ROOT),

@@ -59,6 +59,9 @@ final class OperatorCheck extends AllDirectives {
   /** The kernel did not say who it is. */
   record Unknown(String why) implements Caller {}
 
+  /** A process of another user than the node's: never the operator. */
+  record OtherUser(int uid) implements Caller {}
+
   private final ActorSystem<?> system;
   private final String machineId;
   private final Optional<ActorRef<SessionDesk.Command>> desk;
@@ -88,7 +91,26 @@ final class OperatorCheck extends AllDirectives {
   /** {@code inner} for the operator; a clear 403 for an agent or a caller the kernel hides. */
   Route operatorOnly(String action, Supplier<Route> inner) {
     return withCaller(
-        caller -> caller instanceof Agent agent ? forbidden(action, agent) : inner.get());
+        caller -> {
+          if (caller instanceof Agent agent) {
+            return forbidden(action, agent);
+          }
+          if (caller instanceof OtherUser other) {
+            log.warn("refused: a process of user {} may not {}", other.uid(), action);
+            return complete(
+                StatusCodes.FORBIDDEN,
+                new Json.Error(
+                    "operator actions are refused to other users: this request comes from a"
+                        + " process of uid "
+                        + other.uid()
+                        + ", this node runs as uid "
+                        + Callers.ownUid()
+                        + " (run it as that user, or answer in Telegram)",
+                    null),
+                Json.marshaller());
+          }
+          return inner.get();
+        });
   }
 
   /** {@code inner} with who calls (the operator or an agent); an unknown caller is refused. */
@@ -144,28 +166,35 @@ final class OperatorCheck extends AllDirectives {
               "operator actions are taken on this node's machine, not from " + address.get()));
     }
     int port = remote.get().getPort();
-    CompletionStage<Set<Long>> lineage =
+    CompletionStage<Seen> seen =
         CompletableFuture.supplyAsync(
             () -> {
+              int owner = Callers.ownerOf(address.get(), port);
+              if (owner >= 0 && owner != Callers.ownUid()) {
+                return new Seen(Set.of(), owner);
+              }
               Set<Long> chain = new LinkedHashSet<>();
               Callers.holders(address.get(), port)
                   .forEach(pid -> chain.addAll(Callers.lineage(pid)));
-              return chain;
+              return new Seen(chain, owner);
             },
             blocking);
-    return lineage.thenCompose(
-        chain -> {
-          if (chain.isEmpty()) {
+    return seen.thenCompose(
+        caller -> {
+          if (caller.owner() >= 0 && caller.owner() != Callers.ownUid()) {
+            return CompletableFuture.completedFuture(new OtherUser(caller.owner()));
+          }
+          if (caller.chain().isEmpty()) {
             return CompletableFuture.completedFuture(
                 new Unknown("the kernel names no process holding this connection"));
           }
           return sessions()
-              .thenCombine(agents(), (sessions, agents) -> judge(chain, sessions, agents));
+              .thenCombine(agents(), (sessions, agents) -> judge(caller.chain(), sessions, agents));
         });
   }
 
-  /** The caller's processes and their ancestors, or why none of them is the operator's. */
-  private record Lineage(Set<Long> chain, Optional<Unknown> foreign) {}
+  /** The caller's processes and their ancestors, and the user owning its socket (-1: unknown). */
+  private record Seen(Set<Long> chain, int owner) {}
 
   private Caller judge(
       Set<Long> chain, List<SessionDesk.LocalSession> sessions, Map<String, Long> agents) {

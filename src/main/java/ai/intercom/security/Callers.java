@@ -107,7 +107,19 @@ public final class Callers {
   }
 
   /** The inode of the TCP socket bound to {@code address:port}, from /proc/net/tcp and tcp6. */
+  /**
+   * The user the kernel says owns the socket bound to {@code address:port} (the uid column of
+   * {@code /proc/net/tcp}); {@code -1} when no socket is bound there.
+   */
+  public static int ownerOf(InetAddress address, int port) {
+    return row(address, port).map(row -> Integer.parseInt(row[7])).orElse(-1);
+  }
+
   static Optional<Long> inodeOf(InetAddress address, int port) {
+    return row(address, port).map(row -> Long.parseLong(row[9])).filter(inode -> inode != 0);
+  }
+
+  private static Optional<String[]> row(InetAddress address, int port) {
     for (String table : List.of("net/tcp", "net/tcp6")) {
       List<String> lines;
       try {
@@ -116,9 +128,9 @@ public final class Callers {
         continue;
       }
       for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-        Optional<Long> inode = match(line.trim().split("\\s+"), address, port);
-        if (inode.isPresent()) {
-          return inode;
+        String[] row = line.trim().split("\\s+");
+        if (match(row, address, port).isPresent()) {
+          return Optional.of(row);
         }
       }
     }

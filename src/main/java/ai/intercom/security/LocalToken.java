@@ -35,6 +35,15 @@ public final class LocalToken {
     PrivateFiles.writeSecret(file, value);
   }
 
+  /** Writes the token readable by {@code group} too (agents run as another user); 0600 if blank. */
+  public void writeTo(Path file, String group) throws IOException {
+    if (group == null || group.isBlank()) {
+      writeTo(file);
+    } else {
+      PrivateFiles.writeForGroup(file, value, group);
+    }
+  }
+
   /** The token a running node wrote, if any. */
   public static Optional<LocalToken> readFrom(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {

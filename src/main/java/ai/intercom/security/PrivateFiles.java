@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 
 /**
  * Files written whole or not at all: a reader never sees half a key, and a secret is never readable
@@ -24,7 +27,28 @@ public final class PrivateFiles {
     write(file, bytes, "rw-r--r--");
   }
 
+  /**
+   * Writes {@code bytes} readable by this user and the members of {@code group} (0640).
+   *
+   * @throws IOException also when there is no such group
+   */
+  public static void writeForGroup(Path file, byte[] bytes, String group) throws IOException {
+    GroupPrincipal principal;
+    try {
+      principal =
+          file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+    } catch (UserPrincipalNotFoundException e) {
+      throw new IOException("there is no group '" + group + "'", e);
+    }
+    write(file, bytes, "rw-r-----", principal);
+  }
+
   private static void write(Path file, byte[] bytes, String mode) throws IOException {
+    write(file, bytes, mode, null);
+  }
+
+  private static void write(Path file, byte[] bytes, String mode, GroupPrincipal group)
+      throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp =
@@ -35,6 +59,9 @@ public final class PrivateFiles {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     try {
       Files.write(tmp, bytes);
+      if (group != null) {
+        Files.getFileAttributeView(tmp, PosixFileAttributeView.class).setGroup(group);
+      }
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {

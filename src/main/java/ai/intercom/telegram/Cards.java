@@ -47,6 +47,23 @@ final class Cards {
         approval.expiresAt());
   }
 
+  /** The card of a machine that asks to join the network. */
+  static String joinRequest(String machineId, String displayName, String description) {
+    String name =
+        displayName == null || displayName.isBlank() || displayName.equals(machineId)
+            ? ""
+            : " (" + TelegramText.escape(displayName) + ")";
+    String about =
+        description == null || description.isBlank() ? "" : "\n" + TelegramText.escape(description);
+    return "🖥 <b>Machine "
+        + TelegramText.escape(machineId)
+        + "</b>"
+        + name
+        + " asks to join the network."
+        + about
+        + "\nApprove only a machine you set up yourself.";
+  }
+
   static List<List<Bot.Button>> buttons(ApprovalGate.PendingApproval approval) {
     return Operator.buttons(CallbackData.approvalButtons(approval.id(), isPermission(approval)));
   }

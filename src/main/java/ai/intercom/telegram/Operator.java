@@ -10,6 +10,7 @@ import ai.intercom.mission.Mission;
 import ai.intercom.mission.MissionWaits;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
+import ai.intercom.network.Admissions;
 import ai.intercom.protocol.AgentId;
 import ai.intercom.protocol.Refusal;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -55,7 +57,8 @@ public final class Operator {
       Router router,
       Directory directory,
       RecentMissions missions,
-      Duration timeout) {}
+      Duration timeout,
+      Optional<Admissions> admissions) {}
 
   private final Settings.Telegram settings;
   private final Services services;
@@ -241,8 +244,43 @@ public final class Operator {
     if (payload instanceof CallbackData.Deny deny) {
       return decide(press, deny.approvalId(), false, null);
     }
-    return sender.answer(
-        press.queryId(), "Join requests are decided with 'ai-intercom machines' for now.");
+    if (payload instanceof CallbackData.Join join) {
+      return admit(press, join);
+    }
+    return sender.answer(press.queryId(), "This button is not one of mine.");
+  }
+
+  /** A join request decided with its card's buttons; the outcome is told in General too. */
+  private CompletionStage<Void> admit(Bot.Press press, CallbackData.Join join) {
+    if (services.admissions().isEmpty()) {
+      return sender.answer(press.queryId(), "Machines are admitted on the hub.");
+    }
+    Admissions admissions = services.admissions().get();
+    String by = press.userName();
+    var decided =
+        join.approve()
+            ? admissions.approve(join.machineId())
+            : admissions.deny(join.machineId(), "denied in Telegram by " + by);
+    return decided
+        .handle(
+            (state, error) -> {
+              if (error != null) {
+                return Refusal.sentence(error);
+              }
+              String what = join.approve() ? "admitted" : "denied";
+              sender.post(
+                  Outbox.Priority.MESSAGE,
+                  null,
+                  (join.approve() ? "✅ " : "⛔ ")
+                      + "machine <b>"
+                      + escape(join.machineId())
+                      + "</b> "
+                      + what
+                      + " by "
+                      + escape(by));
+              return "Machine " + join.machineId() + " " + what + ".";
+            })
+        .thenCompose(notice -> sender.answer(press.queryId(), notice));
   }
 
   private CompletionStage<Void> decide(

@@ -176,10 +176,14 @@ public final class TelegramBridge
   /** Reads the state (the mirror and the operator's commands keep no state of their own). */
   record Read(CompletableFuture<State> replyTo) implements Command {}
 
-  /** Starts the bridge on hub nodes (one in the cluster). */
-  public static void init(
+  /** A machine asks to join: a card with Approve / Deny in General. */
+  public record JoinAsked(String machineId, String displayName, String description)
+      implements Command {}
+
+  /** Starts the bridge on hub nodes (one in the cluster); answers the way to it. */
+  public static ActorRef<Command> init(
       ActorSystem<?> system, Settings.Telegram settings, Operator.Services services) {
-    ClusterSingleton.get(system)
+    return ClusterSingleton.get(system)
         .init(
             SingletonActor.of(
                     Behaviors.supervise(create(settings, services))
@@ -378,6 +382,23 @@ public final class TelegramBridge
               return Effect().none();
             })
         .onCommand(LookAround.class, this::onLookAround)
+        .onCommand(
+            JoinAsked.class,
+            (state, cmd) -> {
+              if (CallbackData.isJoinableMachineId(cmd.machineId())) {
+                sender.send(
+                    Outbox.Priority.CARD,
+                    settings.supergroupId(),
+                    null,
+                    Cards.joinRequest(cmd.machineId(), cmd.displayName(), cmd.description()),
+                    Operator.buttons(CallbackData.joinButtons(cmd.machineId())));
+              } else {
+                context
+                    .getLog()
+                    .warn("Telegram: machine id {} is too long for join buttons", cmd.machineId());
+              }
+              return Effect().none();
+            })
         .onCommand(Nothing.class, (state, cmd) -> Effect().none())
         .onCommand(MachinesSeen.class, this::onMachinesSeen)
         .onCommand(

@@ -135,4 +135,44 @@ class OperatorCheckTest {
     String own = body(sender, "/api/missions/" + mission + "/stop");
     assertTrue(!own.contains("refused to agents") && !own.contains("may not"), own);
   }
+
+  @Test
+  void agentsRunAsAnotherUserReachTheNodeButAreNeverTheOperator() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Callers.ownUid() == 0 && java.nio.file.Files.isExecutable(Path.of("/usr/bin/setpriv")),
+        "switching to another user needs root and setpriv");
+    // the README's steps: the agents' user in the group the token is shared with
+    home.toFile().setExecutable(true, false);
+    node =
+        TestNodes.start(
+            home, "standalone", Map.of(), Map.of("intercom.security.agents-group", "nogroup"));
+    api = new ApiClient(node, home);
+    assertEquals(
+        "rw-r-----",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            java.nio.file.Files.getPosixFilePermissions(home.resolve("local.token"))));
+    String asAgent =
+        "TOKEN=$(cat "
+            + home.resolve("local.token")
+            + ") && curl -s -H \"Authorization: Bearer $TOKEN\" ";
+    String url = "http://127.0.0.1:" + api.port();
+    String listed = asNobody(asAgent + url + "/api/agents");
+    assertTrue(listed.contains("\"status\":\"ok\""), listed);
+    String refused = asNobody(asAgent + "-X POST " + url + "/api/policy/reload");
+    assertTrue(refused.contains("operator actions are refused to other users"), refused);
+    assertTrue(refused.contains("uid 65534"), refused);
+    assertEquals(200, api.post("/api/policy/reload", "").status());
+  }
+
+  /** Runs {@code script} as user nobody (uid 65534) in group nogroup; answers its output. */
+  private static String asNobody(String script) throws Exception {
+    Process other =
+        new ProcessBuilder(
+                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", script)
+            .redirectErrorStream(true)
+            .start();
+    String answer = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    other.waitFor();
+    return answer;
+  }
 }

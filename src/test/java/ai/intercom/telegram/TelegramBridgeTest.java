@@ -282,6 +282,39 @@ class TelegramBridgeTest {
         general().toString());
   }
 
+  @Test
+  void aMachineAskingToJoinGetsACardInGeneralThatOnlyTheOwnerDecides(@TempDir Path gammaHome)
+      throws Exception {
+    ai.intercom.client.JoinClient gamma = Joins.client(api.port(), gammaHome, "gamma");
+    assertEquals("pending", gamma.join(java.time.Duration.ZERO, line -> {}).status());
+    telegram.await(
+        "the join card",
+        () ->
+            general().stream().anyMatch(m -> m.text().contains("Machine gamma") && m.hasKeyboard()),
+        WAIT);
+    BotApi.ChatMessage card =
+        general().stream()
+            .filter(m -> m.text().contains("Machine gamma"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(card.text().contains("asks to join the network"), card.text());
+    assertEquals(List.of("j:gamma:approve", "j:gamma:deny"), card.callbackData());
+
+    String strangers =
+        telegram.userPresses(MALLORY, "Mallory", card.messageId(), "j:gamma:approve");
+    String alices = telegram.userPresses(ALICE, "Alice", card.messageId(), "j:gamma:approve");
+    telegram.await(
+        "Alice's press answered", () -> telegram.callbackAnswer(alices).isPresent(), WAIT);
+    assertEquals(Optional.empty(), telegram.callbackAnswer(strangers));
+    assertEquals("Machine gamma admitted.", telegram.callbackAnswer(alices).orElseThrow().text());
+    assertEquals("approved", gamma.join(java.time.Duration.ofSeconds(10), line -> {}).status());
+    telegram.await(
+        "told in General",
+        () ->
+            general().stream().anyMatch(m -> m.text().equals("✅ machine gamma admitted by Alice")),
+        WAIT);
+  }
+
   private List<BotApi.ChatMessage> general() {
     return telegram.messages(GROUP, null).stream().filter(BotApi.ChatMessage::fromBot).toList();
   }
