@@ -13,6 +13,7 @@ import ai.intercom.daemon.ProjectScanner;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
 import ai.intercom.launcher.AgentSupervisor;
+import ai.intercom.launcher.LostMachines;
 import ai.intercom.launcher.MachineRuns;
 import ai.intercom.launcher.SupervisorRuns;
 import ai.intercom.mission.ChatThread;
@@ -194,6 +195,7 @@ final class Guardian {
         authority.map(a -> admissions(context, settings, a, revoked, bridge));
     if (role.clusterRoles().contains(NodeRole.HUB_ROLE)) {
       context.spawn(ClusterPeers.keeper(ClusterPeers.file(settings.dataDir())), "cluster-peers");
+      LostMachines.init(system, desks, settings.askTimeout());
       operatorsBot(context, settings, gate, router, admissions, bridge);
     }
     if (!role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {

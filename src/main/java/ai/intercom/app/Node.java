@@ -15,7 +15,6 @@ import ai.intercom.http.HttpServer;
 import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.mission.MissionEnds;
 import ai.intercom.network.NodeCredentials;
-import ai.intercom.network.RevokedCertificates;
 import ai.intercom.persistence.SqliteJournalSchema;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.protocol.Refusal;
@@ -404,7 +403,7 @@ public final class Node {
 
   static Config nodeConfig(Settings settings, Config config) {
     List<String> roles = new ArrayList<>(settings.mode().clusterRoles());
-    roles.add(RevokedCertificates.roleOf(settings.machine().id()));
+    roles.add(NodeRole.machineRole(settings.machine().id()));
     return ConfigFactory.empty()
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))

@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -16,10 +15,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Where one kind of machine-local actor (a session desk, an agent supervisor) of each machine is:
@@ -64,26 +59,7 @@ public final class MachineServices<T> {
    * A node this node's view does not show yet (it lags the receptionist by a gossip round) may.
    */
   private boolean reachable(ActorRef<T> actor) {
-    Address address = actor.path().address();
-    if (address.hasLocalScope()) {
-      return true;
-    }
-    ClusterEvent.CurrentClusterState state = Cluster.get(system).state();
-    for (Member member : state.getUnreachable()) {
-      if (member.address().equals(address)) {
-        return false;
-      }
-    }
-    for (Member member : state.getMembers()) {
-      if (member.address().equals(address)) {
-        MemberStatus status = member.status();
-        return !(status == MemberStatus.down()
-            || status == MemberStatus.exiting()
-            || status == MemberStatus.leaving()
-            || status == MemberStatus.removed());
-      }
-    }
-    return true;
+    return ClusterView.reachable(system, actor.path().address());
   }
 
   /** The key a machine registers its actor under. */

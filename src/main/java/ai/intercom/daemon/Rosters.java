@@ -1,5 +1,6 @@
 package ai.intercom.daemon;
 
+import ai.intercom.cluster.ClusterView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,10 @@ public final class Rosters {
               List<CompletableFuture<Optional<SessionDesk.Roster>>> asks = new ArrayList<>();
               for (ActorRef<SessionDesk.Command> desk :
                   listing.getServiceInstances(SessionDesk.ALL)) {
+                if (!ClusterView.reachable(system, desk.path().address())) {
+                  // unreachable or leaving: offline now, without waiting for an answer
+                  continue;
+                }
                 asks.add(
                     AskPattern.<SessionDesk.Command, SessionDesk.Roster>ask(
                             desk, SessionDesk.GetRoster::new, timeout, system.scheduler())

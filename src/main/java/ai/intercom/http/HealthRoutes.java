@@ -62,7 +62,8 @@ public final class HealthRoutes extends AllDirectives {
         statusOf(member),
         machineId,
         cluster.selfMember().getRoles().stream()
-            .filter(role -> !role.startsWith("dc-") && !role.startsWith("machine:"))
+            .filter(
+                role -> !role.startsWith("dc-") && !role.startsWith(NodeRole.MACHINE_ROLE_PREFIX))
             .sorted()
             .toList(),
         member.toString().toLowerCase(Locale.ROOT),

@@ -2,7 +2,6 @@ package ai.intercom.launcher;
 
 import ai.intercom.cluster.MachineServices;
 import ai.intercom.config.LauncherSettings;
-import ai.intercom.daemon.Letter;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.mission.Mission;
 import ai.intercom.protocol.JsonSerializable;
@@ -11,7 +10,6 @@ import ai.intercom.protocol.Refusal;
 import ai.intercom.registry.Machine;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -470,23 +468,7 @@ public final class AgentSupervisor extends AbstractBehavior<AgentSupervisor.Comm
    * when).
    */
   private void notifyRequester(Mission.Summary state) {
-    OutcomeNote.recipient(state)
-        .ifPresent(
-            from -> {
-              Letter letter = OutcomeNote.letter(state, Instant.now());
-              desks
-                  .of(from.machine())
-                  .thenAccept(
-                      desk ->
-                          desk.ifPresent(
-                              d ->
-                                  d.tell(
-                                      new SessionDesk.DeliverToProject(
-                                          from.project(),
-                                          letter,
-                                          state.fromSession(),
-                                          system.ignoreRef()))));
-            });
+    OutcomeNote.tell(state, desks, system);
   }
 
   private Behavior<Command> onRecover() {

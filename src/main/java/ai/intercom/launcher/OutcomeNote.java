@@ -1,11 +1,14 @@
 package ai.intercom.launcher;
 
+import ai.intercom.cluster.MachineServices;
 import ai.intercom.daemon.Letter;
+import ai.intercom.daemon.SessionDesk;
 import ai.intercom.mission.Mission;
 import ai.intercom.protocol.AgentId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * The letter that tells a requesting session how its mission ended: who gets one (always for
@@ -49,6 +52,30 @@ final class OutcomeNote {
         state.to(),
         text(state),
         now);
+  }
+
+  /**
+   * Tells the mission's requester how it ended, in its session's inbox, if anyone is to be told.
+   */
+  static void tell(
+      Mission.Summary state, MachineServices<SessionDesk.Command> desks, ActorSystem<?> system) {
+    recipient(state)
+        .ifPresent(
+            from -> {
+              Letter letter = letter(state, Instant.now());
+              desks
+                  .of(from.machine())
+                  .thenAccept(
+                      desk ->
+                          desk.ifPresent(
+                              d ->
+                                  d.tell(
+                                      new SessionDesk.DeliverToProject(
+                                          from.project(),
+                                          letter,
+                                          state.fromSession(),
+                                          system.ignoreRef()))));
+            });
   }
 
   static String text(Mission.Summary state) {

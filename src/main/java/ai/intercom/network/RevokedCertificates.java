@@ -31,11 +31,6 @@ import org.apache.pekko.cluster.typed.Down;
  */
 public final class RevokedCertificates {
 
-  /** The cluster role that names a node's machine: {@code machine:<id>}. */
-  public static String roleOf(String machineId) {
-    return "machine:" + machineId;
-  }
-
   public sealed interface Command extends JsonSerializable {}
 
   /** Revokes {@code serial}, the certificate of {@code machineId}; answers once the file has it. */
@@ -77,7 +72,8 @@ public final class RevokedCertificates {
                             known.add(add.serial());
                             write(keys, known, ctx);
                             for (Member member : cluster.state().getMembers()) {
-                              if (member.hasRole(roleOf(add.machineId()))) {
+                              if (member.hasRole(
+                                  ai.intercom.protocol.NodeRole.machineRole(add.machineId()))) {
                                 ctx.getLog()
                                     .warn(
                                         "downing {}: the certificate of machine {} was revoked",

@@ -12,6 +12,14 @@ public enum NodeRole {
   public static final String HUB_ROLE = "hub";
   public static final String DAEMON_ROLE = "daemon";
 
+  /** The prefix of the cluster role that names a node's machine: {@code machine:<id>}. */
+  public static final String MACHINE_ROLE_PREFIX = "machine:";
+
+  /** The cluster role of {@code machineId}'s node. */
+  public static String machineRole(String machineId) {
+    return MACHINE_ROLE_PREFIX + machineId;
+  }
+
   private final List<String> clusterRoles;
 
   NodeRole(List<String> clusterRoles) {
