@@ -18,6 +18,7 @@ import ai.intercom.launcher.MachineRuns;
 import ai.intercom.launcher.SupervisorRuns;
 import ai.intercom.mission.ChatThread;
 import ai.intercom.mission.Courier;
+import ai.intercom.mission.KeptMessages;
 import ai.intercom.mission.Mission;
 import ai.intercom.mission.MissionIds;
 import ai.intercom.mission.PermissionPrompts;
@@ -60,7 +61,8 @@ final class Guardian {
       PermissionPrompts permissions,
       Optional<ActorRef<SessionDesk.Command>> desk,
       Optional<ActorRef<AgentSupervisor.Command>> supervisor,
-      Optional<Admissions> admissions) {}
+      Optional<Admissions> admissions,
+      Optional<ActorRef<KeptMessages.Command>> kept) {}
 
   private Guardian() {}
 
@@ -199,7 +201,14 @@ final class Guardian {
       operatorsBot(context, settings, gate, router, admissions, bridge);
     }
     if (!role.clusterRoles().contains(NodeRole.DAEMON_ROLE)) {
-      return new Started(gate, router, permissions, Optional.empty(), Optional.empty(), admissions);
+      return new Started(
+          gate,
+          router,
+          permissions,
+          Optional.empty(),
+          Optional.empty(),
+          admissions,
+          Optional.empty());
     }
 
     // a machine with agents: its sessions, their agents' runs, its projects
@@ -238,7 +247,15 @@ final class Guardian {
             settings.askTimeout()),
         "discovery",
         Inbox.DISPATCHER);
+    // a daemon keeps what its agents send while the hub does not answer (a hub has the entities)
+    Optional<ActorRef<KeptMessages.Command>> kept =
+        role == NodeRole.DAEMON
+            ? Optional.of(
+                context.spawn(
+                    KeptMessages.create(settings.dataDir().resolve("kept-messages.jsonl"), router),
+                    "kept-messages"))
+            : Optional.empty();
     return new Started(
-        gate, router, permissions, Optional.of(desk), Optional.of(supervisor), admissions);
+        gate, router, permissions, Optional.of(desk), Optional.of(supervisor), admissions, kept);
   }
 }

@@ -196,7 +196,8 @@ public final class Node {
                     actors.router(),
                     actors.permissions(),
                     new Directory(system, settings.askTimeout()),
-                    actors.admissions())
+                    actors.admissions(),
+                    actors.kept())
                 .route())
         .thenApply(ServerBinding::localAddress)
         .thenCombine(up, (address, ignored) -> address)

@@ -22,6 +22,12 @@ public final class Rosters {
   /**
    * The rosters of the online machines, by machine id (a desk that does not answer is left out).
    */
+  /**
+   * A desk answers its roster at once; one that does not answer within this counts as offline
+   * (its node is dying and not yet marked unreachable).
+   */
+  static final Duration ROSTER_WITHIN = Duration.ofSeconds(2);
+
   public static CompletionStage<Map<String, SessionDesk.Roster>> online(
       ActorSystem<?> system, Duration timeout) {
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
@@ -40,7 +46,10 @@ public final class Rosters {
                 }
                 asks.add(
                     AskPattern.<SessionDesk.Command, SessionDesk.Roster>ask(
-                            desk, SessionDesk.GetRoster::new, timeout, system.scheduler())
+                            desk,
+                            SessionDesk.GetRoster::new,
+                            ROSTER_WITHIN.compareTo(timeout) < 0 ? ROSTER_WITHIN : timeout,
+                            system.scheduler())
                         .thenApply(Optional::of)
                         .exceptionally(error -> Optional.empty())
                         .toCompletableFuture());

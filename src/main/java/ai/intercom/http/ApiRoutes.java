@@ -4,6 +4,7 @@ import ai.intercom.approval.ApprovalGate;
 import ai.intercom.config.Settings;
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
+import ai.intercom.mission.KeptMessages;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.RecentMissions;
 import ai.intercom.mission.Router;
@@ -78,7 +79,8 @@ public final class ApiRoutes extends JsonRoutes {
       Router router,
       PermissionPrompts permissions,
       Directory directory,
-      Optional<Admissions> admissions) {
+      Optional<Admissions> admissions,
+      Optional<ActorRef<KeptMessages.Command>> kept) {
     OperatorCheck operator =
         new OperatorCheck(
             system, settings.machine().id(), desk, launchedAgents, settings.askTimeout());
@@ -97,7 +99,8 @@ public final class ApiRoutes extends JsonRoutes {
                     permissions,
                     directory,
                     settings.machine().id(),
-                    settings.askTimeout()));
+                    settings.askTimeout(),
+                    kept));
     this.directory = new DirectoryRoutes(directory);
     this.missions =
         new MissionRoutes(

@@ -2,11 +2,13 @@ package ai.intercom.http;
 
 import ai.intercom.daemon.SessionDesk;
 import ai.intercom.directory.Directory;
+import ai.intercom.mission.KeptMessages;
 import ai.intercom.mission.Mission;
 import ai.intercom.mission.PermissionPrompts;
 import ai.intercom.mission.Router;
 import ai.intercom.protocol.AgentId;
 import ai.intercom.protocol.DeliveryState;
+import ai.intercom.protocol.DeliveryStatus;
 import ai.intercom.protocol.Ids;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.protocol.Refusal;
@@ -20,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -87,7 +90,9 @@ public final class MessageRoutes extends JsonRoutes {
   private final Directory directory;
   private final String machineId;
   private final Duration timeout;
+  private final Optional<ActorRef<KeptMessages.Command>> kept;
 
+  /** {@code kept}: on daemons, where messages the hub did not answer are kept. */
   public MessageRoutes(
       ActorSystem<?> system,
       ActorRef<SessionDesk.Command> desk,
@@ -95,8 +100,10 @@ public final class MessageRoutes extends JsonRoutes {
       PermissionPrompts permissions,
       Directory directory,
       String machineId,
-      Duration timeout) {
+      Duration timeout,
+      Optional<ActorRef<KeptMessages.Command>> kept) {
     this.system = system;
+    this.kept = kept;
     this.desk = desk;
     this.router = router;
     this.permissions = permissions;
@@ -235,9 +242,59 @@ public final class MessageRoutes extends JsonRoutes {
             asSender(
                 body.sessionId(),
                 sender ->
-                    outcome(
+                    keptIfUnanswered(
                         router.open(
-                            sender, body.to(), kind, body.message(), body.messageId(), wait))));
+                            sender, body.to(), kind, body.message(), body.messageId(), wait),
+                        wait,
+                        () ->
+                            new KeptMessages.Kept(
+                                kind.name(),
+                                sender,
+                                body.to(),
+                                null,
+                                body.message(),
+                                body.messageId(),
+                                java.time.Instant.now()))));
+  }
+
+  /**
+   * The outcome; on a daemon whose hub does not answer, a message sent without waiting (and with a
+   * message id) is kept on this machine and sent when the hub is back: answered {@code queued}.
+   */
+  private Route keptIfUnanswered(
+      CompletionStage<Router.Outcome> sent,
+      Router.Wait wait,
+      java.util.function.Supplier<KeptMessages.Kept> message) {
+    if (kept.isEmpty() || wait != Router.Wait.NONE) {
+      return outcome(sent);
+    }
+    CompletionStage<Router.Outcome> keptOrSent =
+        sent.exceptionallyCompose(
+            error -> {
+              KeptMessages.Kept m = message.get();
+              if (!KeptMessages.unanswered(error) || m.messageId() == null) {
+                return java.util.concurrent.CompletableFuture.failedFuture(error);
+              }
+              return AskPattern.<KeptMessages.Command, Done>ask(
+                      kept.get(), r -> new KeptMessages.Keep(m, r), timeout, system.scheduler())
+                  .thenApply(
+                      done ->
+                          new Router.Outcome(
+                              DeliveryStatus.QUEUED.wire(),
+                              null,
+                              null,
+                              m.to(),
+                              null,
+                              null,
+                              "the hub does not answer: kept on this machine, sent when it is"
+                                  + " back (message "
+                                  + m.messageId()
+                                  + ")",
+                              DeliveryState.QUEUED.wire(),
+                              null,
+                              null));
+            });
+    return outcome(keptOrSent);
   }
 
   private Route reply(Reply body) {
@@ -251,9 +308,19 @@ public final class MessageRoutes extends JsonRoutes {
             asSender(
                 body.sessionId(),
                 sender ->
-                    outcome(
+                    keptIfUnanswered(
                         router.reply(
-                            sender, body.threadId(), body.message(), body.messageId(), wait))));
+                            sender, body.threadId(), body.message(), body.messageId(), wait),
+                        wait,
+                        () ->
+                            new KeptMessages.Kept(
+                                Mission.Kind.CHAT.name(),
+                                sender,
+                                null,
+                                body.threadId(),
+                                body.message(),
+                                body.messageId(),
+                                java.time.Instant.now()))));
   }
 
   /**

@@ -120,12 +120,75 @@ class FailoverTest {
     return false;
   }
 
+  @Test
+  void whileTheHubIsDownADaemonServesItsInboxesAndKeepsWhatItsAgentsSend() throws Exception {
+    Files.writeString(hubHome.resolve("policies.yml"), "defaults:\n  require_approval: never\n");
+    nodes = new NodePair(hubHome, daemonHome);
+    NodeProcess hub = nodes.startHub();
+    try (NodeProcess daemon = nodes.startDaemon()) {
+      nodes.hub.register("s-api", "api");
+      nodes.daemon.register("s-web", "web");
+      await(() -> online("beta"), "beta online");
+
+      hub.kill();
+      Answer kept =
+          nodes.daemon.call(
+              "/api/chat",
+              Map.of(
+                  "session_id", "s-web",
+                  "to", "alpha/api",
+                  "message", "written while the hub was down",
+                  "message_id", "kept-1"));
+      assertEquals(200, kept.status(), kept.toString());
+      assertEquals("queued", kept.text("status"), kept.toString());
+      assertTrue(kept.text("note").contains("kept on this machine"), kept.toString());
+      assertTrue(
+          Files.readString(daemonHome.resolve("data/kept-messages.jsonl")).contains("kept-1"));
+      // the daemon still serves its sessions' inboxes (the hooks' path)
+      Answer inbox = nodes.daemon.call("/api/inbox/s-web/check", Map.of());
+      assertEquals(200, inbox.status(), String.valueOf(inbox));
+
+      hub = nodes.startHub();
+      StringBuilder seen = new StringBuilder();
+      await(
+          () ->
+              seen.append(read(nodes.hub, "s-api"))
+                  .toString()
+                  .contains("written while the hub was down"),
+          "the kept message delivered");
+      Thread.sleep(3_000);
+      seen.append(read(nodes.hub, "s-api"));
+      assertEquals(
+          1,
+          seen.toString().split("written while the hub was down", -1).length - 1,
+          seen.toString());
+      await(
+          () -> {
+            try {
+              return Files.readString(daemonHome.resolve("data/kept-messages.jsonl")).isBlank();
+            } catch (java.io.IOException e) {
+              return false;
+            }
+          },
+          "nothing kept any more");
+    } finally {
+      hub.close();
+    }
+  }
+
   private String hubLog() {
     try {
       java.util.List<String> lines = Files.readAllLines(hubHome.resolve("logs/intercom.log"));
       return String.join(
           "\n",
-          lines.stream().filter(l -> l.contains("DEBUG") || l.contains("xception") || l.contains("ERROR") || l.contains("Lost")).toList());
+          lines.stream()
+              .filter(
+                  l ->
+                      l.contains("DEBUG")
+                          || l.contains("xception")
+                          || l.contains("ERROR")
+                          || l.contains("Lost"))
+              .toList());
     } catch (java.io.IOException e) {
       return e.toString();
     }
@@ -154,7 +217,8 @@ class FailoverTest {
   private void await(BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, () -> "never: " + what + "; the hub's log:\n" + hubLog());
+      assertTrue(
+          System.nanoTime() < deadline, () -> "never: " + what + "; the hub's log:\n" + hubLog());
       Thread.sleep(100);
     }
   }

@@ -214,6 +214,7 @@ final class RouteTestKit extends RouteTest implements AutoCloseable {
                       router,
                       permissions,
                       new Directory(system, settings.askTimeout()),
+                      Optional.empty(),
                       Optional.empty())
                   .route());
     } catch (Exception | AssertionError e) {
