@@ -405,20 +405,28 @@ public final class Node {
   static Config nodeConfig(Settings settings, Config config) {
     List<String> roles = new ArrayList<>(settings.mode().clusterRoles());
     roles.add(NodeRole.machineRole(settings.machine().id()));
-    return ConfigFactory.empty()
-        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
-        .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
+    Config node =
+        ConfigFactory.empty()
+            .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
+            .withValue(
+                "pekko.remote.artery.canonical.hostname",
+                ConfigValueFactory.fromAnyRef(settings.cluster().host()))
+            .withValue(
+                "pekko.remote.artery.canonical.port",
+                ConfigValueFactory.fromAnyRef(settings.cluster().port()));
+    if (!settings.cluster().tls()) {
+      log.warn(
+          "intercom.cluster.tls is off: anyone who reaches port {} can join the cluster",
+          settings.cluster().port());
+      return node.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tcp"))
+          .withFallback(config);
+    }
+    return node.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
         .withValue(
             "pekko.remote.artery.ssl.ssl-engine-provider",
             ConfigValueFactory.fromAnyRef(ClusterTls.class.getName()))
         .withValue(
             ClusterTls.DIR_SETTING, ConfigValueFactory.fromAnyRef(settings.tlsDir().toString()))
-        .withValue(
-            "pekko.remote.artery.canonical.hostname",
-            ConfigValueFactory.fromAnyRef(settings.cluster().host()))
-        .withValue(
-            "pekko.remote.artery.canonical.port",
-            ConfigValueFactory.fromAnyRef(settings.cluster().port()))
         .withFallback(config);
   }
 

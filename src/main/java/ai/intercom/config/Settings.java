@@ -38,7 +38,9 @@ public record Settings(
    */
   public record Hub(String url, HostPort listen, int clusterPort, Duration joinExpireAfter) {}
 
-  public record Cluster(String host, int port, List<HostPort> seedNodes, Duration hubLostAfter) {}
+  /** {@code tls}: the cluster transport with mutual TLS (off only to measure what it costs). */
+  public record Cluster(
+      String host, int port, List<HostPort> seedNodes, Duration hubLostAfter, boolean tls) {}
 
   public record Discovery(
       boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
@@ -183,7 +185,8 @@ public record Settings(
             c.getString("cluster.host"),
             c.getInt("cluster.port"),
             c.getStringList("cluster.seed-nodes").stream().map(HostPort::parse).toList(),
-            c.getDuration("cluster.hub-lost-after")),
+            c.getDuration("cluster.hub-lost-after"),
+            c.getBoolean("cluster.tls")),
         new Discovery(
             discovery.getBoolean("enabled"),
             paths(discovery.getStringList("scan-paths")),

@@ -23,8 +23,8 @@ public final class Rosters {
    * The rosters of the online machines, by machine id (a desk that does not answer is left out).
    */
   /**
-   * A desk answers its roster at once; one that does not answer within this counts as offline
-   * (its node is dying and not yet marked unreachable).
+   * A desk answers its roster at once; one that does not answer within this counts as offline (its
+   * node is dying and not yet marked unreachable).
    */
   static final Duration ROSTER_WITHIN = Duration.ofSeconds(2);
 
