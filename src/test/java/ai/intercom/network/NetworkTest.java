@@ -46,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NetworkTest {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final long SELF = ProcessHandle.current().pid();
 
   @TempDir Path hubHome;
   @TempDir Path betaHome;
@@ -201,14 +202,39 @@ class NetworkTest {
   @Test
   void aRevokedMachineIsDownedItsTokenRefusedAndItsCertificateRefusedAtTheHandshake()
       throws Exception {
+    Files.writeString(hubHome.resolve("policies.yml"), "defaults:\n  require_approval: never\n");
+    assertEquals(200, operator.post("/api/policy/reload", "").status());
     Joins.admit(operator.port(), hubHome, betaHome, "beta");
+    Joins.admit(operator.port(), hubHome, gammaHome, "gamma");
     Node beta = TestNodes.start(betaHome, "daemon", daemonEnv("beta"), Map.of());
+    Node gamma = TestNodes.start(gammaHome, "daemon", daemonEnv("gamma"), Map.of());
     try {
-      Await.until(() -> upMembers(hub) == 2);
+      Await.until(() -> upMembers(hub) == 3);
+      ApiClient onBeta = new ApiClient(beta, betaHome);
+      ApiClient onGamma = new ApiClient(gamma, gammaHome);
+      assertEquals(200, onBeta.register("s-b", "b", SELF).status());
+      assertEquals(200, onGamma.register("s-g", "g", SELF).status());
+      Await.until(
+          () -> operator.get("/api/agents?filter=online").json().toString().contains("beta/b"));
+      Answer across = onGamma.chat("s-g", "beta/b", "between two daemons, through the hub");
+      assertEquals("delivered", across.text("status"), across.toString());
+
       Answer revoked =
           operator.post("/api/machines/beta/revoke", Map.of("reason", "laptop stolen"));
       assertEquals("revoked", revoked.text("join_status"), revoked.toString());
-      Await.until(() -> upMembers(hub) == 1);
+      Await.until(() -> upMembers(hub) == 2);
+      // the other daemon hears of it too, and goes on working
+      String betaSerial = ai.intercom.security.CertificateAuthority.serialOf(certificate(betaHome));
+      Await.until(
+          () -> {
+            try {
+              return Files.readString(gammaHome.resolve("tls/revoked")).contains(betaSerial);
+            } catch (java.io.IOException e) {
+              return false;
+            }
+          });
+      Answer kept = onGamma.chat("s-g", "beta/b", "are you still there?");
+      assertEquals("queued", kept.text("status"), kept.toString());
       String token = Files.readString(betaHome.resolve("machine.token")).trim();
       assertRefused(
           network(RequestSignature.sign(token, "GET", "/api/network", new byte[0], Instant.now())),
@@ -217,6 +243,7 @@ class NetworkTest {
       assertTrue(Files.readString(hubHome.resolve("tls/revoked")).contains(serial));
     } finally {
       TestNodes.stop(beta);
+      TestNodes.stop(gamma);
     }
     // its node comes back with the revoked certificate: it never gets in
     Node again = TestNodes.launch(betaHome, "daemon", daemonEnv("beta"), Map.of());
