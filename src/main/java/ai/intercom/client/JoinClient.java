@@ -91,6 +91,9 @@ public final class JoinClient {
       body.put("certificate_request", keys.certificateRequest(machine));
       body.put("claim_hash", MachineTokens.hash(claim));
       asked = post("/api/join", body);
+      if (asked.status() == 0) {
+        throw new JoinException(asked.error());
+      }
       if (asked.status() != 200) {
         throw new JoinException("the hub refused the join: " + asked.error());
       }
@@ -221,7 +224,13 @@ public final class JoinClient {
           0,
           JsonFormat.MAPPER
               .createObjectNode()
-              .put("error", "cannot reach the hub at " + hubUrl + ": " + e.getMessage()));
+              .put(
+                  "error",
+                  "cannot reach the hub at "
+                      + hubUrl
+                      + " ("
+                      + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                      + "): is it running, and is this the right address?"));
     }
   }
 
