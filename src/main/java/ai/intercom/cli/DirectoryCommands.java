@@ -77,10 +77,13 @@ public final class DirectoryCommands {
           out,
           node.get("/api/machines").path("machines"),
           "no machines registered yet",
-          new String[] {"MACHINE", "ONLINE", "PROJECTS", "SESSIONS", "LAST SEEN", "DESCRIPTION"},
+          new String[] {
+            "MACHINE", "STATUS", "ONLINE", "PROJECTS", "SESSIONS", "LAST SEEN", "DESCRIPTION"
+          },
           machine ->
               new String[] {
                 machine.path("machine_id").asText(),
+                machine.path("join_status").asText(),
                 machine.path("online").asBoolean() ? "yes" : "no",
                 machine.path("projects").asText(),
                 machine.path("sessions").asText(),

@@ -69,10 +69,12 @@ public final class Directory {
       boolean online,
       List<SessionView> sessions) {}
 
+  /** {@code joinStatus}: pending, approved, denied or revoked (the operator's decision). */
   public record MachineView(
       String machineId,
       String displayName,
       String description,
+      String joinStatus,
       boolean online,
       int projects,
       int sessions,
@@ -159,6 +161,10 @@ public final class Directory {
                               entry.getKey(),
                               state.map(Machine.State::displayName).orElse(entry.getKey()),
                               state.map(Machine.State::description).orElse(""),
+                              state
+                                  .map(
+                                      s -> s.joinStatus().name().toLowerCase(java.util.Locale.ROOT))
+                                  .orElse("unknown"),
                               roster.isPresent(),
                               Math.max(
                                   state.map(s -> s.projects().size()).orElse(0),

@@ -4,6 +4,7 @@ import ai.intercom.protocol.AgentId;
 import ai.intercom.protocol.Refusal;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.Machine.JoinStatus;
+import ai.intercom.registry.MachineIndex;
 import ai.intercom.security.CertificateAuthority;
 import ai.intercom.security.MachineTokens;
 import ai.intercom.security.NodeKeys;
@@ -150,6 +151,10 @@ public final class Admissions {
                       pending -> {
                         if (fresh) {
                           log.info("machine {} asks to join", request.machineId());
+                          // listed for the operator (ai-intercom machines) while it waits
+                          ClusterSharding.get(system)
+                              .entityRefFor(MachineIndex.ENTITY_KEY, MachineIndex.ID)
+                              .tell(new MachineIndex.Add(request.machineId(), system.ignoreRef()));
                           onRequest.accept(pending);
                         }
                         return answer(pending);

@@ -268,6 +268,19 @@ public final class Operator {
                 return Refusal.sentence(error);
               }
               String what = join.approve() ? "admitted" : "denied";
+              // the card loses its buttons and says who decided
+              sender.edit(
+                  Outbox.Priority.CARD,
+                  "join-" + join.machineId(),
+                  press.chatId(),
+                  press.messageId(),
+                  "🖥 Machine <b>"
+                      + escape(join.machineId())
+                      + "</b> asked to join: "
+                      + what
+                      + " by "
+                      + escape(by),
+                  List.of());
               sender.post(
                   Outbox.Priority.MESSAGE,
                   null,

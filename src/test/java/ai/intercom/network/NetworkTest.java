@@ -84,6 +84,13 @@ class NetworkTest {
 
     JoinClient beta = Joins.client(operator.port(), betaHome, "beta");
     assertEquals("pending", beta.join(Duration.ZERO, line -> {}).status());
+    Await.until(
+        () ->
+            operator
+                .get("/api/machines")
+                .json()
+                .toString()
+                .contains("\"join_status\":\"pending\""));
     Answer approved = operator.post("/api/machines/beta/approve", Map.of());
     assertEquals(200, approved.status(), approved.toString());
     assertEquals("approved", approved.text("join_status"));

@@ -316,6 +316,17 @@ class TelegramBridgeTest {
         () ->
             general().stream().anyMatch(m -> m.text().equals("✅ machine gamma admitted by Alice")),
         WAIT);
+    telegram.await(
+        "the card says who decided, without its buttons",
+        () ->
+            telegram
+                .message(GROUP, card.messageId())
+                .map(
+                    m ->
+                        !m.hasKeyboard()
+                            && m.text().equals("🖥 Machine gamma asked to join: admitted by Alice"))
+                .orElse(false),
+        WAIT);
   }
 
   private List<BotApi.ChatMessage> general() {
