@@ -113,7 +113,12 @@ final class Guardian {
                 gate,
                 router,
                 new Directory(system, settings.askTimeout()),
-                new RecentMissions(system, settings.askTimeout(), settings.journalFile()),
+                new RecentMissions(
+                    system,
+                    settings.askTimeout(),
+                    settings.journalUrl(),
+                    settings.journal().user(),
+                    settings.journal().password()),
                 settings.askTimeout(),
                 admissions)));
   }

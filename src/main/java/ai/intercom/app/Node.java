@@ -15,6 +15,7 @@ import ai.intercom.http.HttpServer;
 import ai.intercom.launcher.AgentSupervisor;
 import ai.intercom.mission.MissionEnds;
 import ai.intercom.network.NodeCredentials;
+import ai.intercom.persistence.PostgresJournalSchema;
 import ai.intercom.persistence.SqliteJournalSchema;
 import ai.intercom.protocol.NodeRole;
 import ai.intercom.protocol.Refusal;
@@ -360,11 +361,20 @@ public final class Node {
   }
 
   private static void createJournalSchema(Settings settings) {
+    Settings.Journal journal = settings.journal();
     try {
-      SqliteJournalSchema.ensure(settings.journalFile());
+      if (journal.postgres()) {
+        PostgresJournalSchema.ensure(journal.url(), journal.user(), journal.password());
+      } else {
+        SqliteJournalSchema.ensure(settings.journalFile());
+      }
     } catch (SQLException e) {
       throw new StartupException(
-          "cannot open the journal " + settings.journalFile() + ": " + e.getMessage(), e);
+          "cannot open the journal "
+              + (journal.postgres() ? journal.url() : settings.journalFile())
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -414,6 +424,28 @@ public final class Node {
             .withValue(
                 "pekko.remote.artery.canonical.port",
                 ConfigValueFactory.fromAnyRef(settings.cluster().port()));
+    if (settings.journal().postgres()) {
+      Settings.Journal journal = settings.journal();
+      String db = "pekko-persistence-jdbc.shared-databases.intercom.";
+      node =
+          node.withValue(
+                  db + "profile", ConfigValueFactory.fromAnyRef("slick.jdbc.PostgresProfile$"))
+              .withValue(db + "db.url", ConfigValueFactory.fromAnyRef(journal.url()))
+              .withValue(db + "db.user", ConfigValueFactory.fromAnyRef(journal.user()))
+              .withValue(db + "db.password", ConfigValueFactory.fromAnyRef(journal.password()))
+              .withValue(db + "db.driver", ConfigValueFactory.fromAnyRef("org.postgresql.Driver"))
+              .withValue(db + "db.numThreads", ConfigValueFactory.fromAnyRef(4))
+              .withValue(db + "db.maxConnections", ConfigValueFactory.fromAnyRef(4))
+              .withValue(db + "db.minConnections", ConfigValueFactory.fromAnyRef(1));
+    }
+    if (settings.cluster().severalHubs()) {
+      // keep-oldest keeps a side only with the oldest hub (two hubs: one lost, all lost); with
+      // several hubs the side with most nodes stays, the hub that died is downed
+      node =
+          node.withValue(
+              "pekko.cluster.split-brain-resolver.active-strategy",
+              ConfigValueFactory.fromAnyRef("keep-majority"));
+    }
     if (!settings.cluster().tls()) {
       log.warn(
           "intercom.cluster.tls is off: anyone who reaches port {} can join the cluster",

@@ -120,6 +120,10 @@ public final class ConfigLoader {
     Map<String, Object> values = new HashMap<>();
     copy("INTERCOM_MACHINE_ID", "intercom.machine.id", values);
     copy("HUB_URL", "intercom.hub.url", values);
+    copy("INTERCOM_JOURNAL", "intercom.journal.kind", values);
+    copy("INTERCOM_JOURNAL_URL", "intercom.journal.url", values);
+    copy("INTERCOM_JOURNAL_USER", "intercom.journal.user", values);
+    copy("INTERCOM_JOURNAL_PASSWORD", "intercom.journal.password", values);
     copy("INTERCOM_AGENT_COMMAND", "intercom.agent-launcher.default-command", values);
     port("INTERCOM_CLUSTER_PORT").ifPresent(v -> values.put("intercom.cluster.port", v));
     copy("TELEGRAM_BOT_TOKEN", "intercom.telegram.bot-token", values);

@@ -28,7 +28,24 @@ public record Settings(
     Inbox inbox,
     Duration askTimeout,
     Telegram telegram,
-    String agentsGroup) {
+    String agentsGroup,
+    Journal journal) {
+
+  /**
+   * Where the hubs keep the event journal: {@code sqlite} (the default, a file under data/, one
+   * hub) or {@code postgres} (a PostgreSQL database that several hub nodes share).
+   */
+  public record Journal(String kind, String url, String user, String password) {
+
+    public boolean postgres() {
+      return kind.equals("postgres");
+    }
+
+    @Override
+    public String toString() {
+      return "Journal[" + kind + " " + url + " user=" + user + " password=****]";
+    }
+  }
 
   public record Machine(String id, String displayName, String description) {}
 
@@ -38,9 +55,17 @@ public record Settings(
    */
   public record Hub(String url, HostPort listen, int clusterPort, Duration joinExpireAfter) {}
 
-  /** {@code tls}: the cluster transport with mutual TLS (off only to measure what it costs). */
+  /**
+   * {@code tls}: the cluster transport with mutual TLS (off only to measure what it costs); {@code
+   * severalHubs}: more than one hub node shares a PostgreSQL journal (set on every node).
+   */
   public record Cluster(
-      String host, int port, List<HostPort> seedNodes, Duration hubLostAfter, boolean tls) {}
+      String host,
+      int port,
+      List<HostPort> seedNodes,
+      Duration hubLostAfter,
+      boolean tls,
+      boolean severalHubs) {}
 
   public record Discovery(
       boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
@@ -186,7 +211,8 @@ public record Settings(
             c.getInt("cluster.port"),
             c.getStringList("cluster.seed-nodes").stream().map(HostPort::parse).toList(),
             c.getDuration("cluster.hub-lost-after"),
-            c.getBoolean("cluster.tls")),
+            c.getBoolean("cluster.tls"),
+            c.getBoolean("cluster.several-hubs")),
         new Discovery(
             discovery.getBoolean("enabled"),
             paths(discovery.getStringList("scan-paths")),
@@ -212,7 +238,22 @@ public record Settings(
             c.getDuration("sessions.stuck-after")),
         c.getDuration("ask-timeout"),
         Telegram.from(c.getConfig("telegram")),
-        c.getString("security.agents-group").trim());
+        c.getString("security.agents-group").trim(),
+        journal(c.getConfig("journal")));
+  }
+
+  private static Journal journal(Config j) {
+    String kind = j.getString("kind").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!kind.equals("sqlite") && !kind.equals("postgres")) {
+      throw new IllegalArgumentException("journal.kind '" + kind + "' must be sqlite or postgres");
+    }
+    String url = j.getString("url").trim();
+    if (kind.equals("postgres") && !url.startsWith("jdbc:postgresql://")) {
+      throw new IllegalArgumentException(
+          "journal.url (INTERCOM_JOURNAL_URL) must be like"
+              + " jdbc:postgresql://HOST:5432/DATABASE when journal.kind is postgres");
+    }
+    return new Journal(kind, url, j.getString("user"), j.getString("password"));
   }
 
   public Path dataDir() {
@@ -221,6 +262,13 @@ public record Settings(
 
   public Path journalFile() {
     return dataDir().resolve("intercom.db");
+  }
+
+  /** The journal's JDBC URL: the SQLite file, or the PostgreSQL database. */
+  public String journalUrl() {
+    return journal.postgres()
+        ? journal.url()
+        : "jdbc:sqlite:" + journalFile() + "?busy_timeout=10000";
   }
 
   public Path inboxDir() {

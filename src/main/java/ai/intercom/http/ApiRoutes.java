@@ -110,7 +110,12 @@ public final class ApiRoutes extends JsonRoutes {
             settings.askTimeout(),
             settings.mode().hostsEntities()
                 ? Optional.of(
-                    new RecentMissions(system, settings.askTimeout(), settings.journalFile()))
+                    new RecentMissions(
+                        system,
+                        settings.askTimeout(),
+                        settings.journalUrl(),
+                        settings.journal().user(),
+                        settings.journal().password()))
                 : Optional.empty());
     this.auth = new LocalAuth(token);
     this.network = admissions.map(a -> new NetworkRoutes(a, SIGNATURE_WINDOW, operator));

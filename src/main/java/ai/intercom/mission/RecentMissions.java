@@ -1,7 +1,6 @@
 package ai.intercom.mission;
 
 import ai.intercom.persistence.JournalIndex;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -25,10 +24,12 @@ public final class RecentMissions {
   private final JournalIndex journal;
   private final Executor blocking;
 
-  public RecentMissions(ActorSystem<?> system, Duration timeout, Path journalFile) {
+  /** Reads the journal at JDBC {@code url} ({@code user} empty: none needed). */
+  public RecentMissions(
+      ActorSystem<?> system, Duration timeout, String url, String user, String password) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
-    this.journal = new JournalIndex(journalFile);
+    this.journal = new JournalIndex(url, user, password);
     this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
   }
 

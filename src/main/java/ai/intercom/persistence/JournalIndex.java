@@ -1,6 +1,5 @@
 package ai.intercom.persistence;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,15 +16,26 @@ import java.util.List;
 public final class JournalIndex {
 
   private final String url;
+  private final String user;
+  private final String password;
 
-  public JournalIndex(Path journalFile) {
-    this.url = "jdbc:sqlite:" + journalFile + "?busy_timeout=10000";
+  /** The journal at JDBC {@code url}; {@code user} empty: no credentials (SQLite). */
+  public JournalIndex(String url, String user, String password) {
+    this.url = url;
+    this.user = user;
+    this.password = password;
+  }
+
+  private Connection connect() throws SQLException {
+    return user == null || user.isEmpty()
+        ? DriverManager.getConnection(url)
+        : DriverManager.getConnection(url, user, password);
   }
 
   /** Ids of the entities of {@code entityType} with the latest writes, newest first. */
   public List<String> recentlyWritten(String entityType, int limit) throws SQLException {
     String prefix = entityType + "|";
-    try (Connection connection = DriverManager.getConnection(url);
+    try (Connection connection = connect();
         PreparedStatement query =
             connection.prepareStatement(
                 "SELECT persistence_id FROM event_journal WHERE persistence_id >= ? AND persistence_id < ?"
