@@ -69,6 +69,32 @@ class DiscoveryTest {
   }
 
   @Test
+  void installShFindsTheHubThroughTailscaleAndAsksToJoin() throws Exception {
+    tailscale(
+        "{\"BackendState\":\"Running\",\"Peer\":{\"k\":{\"HostName\":\"alpha\","
+            + "\"TailscaleIPs\":[\"127.0.0.1\"],\"Online\":true}}}");
+    Map<String, String> env = env();
+    // the script runs this build's classes instead of the packaged jar
+    env.put("INTERCOM_CLASSPATH", System.getProperty("java.class.path"));
+    ProcessBuilder install =
+        new ProcessBuilder("scripts/install.sh", "--hub-port", String.valueOf(port), "--wait", "0")
+            .redirectErrorStream(true);
+    install.environment().putAll(env);
+    Process process = install.start();
+    String out = new String(process.getInputStream().readAllBytes());
+    assertEquals(3, process.waitFor(), out);
+    assertTrue(out.contains("found the hub alpha at http://127.0.0.1:" + port), out);
+    assertTrue(out.contains("still waiting for the operator"), out);
+
+    ProcessBuilder bad =
+        new ProcessBuilder("scripts/install.sh", "--hub", "x").redirectErrorStream(true);
+    Process refused = bad.start();
+    String said = new String(refused.getInputStream().readAllBytes()).trim();
+    assertEquals(2, refused.waitFor());
+    assertEquals("install.sh: error: unknown option '--hub' (see scripts/install.sh --help)", said);
+  }
+
+  @Test
   void withoutTailscaleOrAHubTheJoinSaysWhatToDo() throws Exception {
     Map<String, String> noTailscale = env();
     noTailscale.put("PATH", bin + ":/usr/bin:/bin");
