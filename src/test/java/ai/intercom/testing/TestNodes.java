@@ -62,17 +62,64 @@ public final class TestNodes {
     return node.ready().toCompletableFuture().join();
   }
 
+  /**
+   * How long a stopped node's actor system may take to terminate. A stop normally takes a second or
+   * two; a stop slower than {@link #SLOW_STOP} prints the node's busy threads, so that a slow
+   * shutdown is seen and can be found (an intermittent one was seen in full runs, session 9).
+   */
+  static final Duration TERMINATION = Duration.ofSeconds(90);
+
+  static final Duration SLOW_STOP = Duration.ofSeconds(10);
+
   public static void stop(Node node) {
+    long start = System.nanoTime();
     node.stop().toCompletableFuture().join();
     awaitTermination(node.system());
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    if (ms > SLOW_STOP.toMillis()) {
+      System.err.println(
+          "slow stop: node " + node.settings().machine().id() + " took " + ms + " ms to stop");
+    }
   }
 
   public static void awaitTermination(ActorSystem<?> system) {
     try {
-      system.getWhenTerminated().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(SLOW_STOP.toSeconds(), TimeUnit.SECONDS);
+      return;
+    } catch (java.util.concurrent.TimeoutException e) {
+      System.err.println(
+          "slow stop: actor system "
+              + system.address()
+              + " still runs; its threads:\n"
+              + threads(system));
     } catch (Exception e) {
       throw new IllegalStateException("actor system did not terminate: " + e, e);
     }
+    try {
+      system
+          .getWhenTerminated()
+          .toCompletableFuture()
+          .get(TERMINATION.minus(SLOW_STOP).toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "actor system did not terminate: " + e + "; its threads:\n" + threads(system), e);
+    }
+  }
+
+  /** The stacks of the threads of {@code system}'s dispatchers, top frames only. */
+  private static String threads(ActorSystem<?> system) {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              if (thread.getName().startsWith(system.name()) && stack.length > 0) {
+                out.append(thread.getName()).append(" ").append(thread.getState()).append('\n');
+                for (int i = 0; i < Math.min(8, stack.length); i++) {
+                  out.append("    at ").append(stack[i]).append('\n');
+                }
+              }
+            });
+    return out.toString();
   }
 
   public static int freePort() {
