@@ -129,7 +129,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         return 0;
       }
-      node.system().getWhenTerminated().toCompletableFuture().join();
+      awaitEnd(node);
       if (!cutOff(node)) {
         return 0;
       }
@@ -189,5 +189,37 @@ final class NodeCommand implements Callable<Integer> {
 
   private static Exception unwrap(ExecutionException e) {
     return Refusal.cause(e.getCause()) instanceof Exception cause ? cause : e;
+  }
+
+  /** How long a node's actor system may take to terminate once its shutdown ran. */
+  static final java.time.Duration TERMINATION_GRACE = java.time.Duration.ofSeconds(40);
+
+  /**
+   * Until the node's actor system has terminated; once its coordinated shutdown has begun, at most
+   * {@link #TERMINATION_GRACE} longer. Pekko 1.7's Artery can wait without a deadline for a stalled
+   * remoting stream at termination (apache/pekko#3247, bounded in a later release): the command
+   * then goes on rather than hang.
+   */
+  private static void awaitEnd(Node node) throws InterruptedException {
+    var terminated = node.system().getWhenTerminated().toCompletableFuture();
+    long deadline = Long.MAX_VALUE;
+    while (!terminated.isDone()) {
+      if (deadline == Long.MAX_VALUE
+          && CoordinatedShutdown.get(node.system()).getShutdownReason().isPresent()) {
+        deadline = System.nanoTime() + TERMINATION_GRACE.toNanos();
+      }
+      if (System.nanoTime() > deadline) {
+        log()
+            .warn(
+                "the node's actor system did not terminate in time after its shutdown"
+                    + " (a stalled remoting stream); going on without it");
+        return;
+      }
+      try {
+        terminated.get(1, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+        // not yet, or failed: look again
+      }
+    }
   }
 }

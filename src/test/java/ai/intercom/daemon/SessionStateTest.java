@@ -200,6 +200,10 @@ class SessionStateTest {
     Process idle = hook(WAIT_HOOK, "s-turns", pid, "Stop");
     try {
       Await.until(() -> status("test-standalone/web", "s-turns").equals("idle"));
+      // the hook writes idle before its long poll starts: wait for the poll itself
+      Await.until(
+          () -> idle.descendants().anyMatch(p -> p.info().command().orElse("").endsWith("/curl")));
+      Thread.sleep(300);
       api.chat("s-desk", "test-standalone/web", "Wake up.");
       assertTrue(idle.waitFor(20, TimeUnit.SECONDS));
       assertEquals(2, idle.exitValue());
