@@ -17,8 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * The network: a hub and four admitted daemons converging into one cluster; a daemon killed
@@ -60,7 +58,7 @@ public final class NetworkBench {
           TestNodes.launch(
               homes.get(i), "daemon", Map.of("INTERCOM_MACHINE_ID", "d" + (i + 1)), Map.of()));
     }
-    while (upMembers(hub) < daemons + 1) {
+    while (TestNodes.upMembers(hub) < daemons + 1) {
       Thread.sleep(5);
     }
     long upMs = (System.nanoTime() - start) / 1_000_000;
@@ -88,13 +86,13 @@ public final class NetworkBench {
     try (NodeProcess hub = pair.startHub()) {
       for (int i = 0; i < rounds; i++) {
         NodeProcess daemon = pair.startDaemon();
-        while (!online(pair.hub, "beta")) {
+        while (!pair.hub.online("beta")) {
           Thread.sleep(50);
         }
         Thread.sleep(1_000);
         daemon.kill();
         long killed = System.nanoTime();
-        while (online(pair.hub, "beta")) {
+        while (pair.hub.online("beta")) {
           Thread.sleep(20);
         }
         offline.add((System.nanoTime() - killed) / 1e6);
@@ -102,19 +100,6 @@ public final class NetworkBench {
       }
     }
     Latencies.print("a killed daemon shown offline", offline);
-  }
-
-  private static boolean online(NodePair.Side hub, String machine) {
-    ApiClient.Answer machines = hub.call("/api/machines", null);
-    if (machines == null || machines.status() != 200) {
-      return false;
-    }
-    for (JsonNode m : machines.json().path("machines")) {
-      if (m.path("machine_id").asText().equals(machine)) {
-        return m.path("online").asBoolean();
-      }
-    }
-    return false;
   }
 
   /** Chats from a session on the hub to one on the daemon, each call waiting for its inbox. */
@@ -195,14 +180,6 @@ public final class NetworkBench {
     if (sent.status() != 200 || !"in_inbox".equals(sent.text("state"))) {
       throw new IllegalStateException("not in the inbox: " + sent);
     }
-  }
-
-  private static int upMembers(Node node) {
-    int up = 0;
-    for (var member : Cluster.get(node.system()).state().getMembers()) {
-      up += member.status().equals(MemberStatus.up()) ? 1 : 0;
-    }
-    return up;
   }
 
   private static int onlineMachines(ApiClient api) {

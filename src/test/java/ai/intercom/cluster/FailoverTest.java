@@ -50,7 +50,7 @@ class FailoverTest {
       try {
         nodes.hub.register("s-api", "api");
         nodes.daemon.register("s-web", "web");
-        await(() -> online("beta"), "beta online");
+        await(() -> nodes.hub.online("beta"), "beta online");
 
         Answer started =
             nodes.hub.call(
@@ -67,7 +67,7 @@ class FailoverTest {
 
         daemon.kill();
         long killed = System.nanoTime();
-        await(() -> !online("beta"), "beta offline");
+        await(() -> !nodes.hub.online("beta"), "beta offline");
         long offlineMs = (System.nanoTime() - killed) / 1_000_000;
         assertTrue(offlineMs < 15_000, "shown offline after " + offlineMs + " ms");
         System.out.println("a killed daemon shown offline after " + offlineMs + " ms");
@@ -91,7 +91,7 @@ class FailoverTest {
       }
 
       try (NodeProcess back = nodes.startDaemon()) {
-        await(() -> online("beta"), "beta online again");
+        await(() -> nodes.hub.online("beta"), "beta online again");
         StringBuilder seen = new StringBuilder();
         await(
             () -> seen.append(read(nodes.daemon, "s-web")).toString().contains("are you back?"),
@@ -107,19 +107,6 @@ class FailoverTest {
 
   private NodePair nodes;
 
-  private boolean online(String machine) {
-    Answer machines = nodes.hub.call("/api/machines", null);
-    if (machines == null || machines.status() != 200) {
-      return false;
-    }
-    for (JsonNode m : machines.json().path("machines")) {
-      if (m.path("machine_id").asText().equals(machine)) {
-        return m.path("online").asBoolean();
-      }
-    }
-    return false;
-  }
-
   @Test
   void whileTheHubIsDownADaemonServesItsInboxesAndKeepsWhatItsAgentsSend() throws Exception {
     Files.writeString(hubHome.resolve("policies.yml"), "defaults:\n  require_approval: never\n");
@@ -128,7 +115,7 @@ class FailoverTest {
     try (NodeProcess daemon = nodes.startDaemon()) {
       nodes.hub.register("s-api", "api");
       nodes.daemon.register("s-web", "web");
-      await(() -> online("beta"), "beta online");
+      await(() -> nodes.hub.online("beta"), "beta online");
 
       hub.kill();
       Answer kept =

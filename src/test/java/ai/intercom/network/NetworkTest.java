@@ -111,7 +111,7 @@ class NetworkTest {
     // what the join wrote is enough: no HUB_URL, no seeds given
     Node node = TestNodes.start(betaHome, "daemon", daemonEnv("beta"), Map.of());
     try {
-      Await.until(() -> upMembers(hub) == 2);
+      Await.until(() -> TestNodes.upMembers(hub) == 2);
       assertEquals("member", beta.join(Duration.ZERO, line -> {}).status());
     } finally {
       TestNodes.stop(node);
@@ -216,7 +216,7 @@ class NetworkTest {
     Node beta = TestNodes.start(betaHome, "daemon", daemonEnv("beta"), Map.of());
     Node gamma = TestNodes.start(gammaHome, "daemon", daemonEnv("gamma"), Map.of());
     try {
-      Await.until(() -> upMembers(hub) == 3);
+      Await.until(() -> TestNodes.upMembers(hub) == 3);
       ApiClient onBeta = new ApiClient(beta, betaHome);
       ApiClient onGamma = new ApiClient(gamma, gammaHome);
       assertEquals(200, onBeta.register("s-b", "b", SELF).status());
@@ -229,7 +229,7 @@ class NetworkTest {
       Answer revoked =
           operator.post("/api/machines/beta/revoke", Map.of("reason", "laptop stolen"));
       assertEquals("revoked", revoked.text("join_status"), revoked.toString());
-      Await.until(() -> upMembers(hub) == 2);
+      Await.until(() -> TestNodes.upMembers(hub) == 2);
       // the other daemon hears of it too, and goes on working
       String betaSerial = ai.intercom.security.CertificateAuthority.serialOf(certificate(betaHome));
       Await.until(
@@ -311,14 +311,6 @@ class NetworkTest {
 
   private static Map<String, String> daemonEnv(String machine) {
     return Map.of("INTERCOM_MACHINE_ID", machine);
-  }
-
-  private static int upMembers(Node node) {
-    int up = 0;
-    for (var member : Cluster.get(node.system()).state().getMembers()) {
-      up += member.status().equals(MemberStatus.up()) ? 1 : 0;
-    }
-    return up;
   }
 
   private static int members(Node node) {

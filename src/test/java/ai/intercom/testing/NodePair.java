@@ -28,6 +28,23 @@ public final class NodePair {
       }
     }
 
+    /**
+     * Whether this node's machines list shows {@code machine} online; false while it does not
+     * answer.
+     */
+    public boolean online(String machine) {
+      Answer machines = call("/api/machines", null);
+      if (machines == null || machines.status() != 200) {
+        return false;
+      }
+      for (com.fasterxml.jackson.databind.JsonNode m : machines.json().path("machines")) {
+        if (m.path("machine_id").asText().equals(machine)) {
+          return m.path("online").asBoolean();
+        }
+      }
+      return false;
+    }
+
     /** Registers {@code session} of {@code project} for this process, as the hooks do. */
     public Answer register(String session, String project) {
       return call(

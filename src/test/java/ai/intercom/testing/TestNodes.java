@@ -131,6 +131,16 @@ public final class TestNodes {
     return out.toString();
   }
 
+  /** Members Up in {@code node}'s view of the cluster. */
+  public static int upMembers(Node node) {
+    int up = 0;
+    for (var member :
+        org.apache.pekko.cluster.typed.Cluster.get(node.system()).state().getMembers()) {
+      up += member.status().equals(org.apache.pekko.cluster.MemberStatus.up()) ? 1 : 0;
+    }
+    return up;
+  }
+
   public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
