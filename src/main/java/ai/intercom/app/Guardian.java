@@ -247,7 +247,7 @@ final class Guardian {
                 settings.machine().displayName(),
                 settings.machine().description()),
             new ProjectScanner(settings.discovery().detectBy(), settings.discovery().exclude()),
-            settings.discovery().enabled() ? settings.discovery().scanPaths() : List.of(),
+            scanRoots(settings.discovery()),
             desk,
             settings.askTimeout()),
         "discovery",
@@ -262,5 +262,15 @@ final class Guardian {
             : Optional.empty();
     return new Started(
         gate, router, permissions, Optional.of(desk), Optional.of(supervisor), admissions, kept);
+  }
+
+  /** Where this machine's projects are looked for: the scan paths, else the usual places. */
+  private static List<ProjectScanner.Root> scanRoots(Settings.Discovery discovery) {
+    if (!discovery.enabled()) {
+      return List.of();
+    }
+    return discovery.scanPaths().isEmpty()
+        ? ProjectScanner.usualPlaces(discovery.userHome())
+        : ProjectScanner.roots(discovery.scanPaths());
   }
 }

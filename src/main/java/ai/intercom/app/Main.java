@@ -7,6 +7,7 @@ import ai.intercom.cli.MachineCommands;
 import ai.intercom.cli.MissionCommands;
 import ai.intercom.cli.PolicyCommand;
 import ai.intercom.config.Version;
+import ai.intercom.install.SetupCommands;
 import ai.intercom.mcp.McpServerCommand;
 import ai.intercom.protocol.NodeRole;
 import java.io.PrintWriter;
@@ -89,6 +90,8 @@ public final class Main implements Runnable {
     line.addSubcommand(new DirectoryCommands.Feedback());
     line.addSubcommand(new MissionCommands.Status());
     line.addSubcommand(new MissionCommands.Stop());
+    line.addSubcommand(new SetupCommands.Setup());
+    line.addSubcommand(new SetupCommands.Completion());
     line.setExecutionExceptionHandler(Main::onFailure);
     line.setParameterExceptionHandler(Main::onBadArguments);
     return line;

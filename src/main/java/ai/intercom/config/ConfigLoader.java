@@ -16,9 +16,9 @@ import java.util.Optional;
 
 /**
  * Builds the node's configuration from its layers, highest first: the environment variables of the
- * contract, system properties, the operator's {@code $INTERCOM_HOME/intercom.conf}, what the join
- * wrote ({@code $INTERCOM_HOME/joined.conf}), the packaged {@code application.conf} and {@code
- * reference.conf}.
+ * contract, system properties, the operator's {@code $INTERCOM_HOME/intercom.conf}, the hub's
+ * Telegram bot ({@code telegram.conf}), what the join wrote ({@code joined.conf}), the packaged
+ * {@code application.conf} and {@code reference.conf}.
  */
 public final class ConfigLoader {
 
@@ -29,6 +29,12 @@ public final class ConfigLoader {
    * cluster.seed-nodes}): below the operator's own file, which may say otherwise.
    */
   public static final String JOINED_FILE = "joined.conf";
+
+  /**
+   * The operator's Telegram bot as {@code ai-intercom setup hub} keeps it (mode 0600): below the
+   * operator's own file.
+   */
+  public static final String TELEGRAM_FILE = "telegram.conf";
 
   /** Where reference.conf takes the product's defaults from. */
   static final String PRODUCT_DEFAULTS = "intercom-reference.conf";
@@ -49,7 +55,21 @@ public final class ConfigLoader {
         .filter(v -> !v.isBlank())
         .or(() -> Optional.ofNullable(System.getProperty("intercom.home")))
         .map(Path::of)
-        .orElseGet(() -> Path.of(System.getProperty("user.home"), ".config", "ai-intercom"))
+        .orElseGet(() -> userHome().resolve(".config").resolve("ai-intercom"))
+        .toAbsolutePath()
+        .normalize();
+  }
+
+  /**
+   * The user's home: {@code $HOME} as the shell has it (a service, a container or {@code
+   * HOME=/tmp/x ai-intercom ...} may set it), else the passwd entry's ({@code user.home}), which
+   * the JVM takes whatever {@code $HOME} says.
+   */
+  public Path userHome() {
+    return Optional.ofNullable(env.get("HOME"))
+        .filter(v -> !v.isBlank())
+        .map(Path::of)
+        .orElseGet(() -> Path.of(System.getProperty("user.home")))
         .toAbsolutePath()
         .normalize();
   }
@@ -75,8 +95,13 @@ public final class ConfigLoader {
    * (the MCP server, the CLI), which must start fast.
    */
   public Config loadForClient() {
+    return loadForClient(Map.of());
+  }
+
+  /** As {@link #loadForClient()}, with {@code overrides} above every layer. */
+  public Config loadForClient(Map<String, Object> overrides) {
     return load(
-        Map.of(),
+        overrides,
         ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PRODUCT_DEFAULTS));
   }
 
@@ -86,11 +111,13 @@ public final class ConfigLoader {
       ConfigFactory.invalidateCaches();
       Map<String, Object> top = new HashMap<>(overrides);
       top.put("intercom.home", home.toString());
+      top.put("intercom.user-home", userHome().toString());
       Config layered =
           ConfigFactory.parseMap(top, "command line")
               .withFallback(environmentLayer())
               .withFallback(ConfigFactory.systemProperties())
               .withFallback(homeFile(home, CONFIG_FILE))
+              .withFallback(homeFile(home, TELEGRAM_FILE))
               .withFallback(homeFile(home, JOINED_FILE))
               .withFallback(defaults)
               .resolve();

@@ -67,8 +67,16 @@ public record Settings(
       boolean tls,
       boolean severalHubs) {}
 
+  /**
+   * {@code scanPaths} empty: the usual places under {@code userHome} ({@code ~/projects}, {@code
+   * ~/src}, {@code ~/code}, {@code ~/work}, {@code ~}).
+   */
   public record Discovery(
-      boolean enabled, List<Path> scanPaths, List<String> detectBy, List<String> exclude) {}
+      boolean enabled,
+      List<Path> scanPaths,
+      List<String> detectBy,
+      List<String> exclude,
+      Path userHome) {}
 
   /**
    * {@code stuckAfter} ({@code sessions.stuck-after}): how long a working session may go without a
@@ -217,7 +225,8 @@ public record Settings(
             discovery.getBoolean("enabled"),
             paths(discovery.getStringList("scan-paths")),
             discovery.getStringList("detect-by"),
-            discovery.getStringList("exclude")),
+            discovery.getStringList("exclude"),
+            Path.of(c.getString("user-home"))),
         new LauncherSettings(
             launcher.getString("default-command"),
             launcher.getStringList("default-args"),

@@ -3,10 +3,11 @@ package ai.intercom.daemon;
 import ai.intercom.registry.Machine;
 import ai.intercom.registry.MachineIndex;
 import ai.intercom.registry.Project;
-import java.nio.file.Path;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -44,7 +45,7 @@ public final class Discovery {
   public static Behavior<Command> create(
       Identity machine,
       ProjectScanner scanner,
-      List<Path> roots,
+      List<ProjectScanner.Root> roots,
       ActorRef<SessionDesk.Command> desk,
       Duration timeout) {
     return Behaviors.supervise(
@@ -55,7 +56,7 @@ public final class Discovery {
                           if (!roots.isEmpty()) {
                             context.pipeToSelf(
                                 CompletableFuture.supplyAsync(
-                                    () -> scanner.scan(roots), context.getExecutionContext()),
+                                    () -> scanner.scanRoots(roots), context.getExecutionContext()),
                                 (result, error) -> {
                                   if (error != null) {
                                     context
@@ -72,17 +73,33 @@ public final class Discovery {
                           } else {
                             context.getSelf().tell(new Scanned(List.of()));
                           }
-                          return scanning(context, timers, machine, desk, timeout);
+                          return scanning(context, timers, machine, roots, desk, timeout);
                         })))
         .onFailure(
             SupervisorStrategy.restartWithBackoff(
                 Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
   }
 
+  /** Where the scan looked, for the log: "/a (4 levels deep), /b (missing)". */
+  static String where(List<ProjectScanner.Root> roots) {
+    return roots.stream()
+        .map(
+            root ->
+                root.path()
+                    + (Files.isDirectory(root.path())
+                        ? " ("
+                            + root.depth()
+                            + (root.depth() == 1 ? " level" : " levels")
+                            + " deep)"
+                        : " (missing)"))
+        .collect(Collectors.joining(", "));
+  }
+
   private static Behavior<Command> scanning(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Identity machine,
+      List<ProjectScanner.Root> roots,
       ActorRef<SessionDesk.Command> desk,
       Duration timeout) {
     return Behaviors.receive(Command.class)
@@ -91,7 +108,10 @@ public final class Discovery {
             scanned -> {
               context
                   .getLog()
-                  .info("{} projects found under the scan paths", scanned.projects().size());
+                  .info(
+                      "{} projects found in {}",
+                      scanned.projects().size(),
+                      roots.isEmpty() ? "no folder (discovery is off)" : where(roots));
               desk.tell(
                   new SessionDesk.KnowProjects(
                       scanned.projects().stream().map(Project::name).toList()));

@@ -68,10 +68,41 @@ public final class ProjectScanner {
     this.maxDirectories = maxDirectories;
   }
 
+  /**
+   * Where a walk starts: searched {@code depth} levels down. {@code mayBeProject} false: the root
+   * itself is never a project (the user's home, which may be a dotfiles repository); {@code
+   * required} false: a missing root is no news (one of the usual places).
+   */
+  public record Root(Path path, int depth, boolean mayBeProject, boolean required) {}
+
+  /** The folders under the user's home where projects usually are, searched when none is set. */
+  public static final List<String> USUAL_PLACES = List.of("projects", "src", "code", "work");
+
+  /** The configured scan paths, each searched {@link #MAX_DEPTH} levels down. */
+  public static List<Root> roots(List<Path> scanPaths) {
+    return scanPaths.stream().map(path -> new Root(path, MAX_DEPTH, true, true)).toList();
+  }
+
+  /**
+   * Where users keep projects, one level deep: {@code ~/projects}, {@code ~/src}, {@code ~/code},
+   * {@code ~/work} and the home itself.
+   */
+  public static List<Root> usualPlaces(Path home) {
+    List<Root> roots = new ArrayList<>();
+    USUAL_PLACES.forEach(place -> roots.add(new Root(home.resolve(place), 1, true, false)));
+    roots.add(new Root(home, 1, false, false));
+    return roots;
+  }
+
   /** Projects under the roots, sorted by name; what it skipped is in the result's notes. */
   public Result scan(List<Path> roots) {
+    return scanRoots(roots.stream().map(path -> new Root(path, maxDepth, true, true)).toList());
+  }
+
+  /** Projects under the roots, sorted by name; what it skipped is in the result's notes. */
+  public Result scanRoots(List<Root> roots) {
     Walk walk = new Walk();
-    for (Path root : roots) {
+    for (Root root : roots) {
       if (walk.stopped) {
         break;
       }
@@ -90,10 +121,12 @@ public final class ProjectScanner {
     final Set<Path> visited = new HashSet<>();
     boolean stopped;
 
-    void root(Path root) {
-      Path absolute = root.toAbsolutePath().normalize();
+    void root(Root root) {
+      Path absolute = root.path().toAbsolutePath().normalize();
       if (!Files.exists(absolute)) {
-        notes.add("scan root " + absolute + " does not exist");
+        if (root.required()) {
+          notes.add("scan root " + absolute + " does not exist");
+        }
         return;
       }
       if (!Files.isDirectory(absolute)) {
@@ -109,10 +142,19 @@ public final class ProjectScanner {
         notes.add("scan root " + absolute + " skipped: " + reason(e));
         return;
       }
-      visit(real, 0);
+      if (root.mayBeProject()) {
+        visit(real, 0, root.depth());
+      } else if (visited.add(real) && root.depth() > 0) {
+        for (Path child : subdirectories(real)) {
+          visit(child, 1, root.depth());
+          if (stopped) {
+            return;
+          }
+        }
+      }
     }
 
-    void visit(Path dir, int depth) {
+    void visit(Path dir, int depth, int limit) {
       if (!visited.add(dir)) {
         return;
       }
@@ -130,11 +172,11 @@ public final class ProjectScanner {
         add(dir);
         return;
       }
-      if (depth >= maxDepth) {
+      if (depth >= limit) {
         return;
       }
       for (Path child : subdirectories(dir)) {
-        visit(child, depth + 1);
+        visit(child, depth + 1, limit);
         if (stopped) {
           return;
         }

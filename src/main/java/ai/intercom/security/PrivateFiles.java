@@ -43,6 +43,20 @@ public final class PrivateFiles {
     write(file, bytes, "rw-r-----", principal);
   }
 
+  /**
+   * Writes {@code bytes} in place of {@code file} with its present mode (another's file the user
+   * edits too, such as an agent CLI's settings), or 0600 when it is new. A symbolic link is kept:
+   * its target is replaced.
+   */
+  public static void replaceKeepingMode(Path file, byte[] bytes) throws IOException {
+    Path target = Files.isSymbolicLink(file) ? file.toRealPath() : file;
+    String mode =
+        Files.exists(target)
+            ? PosixFilePermissions.toString(Files.getPosixFilePermissions(target))
+            : "rw-------";
+    write(target, bytes, mode);
+  }
+
   private static void write(Path file, byte[] bytes, String mode) throws IOException {
     write(file, bytes, mode, null);
   }

@@ -74,6 +74,7 @@ class PackageRulesTest {
             "network"));
     MAY_IMPORT.put("cli", List.of("protocol", "config", "client"));
     MAY_IMPORT.put("mcp", List.of("protocol", "config", "client"));
+    MAY_IMPORT.put("install", List.of("protocol", "config", "security"));
     MAY_IMPORT.put("app", List.copyOf(MAY_IMPORT.keySet()));
   }
 

@@ -194,4 +194,22 @@ class ConfigLoaderTest {
             .getMessage()
             .contains("machine id 'a/b'"));
   }
+
+  @Test
+  void theHomeFollowsHomeNotThePasswdEntry() {
+    Path elsewhere = home.resolve("x");
+    ConfigLoader loader = new ConfigLoader(Map.of("HOME", elsewhere.toString()));
+    assertEquals(elsewhere.resolve(".config/ai-intercom"), loader.home());
+    Settings settings = Settings.from(loader.load());
+    assertEquals(elsewhere.resolve(".config/ai-intercom"), settings.home());
+    assertEquals(elsewhere, settings.discovery().userHome());
+
+    ConfigLoader both =
+        new ConfigLoader(Map.of("HOME", elsewhere.toString(), "INTERCOM_HOME", home.toString()));
+    assertEquals(home, both.home(), "INTERCOM_HOME wins");
+    assertEquals(
+        Path.of(System.getProperty("user.home"), ".config", "ai-intercom"),
+        new ConfigLoader(Map.of()).home(),
+        "no HOME at all: the passwd entry's");
+  }
 }

@@ -331,4 +331,20 @@ class ProjectScannerTest {
 
     assertEquals(List.of("service"), names(result));
   }
+
+  @Test
+  void withoutScanPathsItLooksOneLevelDeepWhereUsersKeepProjects() throws IOException {
+    Path home = dir(tmp, "home");
+    dir(home, ".git"); // a dotfiles repository: the home is not a project
+    project(home, "projects/shop");
+    project(home, "projects/deeper/than-one-level");
+    dir(home, "src/web/.git");
+    project(home, "notes");
+    project(home, "Downloads/unpacked");
+
+    ProjectScanner.Result found = scanner.scanRoots(ProjectScanner.usualPlaces(home));
+
+    assertEquals(List.of("notes", "shop", "web"), names(found));
+    assertEquals(List.of(), found.notes(), "missing usual places (code, work) are no news");
+  }
 }

@@ -74,6 +74,10 @@ public final class NodeProcess implements AutoCloseable {
         .removeIf(
             k -> k.startsWith("INTERCOM_") || k.startsWith("TELEGRAM_") || k.equals("HUB_URL"));
     builder.environment().putAll(env);
+    // a node looks for projects under $HOME when it has no scan paths: the test's home, not ours
+    if (env.containsKey("INTERCOM_HOME") && !env.containsKey("HOME")) {
+      builder.environment().put("HOME", env.get("INTERCOM_HOME"));
+    }
     long startedAt = System.currentTimeMillis();
     return new NodeProcess(builder.start(), startedAt);
   }

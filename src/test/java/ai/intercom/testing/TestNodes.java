@@ -48,6 +48,8 @@ public final class TestNodes {
       Path home, String mode, Map<String, String> env, Map<String, Object> overrides) {
     Map<String, String> all = new HashMap<>();
     all.put("INTERCOM_HOME", home.toString());
+    // a node looks for projects under $HOME when it has no scan paths: the test's home, not ours
+    all.put("HOME", home.toString());
     all.put("INTERCOM_HTTP_PORT", "0");
     all.put("INTERCOM_CLUSTER_PORT", "0");
     all.put("INTERCOM_MACHINE_ID", "test-" + mode);
