@@ -9,6 +9,8 @@ import ai.intercom.security.RequestSignature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +24,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -160,6 +163,14 @@ public final class JoinClient {
     conf.append("intercom.hub.url = ")
         .append(JsonFormat.MAPPER.writeValueAsString(hubUrl))
         .append('\n');
+    // the address the hub reaches this machine at: the one this machine's routes use towards it
+    // (the Tailscale address on a tailnet); intercom.conf may say otherwise
+    Optional<String> address = localAddressTowards(URI.create(hubUrl).getHost());
+    if (address.isPresent()) {
+      conf.append("intercom.cluster.host = ")
+          .append(JsonFormat.MAPPER.writeValueAsString(address.get()))
+          .append('\n');
+    }
     List<String> seeds = JsonFormat.MAPPER.convertValue(answer.path("seed_nodes"), List.class);
     if (seeds != null && !seeds.isEmpty()) {
       conf.append("intercom.cluster.seed-nodes = ")
@@ -169,6 +180,19 @@ public final class JoinClient {
     PrivateFiles.writePublic(
         settings.home().resolve(ai.intercom.config.ConfigLoader.JOINED_FILE),
         conf.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** This machine's address on the route to {@code host} (no packet is sent), if it has one. */
+  static Optional<String> localAddressTowards(String host) {
+    try (DatagramSocket socket = new DatagramSocket()) {
+      socket.connect(InetAddress.getByName(host), 9);
+      InetAddress local = socket.getLocalAddress();
+      return local == null || local.isAnyLocalAddress()
+          ? Optional.empty()
+          : Optional.of(local.getHostAddress());
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   private Response status(String machine, String claim) throws InterruptedException {

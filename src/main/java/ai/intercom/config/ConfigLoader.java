@@ -16,9 +16,9 @@ import java.util.Optional;
 
 /**
  * Builds the node's configuration from its layers, highest first: the environment variables of the
- * contract, system properties, the operator's {@code $INTERCOM_HOME/intercom.conf}, the hub's
- * Telegram bot ({@code telegram.conf}), what the join wrote ({@code joined.conf}), the packaged
- * {@code application.conf} and {@code reference.conf}.
+ * contract, system properties, the operator's {@code $INTERCOM_HOME/intercom.conf}, what the hub's
+ * set-up wrote ({@code hub.conf}), what the join wrote ({@code joined.conf}), the packaged {@code
+ * application.conf} and {@code reference.conf}.
  */
 public final class ConfigLoader {
 
@@ -31,10 +31,10 @@ public final class ConfigLoader {
   public static final String JOINED_FILE = "joined.conf";
 
   /**
-   * The operator's Telegram bot as {@code ai-intercom setup hub} keeps it (mode 0600): below the
-   * operator's own file.
+   * The hub as {@code ai-intercom setup hub} set it up (its addresses, the operator's Telegram bot;
+   * mode 0600): below the operator's own file.
    */
-  public static final String TELEGRAM_FILE = "telegram.conf";
+  public static final String HUB_FILE = "hub.conf";
 
   /** Where reference.conf takes the product's defaults from. */
   static final String PRODUCT_DEFAULTS = "intercom-reference.conf";
@@ -117,7 +117,7 @@ public final class ConfigLoader {
               .withFallback(environmentLayer())
               .withFallback(ConfigFactory.systemProperties())
               .withFallback(homeFile(home, CONFIG_FILE))
-              .withFallback(homeFile(home, TELEGRAM_FILE))
+              .withFallback(homeFile(home, HUB_FILE))
               .withFallback(homeFile(home, JOINED_FILE))
               .withFallback(defaults)
               .resolve();
@@ -153,6 +153,7 @@ public final class ConfigLoader {
     copy("INTERCOM_JOURNAL_PASSWORD", "intercom.journal.password", values);
     copy("INTERCOM_AGENT_COMMAND", "intercom.agent-launcher.default-command", values);
     port("INTERCOM_CLUSTER_PORT").ifPresent(v -> values.put("intercom.cluster.port", v));
+    copy("INTERCOM_CLUSTER_HOST", "intercom.cluster.host", values);
     copy("TELEGRAM_BOT_TOKEN", "intercom.telegram.bot-token", values);
     copy("TELEGRAM_API_URL", "intercom.telegram.api-url", values);
     number("TELEGRAM_SUPERGROUP_ID")
@@ -181,9 +182,10 @@ public final class ConfigLoader {
       result = result.withValue("intercom.machine.id", ConfigValueFactory.fromAnyRef(hostName()));
     }
     Optional<Integer> httpPort = port("INTERCOM_HTTP_PORT");
-    if (httpPort.isPresent()) {
-      HostPort listen =
-          HostPort.parse(config.getString("intercom.hub.listen")).withPort(httpPort.get());
+    Optional<String> httpHost = value("INTERCOM_HTTP_HOST");
+    if (httpPort.isPresent() || httpHost.isPresent()) {
+      HostPort listen = HostPort.parse(config.getString("intercom.hub.listen"));
+      listen = new HostPort(httpHost.orElse(listen.host()), httpPort.orElse(listen.port()));
       result =
           result.withValue("intercom.hub.listen", ConfigValueFactory.fromAnyRef(listen.toString()));
     }

@@ -3,6 +3,7 @@ package ai.intercom.install;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.security.PrivateFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,11 +41,19 @@ public final class ClaudeIntegration {
   static final String AREA = "claude";
 
   /** Two-space indents and {@code "key": value}, as Claude Code writes its own files. */
-  static final DefaultPrettyPrinter PRETTY =
-      new DefaultPrettyPrinter()
-          .withSeparators(
-              Separators.createDefaultInstance()
-                  .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+  static final DefaultPrettyPrinter PRETTY = pretty();
+
+  private static DefaultPrettyPrinter pretty() {
+    DefaultPrettyPrinter printer =
+        new DefaultPrettyPrinter()
+            .withSeparators(
+                Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("")
+                    .withArrayEmptySeparator(""));
+    printer.indentArraysWith(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+    return printer;
+  }
 
   private final Path checkout;
   private final Path userHome;

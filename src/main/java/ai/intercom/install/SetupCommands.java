@@ -3,12 +3,14 @@ package ai.intercom.install;
 import ai.intercom.config.ConfigLoader;
 import java.io.Console;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -81,8 +83,8 @@ public final class SetupCommands {
       name = "hub",
       mixinStandardHelpOptions = true,
       description = {
-        "Makes this machine the network's hub: keeps the operator's Telegram bot (token,"
-            + " supergroup, owner) in $INTERCOM_HOME/telegram.conf (mode 0600).",
+        "Makes this machine the network's hub: keeps its address and the operator's Telegram"
+            + " bot (token, supergroup, owner) in $INTERCOM_HOME/hub.conf (mode 0600).",
         "Each value comes from its option or variable (TELEGRAM_BOT_TOKEN, TELEGRAM_SUPERGROUP_ID,"
             + " TELEGRAM_OWNER_ID), else it is asked for on the terminal. The token is never an"
             + " option: it would show in the process list."
@@ -102,16 +104,50 @@ public final class SetupCommands {
         description = "Your Telegram user id; more, comma-separated (default: TELEGRAM_OWNER_ID).")
     String ownerId;
 
+    @Option(
+        names = "--address",
+        paramLabel = "IP",
+        description =
+            "The address the machines reach the hub at (default: this machine's Tailscale"
+                + " address, tailscale ip -4).")
+    String address;
+
+    /** This machine's Tailscale IPv4 address, else loopback (said: only this machine then). */
+    private static String tailscaleAddress(PrintWriter out) {
+      Optional<Path> tailscale = onPath("tailscale");
+      if (tailscale.isPresent()) {
+        try {
+          Process ip =
+              new ProcessBuilder(tailscale.get().toString(), "ip", "-4")
+                  .redirectError(ProcessBuilder.Redirect.DISCARD)
+                  .start();
+          String first = new String(ip.getInputStream().readAllBytes()).strip().split("\\s+")[0];
+          if (ip.waitFor(10, TimeUnit.SECONDS) && ip.exitValue() == 0 && !first.isEmpty()) {
+            return first;
+          }
+        } catch (IOException e) {
+          // said below
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      out.println(
+          "hub: no Tailscale address here (tailscale ip -4): the hub is reached at 127.0.0.1, by"
+              + " this machine only; give --address IP for the others");
+      return "127.0.0.1";
+    }
+
     @Override
     public Integer call() {
       Console console = System.console();
       String token = TOKEN.value(null, console);
       String group = GROUP.value(supergroupId, console);
       String owners = OWNER.value(ownerId, console);
-      String said =
-          new HubTelegram(ConfigLoader.fromEnvironment())
-              .write(token, group, Arrays.stream(owners.split(",")).map(String::trim).toList());
       PrintWriter out = spec.commandLine().getOut();
+      String at = address != null ? address : tailscaleAddress(out);
+      String said =
+          new HubSetup(ConfigLoader.fromEnvironment())
+              .write(at, token, group, Arrays.stream(owners.split(",")).map(String::trim).toList());
       out.println(said);
       out.flush();
       return 0;
