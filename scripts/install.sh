@@ -154,16 +154,16 @@ fi
 for target in "$home/" "$link" "$completion"; do
   writable "$target" || die "cannot write $target: $(nearest "$target") is not writable; nothing was changed"
 done
-"$ai" --version >/dev/null || die "ai-intercom does not run (see above); nothing was changed"
+"$ai" --version >/dev/null || die "scripts/ai-intercom does not run (see above); nothing was changed"
 if [ -n "$claude" ]; then
-  "$ai" setup claude --check || die "nothing was changed"
+  "$ai" setup claude --check || exit 1
 fi
 if [ -e "$link" ] && ! { [ -L "$link" ] && [ "$(readlink -f "$link")" = "$(readlink -f "$ai")" ]; }; then
   die "$link is there already and is not a link to $ai; move it away and run again; nothing was changed"
 fi
 
 if [ -n "$hub" ]; then
-  "$ai" setup hub || die "the hub is not set up"
+  "$ai" setup hub || exit 1
 fi
 
 mkdir -p "$bin_dir"

@@ -169,11 +169,11 @@ public final class MissionCommands {
           "  "
               + approval.path("id").asText()
               + " "
-              + approval.path("from").asText()
+              + approval.at("/request/from").asText()
               + " -> "
-              + approval.path("to").asText()
+              + approval.at("/request/to").asText()
               + ": "
-              + Table.cut(approval.path("preview").asText(), 60)
+              + Table.cut(approval.at("/request/message").asText(), 60)
               + "  (ai-intercom approve|deny "
               + approval.path("id").asText()
               + ")");

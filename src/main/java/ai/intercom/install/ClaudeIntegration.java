@@ -299,6 +299,8 @@ public final class ClaudeIntegration {
     }
     if (!existed) {
       area.put("created_settings", true);
+    } else if (!area.has("settings_before")) {
+      area.put("settings_before", readText(file));
     }
     writeSettings(settings);
     record.save();
@@ -340,8 +342,12 @@ public final class ClaudeIntegration {
       settings.remove("hooks");
     }
     try {
+      String before = area.path("settings_before").asText(null);
       if (area.path("created_settings").asBoolean() && settings.isEmpty()) {
         Files.delete(file);
+      } else if (before != null && isJsonOf(before, settings)) {
+        // nothing else changed since: the user's file comes back byte for byte
+        PrivateFiles.replaceKeepingMode(file, before.getBytes(StandardCharsets.UTF_8));
       } else if (removed > 0) {
         writeSettings(settings);
       }
@@ -356,6 +362,15 @@ public final class ClaudeIntegration {
             + (changed > 0 ? " (" + changed + " changed since, left as they are)" : ""));
     area.remove("hooks");
     area.remove("created_settings");
+    area.remove("settings_before");
+  }
+
+  private static boolean isJsonOf(String text, JsonNode tree) {
+    try {
+      return tree.equals(JsonFormat.MAPPER.readTree(text));
+    } catch (JsonProcessingException e) {
+      return false;
+    }
   }
 
   private static ArrayNode groupsOf(ObjectNode settings, String event) {
@@ -408,15 +423,18 @@ public final class ClaudeIntegration {
     return object;
   }
 
-  private static JsonNode readJson(Path file) {
-    String text;
+  private static String readText(Path file) {
     try {
-      text = Files.readString(file);
+      return Files.readString(file);
     } catch (NoSuchFileException e) {
       throw new InstallException(file + " is missing");
     } catch (IOException e) {
       throw new InstallException("cannot read " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private static JsonNode readJson(Path file) {
+    String text = readText(file);
     try {
       JsonNode node = JsonFormat.MAPPER.readTree(text);
       if (node == null || node.isMissingNode()) {

@@ -112,8 +112,8 @@ public final class SetupCommands {
                 + " address, tailscale ip -4).")
     String address;
 
-    /** This machine's Tailscale IPv4 address, else loopback (said: only this machine then). */
-    private static String tailscaleAddress(PrintWriter out) {
+    /** This machine's Tailscale IPv4 address, if it has one. */
+    private static Optional<String> tailscaleAddress() {
       Optional<Path> tailscale = onPath("tailscale");
       if (tailscale.isPresent()) {
         try {
@@ -123,7 +123,7 @@ public final class SetupCommands {
                   .start();
           String first = new String(ip.getInputStream().readAllBytes()).strip().split("\\s+")[0];
           if (ip.waitFor(10, TimeUnit.SECONDS) && ip.exitValue() == 0 && !first.isEmpty()) {
-            return first;
+            return Optional.of(first);
           }
         } catch (IOException e) {
           // said below
@@ -131,10 +131,7 @@ public final class SetupCommands {
           Thread.currentThread().interrupt();
         }
       }
-      out.println(
-          "hub: no Tailscale address here (tailscale ip -4): the hub is reached at 127.0.0.1, by"
-              + " this machine only; give --address IP for the others");
-      return "127.0.0.1";
+      return Optional.empty();
     }
 
     @Override
@@ -144,10 +141,19 @@ public final class SetupCommands {
       String group = GROUP.value(supergroupId, console);
       String owners = OWNER.value(ownerId, console);
       PrintWriter out = spec.commandLine().getOut();
-      String at = address != null ? address : tailscaleAddress(out);
+      Optional<String> found = address != null ? Optional.of(address) : tailscaleAddress();
       String said =
           new HubSetup(ConfigLoader.fromEnvironment())
-              .write(at, token, group, Arrays.stream(owners.split(",")).map(String::trim).toList());
+              .write(
+                  found.orElse("127.0.0.1"),
+                  token,
+                  group,
+                  Arrays.stream(owners.split(",")).map(String::trim).toList());
+      if (found.isEmpty()) {
+        out.println(
+            "hub: no Tailscale address here (tailscale ip -4): the hub is reached at 127.0.0.1, by"
+                + " this machine only; give --address IP for the others");
+      }
       out.println(said);
       out.flush();
       return 0;

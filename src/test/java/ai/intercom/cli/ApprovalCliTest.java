@@ -93,6 +93,20 @@ class ApprovalCliTest {
       assertTrue(list.out().get(2).startsWith(second.id()), list.out().get(2));
       assertTrue(list.out().get(2).endsWith("default (once)"), list.out().get(2));
 
+      // the network at a glance: this machine online, no session, no mission running, 2 waiting
+      Run glance = cli(port, "status");
+      assertEquals(0, glance.exit(), glance.err().toString());
+      String overview = String.join("\n", glance.out());
+      assertTrue(overview.startsWith("Machines: 1 of 1 online\n"), overview);
+      assertTrue(overview.matches("(?s).*\n  test-standalone\s+yes\s+approved\s.*"), overview);
+      assertTrue(overview.contains("\nSessions: 0\n  (none)\n"), overview);
+      assertTrue(overview.contains("\nMissions running: 0\n"), overview);
+      assertTrue(
+          overview.contains(
+              "\nApprovals waiting: 2\n  " + first.id() + " alpha/api -> beta/web: please run"),
+          overview);
+      assertTrue(overview.endsWith("(ai-intercom approve|deny " + second.id() + ")"), overview);
+
       Run approve = cli(port, "approve", first.id());
       assertEquals(0, approve.exit(), approve.err().toString());
       assertEquals(List.of(first.id() + ": approved by operator (mission)"), approve.out());
