@@ -38,7 +38,6 @@ public final class ClaudeIntegration {
   public static final String SERVER = "ai-intercom";
 
   static final String PLACEHOLDER = "/path/to/ai-intercom";
-  static final String AREA = "claude";
 
   /** Two-space indents and {@code "key": value}, as Claude Code writes its own files. */
   static final DefaultPrettyPrinter PRETTY = pretty();
@@ -80,6 +79,11 @@ public final class ClaudeIntegration {
     this.say = say;
   }
 
+  /** What was added for this user's Claude Code: one record per settings file. */
+  String area() {
+    return "claude " + settingsFile();
+  }
+
   Path settingsFile() {
     return userHome.resolve(".claude").resolve("settings.json");
   }
@@ -105,7 +109,7 @@ public final class ClaudeIntegration {
   public void install() {
     check();
     InstallRecord record = InstallRecord.read(intercomHome);
-    ObjectNode area = record.area(AREA);
+    ObjectNode area = record.area(area());
     addServer(area, record);
     mergeHooks(area, record);
   }
@@ -113,17 +117,17 @@ public final class ClaudeIntegration {
   /** Takes out what {@link #install()} added, and only that. */
   public void uninstall() {
     InstallRecord record = InstallRecord.read(intercomHome);
-    ObjectNode area = record.area(AREA);
+    ObjectNode area = record.area(area());
     if (area.isEmpty()) {
       say.accept("Claude Code: nothing of ours to take out");
-      record.drop(AREA);
+      record.drop(area());
       record.save();
       return;
     }
     removeHooks(area);
     removeServer(area);
     if (area.isEmpty()) {
-      record.drop(AREA);
+      record.drop(area());
     }
     record.save();
   }

@@ -94,25 +94,23 @@ class RealClaudeChatTest {
 
   @Test
   void theReadmesSetUpConnectsTheServerAndMergesTheHooksKeepingTheUsersOwn() throws Exception {
-    List<String> blocks = readmeBlocks();
-    String mcpAdd = blocks.get(0);
-    assertTrue(mcpAdd.contains("claude mcp add -s user ai-intercom"), mcpAdd);
+    String setUp = readmeBlocks().get(0);
+    assertTrue(setUp.startsWith("scripts/ai-intercom setup claude\n"), setUp);
     Path fresh = home.resolve("claude-readme");
-    RunResult added = runReadme(mcpAdd, fresh);
-    assertEquals(0, added.exit(), added.output());
-    assertTrue(
-        added.output().contains("scripts/ai-intercom mcp-server - ✔ Connected"), added.output());
-
-    // a user's own settings and hooks survive the merge, and a second run adds nothing
+    // a user's own settings and hooks survive the merge
     Path settings = Files.createDirectories(fresh.resolve(".claude")).resolve("settings.json");
     Files.writeString(
         settings,
         "{\"env\": {\"MY_OWN\": \"kept\"}, \"hooks\": {\"PostToolUse\": [{\"matcher\": \"Edit\","
             + " \"hooks\": [{\"type\": \"command\", \"command\": \"true\"}]}]}}");
-    mergeHooks(fresh);
+    RunResult added = runReadme(setUp, fresh);
+    assertEquals(0, added.exit(), added.output());
+    assertTrue(
+        added.output().contains("scripts/ai-intercom mcp-server - ✔ Connected"), added.output());
     String once = Files.readString(settings);
-    mergeHooks(fresh);
-    assertEquals(once, Files.readString(settings), "a second merge changes nothing");
+    RunResult again = runReadme(setUp, fresh);
+    assertEquals(0, again.exit(), again.output());
+    assertEquals(once, Files.readString(settings), "a second run changes nothing");
     JsonNode merged = JsonFormat.MAPPER.readTree(once);
     assertEquals("kept", merged.path("env").path("MY_OWN").asText(), once);
     assertEquals(2, merged.path("hooks").path("PostToolUse").size(), once);
@@ -258,40 +256,47 @@ class RealClaudeChatTest {
     while (block.find()) {
       blocks.add(block.group(2));
     }
-    assertEquals(3, blocks.size(), "mcp add, .mcp.json and the hooks merge: " + blocks);
+    assertEquals(2, blocks.size(), "setup claude, and .mcp.json: " + blocks);
     return blocks;
   }
 
-  /** Both homes as the README says: one with the server added for the user, one per project. */
+  /**
+   * Both homes as the README says: one set up with {@code setup claude} (the server added for the
+   * user), one with only the hooks from it (no {@code claude} on its PATH) and the project's {@code
+   * .mcp.json}.
+   */
   private void setUpBothHomes() throws Exception {
     if (!Files.exists(userScopeHome.resolve(".claude.json"))) {
       List<String> blocks = readmeBlocks();
       RunResult added = runReadme(blocks.get(0), userScopeHome);
       assertEquals(0, added.exit(), added.output());
-      mergeHooks(userScopeHome);
       Files.writeString(
           web.resolve(".mcp.json"),
           blocks.get(1).replace("/path/to/ai-intercom", CHECKOUT.toString()));
-      mergeHooks(projectScopeHome);
+      RunResult hooks = runReadme("scripts/ai-intercom setup claude", projectScopeHome, false);
+      assertEquals(0, hooks.exit(), hooks.output());
+      assertTrue(hooks.output().contains("'claude' is not on PATH"), hooks.output());
     }
-  }
-
-  private void mergeHooks(Path claudeHome) throws Exception {
-    RunResult merged = runReadme(readmeBlocks().get(2), claudeHome);
-    assertEquals(0, merged.exit(), merged.output());
   }
 
   record RunResult(int exit, String output) {}
 
   /** Runs a README block with bash in the checkout, as a user of {@code claudeHome} would. */
   private RunResult runReadme(String block, Path claudeHome) throws Exception {
+    return runReadme(block, claudeHome, true);
+  }
+
+  private RunResult runReadme(String block, Path claudeHome, boolean claudeOnPath)
+      throws Exception {
     ProcessBuilder bash =
         claude(claudeHome, CHECKOUT)
             .processBuilder()
             .command("bash", "-euo", "pipefail", "-c", block)
             .redirectErrorStream(true);
     Path claudeDir = RealClaude.executable().getParent();
-    bash.environment().put("PATH", claudeDir + ":" + bash.environment().get("PATH"));
+    if (claudeOnPath) {
+      bash.environment().put("PATH", claudeDir + ":" + bash.environment().get("PATH"));
+    }
     Process process = bash.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the README block ends: " + block);
