@@ -2,8 +2,11 @@
 # Claude Code hook for Stop and SessionStart with "asyncRewake": true: waits for
 # a message to this session; when one arrives, prints it on stderr and exits 2,
 # which wakes the idle agent with the message. Exits 0 when the wait ends
-# (INTERCOM_WAIT_SECONDS, default 3000) or the node is down, and at once in a
-# headless run (claude -p with a text prompt, or a launched agent).
+# (INTERCOM_WAIT_SECONDS, default 3000) or the agent is gone, and at once in a
+# headless run (claude -p with a text prompt, or a launched agent). A node that
+# restarts meanwhile (it does not answer, or no longer knows the session) is
+# asked again every second, and the session registered again, so that an idle
+# agent is still woken by what comes after the restart.
 home="${INTERCOM_HOME:-$HOME/.config/ai-intercom}"
 links="$home/inbox/pid"
 IFS= read -r -d '' -t 2 _input
@@ -57,12 +60,29 @@ url="http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/inbox/$session/wait?format
 deadline=$(( SECONDS + ${INTERCOM_WAIT_SECONDS:-3000} ))
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
+# the agent's process: the wait ends with it
+agent="${CLAUDE_PID:-}"
+[[ $agent =~ ^[0-9]+$ ]] || agent=""
+project="${CLAUDE_PROJECT_DIR:-$PWD}"
+project="${project##*/}"
+# registers the session again with a node that forgot it (it restarted); one call
+register() {
+  [[ -n $agent && $project =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || return 1
+  curl -sf --max-time 5 -o /dev/null -X POST -H "Authorization: Bearer $token" \
+    -H "Content-Type: application/json" \
+    --data "{\"session_id\":\"$session\",\"project\":\"$project\",\"pid\":$agent,\"ancestors\":[$agent]}" \
+    "http://127.0.0.1:${INTERCOM_HTTP_PORT:-7700}/api/sessions" 2>/dev/null
+}
 while (( SECONDS < deadline )); do
-  { read -r token < "$home/local.token" || [[ -n $token ]]; } 2>/dev/null || exit 0
-  code=$(curl -s --max-time 120 -o "$out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$url") || exit 0
+  [[ -z $agent || -d /proc/$agent ]] || exit 0
+  token=""
+  { read -r token < "$home/local.token" || [[ -n $token ]]; } 2>/dev/null
+  code=$(curl -s --max-time 120 -o "$out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$url")
   case "$code" in
     200) cat "$out" >&2; exit 2 ;;
     204) ;;
+    404) register || sleep 1 ;;
+    401 | 000 | 5??) sleep 1 ;; # the node is restarting (a new token) or away
     *) exit 0 ;;
   esac
 done

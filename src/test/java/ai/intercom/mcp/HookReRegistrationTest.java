@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.intercom.app.Node;
 import ai.intercom.protocol.JsonFormat;
 import ai.intercom.testing.ApiClient;
+import ai.intercom.testing.Await;
 import ai.intercom.testing.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,70 @@ class HookReRegistrationTest {
           "the link is newer than the desk");
       assertEquals("", runHook(api, agent.pid()));
     } finally {
+      agent.destroyForcibly();
+      TestNodes.stop(node);
+    }
+  }
+
+  @Test
+  void anIdleSessionsWaitingHookOutlivesARestartAndIsWokenByWhatComesAfter() throws Exception {
+    Files.createDirectories(home.resolve("projects/web/.git"));
+    Files.writeString(
+        home.resolve("policies.yml"), "defaults:\n  require_approval: never\nrules: []\n");
+    int port = TestNodes.freePort();
+    Map<String, String> env =
+        Map.of(
+            "INTERCOM_SCAN_PATHS", home.resolve("projects").toString(),
+            "INTERCOM_HTTP_PORT", String.valueOf(port));
+    Process agent = new ProcessBuilder("sleep", "120").start();
+    Node node = TestNodes.start(home, "standalone", env);
+    Process hook = null;
+    try {
+      ApiClient api = new ApiClient(node, home);
+      register(api, SESSION, "web", agent.pid());
+      // the agent's turn ended: its Stop hook waits for a message
+      ProcessBuilder builder =
+          new ProcessBuilder("bash", Path.of("scripts", "wait-inbox-hook.sh").toString())
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      builder.environment().put("INTERCOM_HOME", home.toString());
+      builder.environment().put("INTERCOM_HTTP_PORT", String.valueOf(port));
+      builder.environment().put("CLAUDE_CODE_SESSION_ID", SESSION);
+      builder.environment().put("CLAUDE_PID", String.valueOf(agent.pid()));
+      builder.environment().put("CLAUDE_PROJECT_DIR", home.resolve("projects/web").toString());
+      hook = builder.start();
+      try (var in = hook.getOutputStream()) {
+        in.write(
+            ("{\"session_id\":\"" + SESSION + "\",\"hook_event_name\":\"Stop\"}")
+                .getBytes(StandardCharsets.UTF_8));
+      }
+      Process waiting = hook;
+      Await.until(
+          () -> waiting.descendants().anyMatch(p -> p.info().command().orElse("").endsWith("curl")),
+          Await.DEFAULT,
+          () -> "the waiting hook's long poll");
+
+      TestNodes.stop(node);
+      node = TestNodes.start(home, "standalone", env);
+      api = new ApiClient(node, home);
+      ApiClient restarted = api;
+      // the hook asks again, finds the session forgotten and registers it
+      Await.until(
+          () -> restarted.get("/api/sessions").json().toString().contains(SESSION),
+          Await.DEFAULT,
+          () -> "the waiting hook registers its session with the restarted node");
+      assertEquals(200, api.register("s-desk", "desk", ProcessHandle.current().pid()).status());
+      JsonNode sent = api.chat("s-desk", "test-standalone/web", "AFTER-RESTART: wake up").json();
+      assertEquals("in_inbox", sent.path("state").asText(), sent.toString());
+
+      assertTrue(hook.waitFor(30, TimeUnit.SECONDS), "the hook wakes the agent");
+      assertEquals(2, hook.exitValue());
+      String woken = new String(hook.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(woken.contains("AFTER-RESTART: wake up"), woken);
+    } finally {
+      if (hook != null) {
+        hook.descendants().forEach(ProcessHandle::destroyForcibly);
+        hook.destroyForcibly();
+      }
       agent.destroyForcibly();
       TestNodes.stop(node);
     }
