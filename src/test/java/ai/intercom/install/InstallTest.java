@@ -235,6 +235,36 @@ class InstallTest {
     }
   }
 
+  @Test
+  void aNodeKeepsItsHomeUnderHomeAndLooksForProjectsWhereUsersKeepThem() throws Exception {
+    Files.createDirectories(home.resolve("projects/shop/.git"));
+    Files.createDirectories(home.resolve("notes/.git"));
+    Map<String, String> env = env();
+    env.put("INTERCOM_HTTP_PORT", "0");
+    env.put("INTERCOM_CLUSTER_PORT", "0");
+    Run started =
+        run(
+            List.of(
+                CHECKOUT.resolve("scripts/ai-intercom").toString(),
+                "standalone",
+                "--exit-when-ready"),
+            env);
+    assertEquals(0, started.exit(), started.output());
+    Path intercom = home.resolve(".config/ai-intercom");
+    assertTrue(started.output().contains("home " + intercom + ")"), started.output());
+    assertTrue(Files.isRegularFile(intercom.resolve("data/intercom.db")), "the journal is there");
+    assertTrue(
+        started
+            .output()
+            .contains(
+                "2 projects found in "
+                    + home.resolve("projects")
+                    + " (1 level deep), "
+                    + home.resolve("src")
+                    + " (missing)"),
+        started.output());
+  }
+
   // Running things.
 
   record Run(int exit, String output) {}
