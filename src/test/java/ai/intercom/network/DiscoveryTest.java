@@ -126,6 +126,8 @@ class DiscoveryTest {
   private Map<String, String> env() {
     Map<String, String> env = new HashMap<>();
     env.put("INTERCOM_HOME", home.toString());
+    // install.sh sets up the user's home (link, Claude Code, completion): a throw-away one
+    env.put("HOME", home.resolve("user").toString());
     env.put("INTERCOM_MACHINE_ID", "newbox");
     env.put("PATH", bin + ":" + System.getenv("PATH"));
     return env;
