@@ -118,17 +118,26 @@ public final class Node {
     // the schema is created on another core while the actor system starts
     CompletableFuture<Void> schema = CompletableFuture.completedFuture(null);
     if (role.hostsEntities()) {
-      schema = CompletableFuture.runAsync(() -> createJournalSchema(settings));
       policy = loadPolicy(settings);
+      schema = CompletableFuture.runAsync(() -> createJournalSchema(settings));
     }
-    requireFree(settings.hub().listen(), "HTTP", "INTERCOM_HTTP_PORT or intercom.hub.listen");
-    requireFree(
-        new HostPort(settings.cluster().host(), settings.cluster().port()),
-        "cluster",
-        "INTERCOM_CLUSTER_PORT or intercom.cluster.port");
-    Optional<NodeCredentials.Authority> authority = NodeCredentials.prepare(settings);
-    List<Address> seeds = seedNodes(settings);
-    LocalToken token = writeToken(settings);
+    Optional<NodeCredentials.Authority> authority;
+    List<Address> seeds;
+    LocalToken token;
+    try {
+      requireFree(settings.hub().listen(), "HTTP", "INTERCOM_HTTP_PORT or intercom.hub.listen");
+      requireFree(
+          new HostPort(settings.cluster().host(), settings.cluster().port()),
+          "cluster",
+          "INTERCOM_CLUSTER_PORT or intercom.cluster.port");
+      authority = NodeCredentials.prepare(settings);
+      seeds = seedNodes(settings);
+      token = writeToken(settings);
+    } catch (RuntimeException e) {
+      // a start that fails here leaves nothing writing into the home behind it
+      schema.handle((done, error) -> null).join();
+      throw e;
+    }
 
     CompletableFuture<InetSocketAddress> ready = new CompletableFuture<>();
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
