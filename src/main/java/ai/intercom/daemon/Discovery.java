@@ -27,7 +27,8 @@ public final class Discovery {
 
   public sealed interface Command {}
 
-  private record Scanned(List<Project> projects) implements Command {}
+  /** What the scan found, and where it looked (for the log). */
+  private record Scanned(List<Project> projects, String where) implements Command {}
 
   private enum Register implements Command {
     INSTANCE
@@ -56,31 +57,40 @@ public final class Discovery {
                           if (!roots.isEmpty()) {
                             context.pipeToSelf(
                                 CompletableFuture.supplyAsync(
-                                    () -> scanner.scanRoots(roots), context.getExecutionContext()),
+                                    () -> new Looked(scanner.scanRoots(roots), where(roots)),
+                                    context.getExecutionContext()),
                                 (result, error) -> {
                                   if (error != null) {
                                     context
                                         .getLog()
                                         .warn("project discovery failed: {}", error.getMessage());
-                                    return new Scanned(List.of());
+                                    return new Scanned(List.of(), where(roots));
                                   }
                                   result
+                                      .result()
                                       .notes()
                                       .forEach(
                                           note -> context.getLog().info("discovery: {}", note));
-                                  return new Scanned(result.projects());
+                                  return new Scanned(result.result().projects(), result.where());
                                 });
                           } else {
-                            context.getSelf().tell(new Scanned(List.of()));
+                            context
+                                .getSelf()
+                                .tell(new Scanned(List.of(), "no folder (discovery is off)"));
                           }
-                          return scanning(context, timers, machine, roots, desk, timeout);
+                          return scanning(context, timers, machine, desk, timeout);
                         })))
         .onFailure(
             SupervisorStrategy.restartWithBackoff(
                 Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
   }
 
-  /** Where the scan looked, for the log: "/a (4 levels deep), /b (missing)". */
+  private record Looked(ProjectScanner.Result result, String where) {}
+
+  /**
+   * Where the scan looked, for the log: "/a (4 levels deep), /b (missing)"; file I/O, made with the
+   * scan off the actor's thread.
+   */
   static String where(List<ProjectScanner.Root> roots) {
     return roots.stream()
         .map(
@@ -99,7 +109,6 @@ public final class Discovery {
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Identity machine,
-      List<ProjectScanner.Root> roots,
       ActorRef<SessionDesk.Command> desk,
       Duration timeout) {
     return Behaviors.receive(Command.class)
@@ -108,10 +117,7 @@ public final class Discovery {
             scanned -> {
               context
                   .getLog()
-                  .info(
-                      "{} projects found in {}",
-                      scanned.projects().size(),
-                      roots.isEmpty() ? "no folder (discovery is off)" : where(roots));
+                  .info("{} projects found in {}", scanned.projects().size(), scanned.where());
               desk.tell(
                   new SessionDesk.KnowProjects(
                       scanned.projects().stream().map(Project::name).toList()));

@@ -3,9 +3,6 @@ package ai.intercom.install;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -42,7 +38,7 @@ class DeployFilesTest {
       assertTrue(text.contains("EnvironmentFile=-%h/.config/ai-intercom/env"), unit);
       assertTrue(text.contains("Environment=HOME=%h"), unit);
       Path rendered = Files.writeString(tmp.resolve(unit), text);
-      Run verified =
+      ToolRun verified =
           run(
               List.of("systemd-analyze", "--user", "verify", rendered.toString()),
               Map.of("XDG_RUNTIME_DIR", runtime.toString()));
@@ -52,7 +48,7 @@ class DeployFilesTest {
       Path broken =
           Files.writeString(
               tmp.resolve("broken-" + unit), text.replace(CHECKOUT + "/scripts", "/nowhere"));
-      Run refused =
+      ToolRun refused =
           run(
               List.of("systemd-analyze", "--user", "verify", broken.toString()),
               Map.of("XDG_RUNTIME_DIR", runtime.toString()));
@@ -63,7 +59,7 @@ class DeployFilesTest {
   @Test
   void theComposeFilesAreValidAndSayWhatIsMissing() throws Exception {
     Map<String, String> hub = Map.of("INTERCOM_CLUSTER_HOST", "100.64.0.1");
-    Run config = compose("deploy/docker-compose.hub.yml", hub);
+    ToolRun config = compose("deploy/docker-compose.hub.yml", hub);
     assertEquals(0, config.exit(), config.output());
     assertTrue(config.output().contains("INTERCOM_CLUSTER_HOST: 100.64.0.1"), config.output());
     assertTrue(config.output().contains("/home/intercom/.config/ai-intercom"), config.output());
@@ -78,14 +74,14 @@ class DeployFilesTest {
             "1000",
             "PGID",
             "1000");
-    Run daemonConfig = compose("deploy/docker-compose.daemon.yml", daemon);
+    ToolRun daemonConfig = compose("deploy/docker-compose.daemon.yml", daemon);
     assertEquals(0, daemonConfig.exit(), daemonConfig.output());
     assertTrue(daemonConfig.output().contains("HUB_URL: http://100.64.0.1:7700"));
     assertTrue(daemonConfig.output().contains("/home/me:/home/me"), daemonConfig.output());
 
     Map<String, String> noHub = new HashMap<>(daemon);
     noHub.remove("HUB_URL");
-    Run missing = compose("deploy/docker-compose.daemon.yml", noHub);
+    ToolRun missing = compose("deploy/docker-compose.daemon.yml", noHub);
     assertTrue(missing.exit() != 0, missing.output());
     assertTrue(missing.output().contains("set HUB_URL to the hub"), missing.output());
   }
@@ -106,9 +102,7 @@ class DeployFilesTest {
 
   // Running the tools.
 
-  record Run(int exit, String output) {}
-
-  private Run compose(String file, Map<String, String> env) throws Exception {
+  private ToolRun compose(String file, Map<String, String> env) throws Exception {
     List<String> command = new ArrayList<>();
     if (run(List.of("docker", "compose", "version"), Map.of()).exit() == 0) {
       command.addAll(List.of("docker", "compose"));
@@ -119,22 +113,14 @@ class DeployFilesTest {
     return run(command, env);
   }
 
-  private Run run(List<String> command, Map<String, String> env) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .directory(CHECKOUT.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    builder.environment().keySet().removeIf(k -> k.startsWith("INTERCOM_") || k.equals("HUB_URL"));
-    builder.environment().putAll(env);
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      return new Run(127, command.get(0) + ": " + e.getMessage());
-    }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(120, TimeUnit.SECONDS), "ends: " + command);
-    return new Run(process.exitValue(), output);
+  /**
+   * {@code command} with this process's environment, less the product's variables, plus {@code
+   * env}.
+   */
+  private ToolRun run(List<String> command, Map<String, String> env) throws Exception {
+    Map<String, String> all = new HashMap<>(System.getenv());
+    all.keySet().removeIf(k -> k.startsWith("INTERCOM_") || k.equals("HUB_URL"));
+    all.putAll(env);
+    return ToolRun.of(command, all);
   }
 }

@@ -12,7 +12,6 @@ import ai.intercom.testing.RealClaude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,7 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +58,7 @@ class InstallTest {
   void theHubIsSetUpOnceAndTakenOutExactly() throws Exception {
     Map<String, String> before = snapshot(home);
 
-    Run first = install(env(), "--init-hub", "--service");
+    ToolRun first = install(env(), "--init-hub", "--service");
     assertEquals(0, first.exit(), first.output());
     Path intercom = home.resolve(".config/ai-intercom");
     for (String said :
@@ -101,7 +99,7 @@ class InstallTest {
         stop.get(1).path("hooks").get(0).path("command").asText());
 
     // the real Claude Code connects to the server it was given
-    Run listed = claude(env(), "mcp", "list");
+    ToolRun listed = claude(env(), "mcp", "list");
     assertTrue(
         listed
             .output()
@@ -119,11 +117,11 @@ class InstallTest {
     assertTrue(
         Files.readString(unit)
             .contains("ExecStart=" + CHECKOUT + "/scripts/ai-intercom standalone"));
-    Run verified = verifyUnit(unit);
+    ToolRun verified = verifyUnit(unit);
     assertEquals(0, verified.exit(), verified.output());
 
     // completion: bash offers the commands, zsh has it through .zshrc
-    Run bash =
+    ToolRun bash =
         shell(
             List.of(
                 "bash",
@@ -136,19 +134,20 @@ class InstallTest {
         List.of("standalone", "status", "stop"),
         bash.output().strip().lines().sorted().toList(),
         bash.output());
-    Run zsh = shell(List.of("zsh", "-c", "source ~/.zshrc; print -r -- ${_comps[ai-intercom]}"));
+    ToolRun zsh =
+        shell(List.of("zsh", "-c", "source ~/.zshrc; print -r -- ${_comps[ai-intercom]}"));
     assertTrue(zsh.output().contains("_complete_ai-intercom"), zsh.output());
 
     // a second run finds everything in place and changes nothing
     Map<String, String> once = snapshot(home);
-    Run second = install(env(), "--init-hub", "--service");
+    ToolRun second = install(env(), "--init-hub", "--service");
     assertEquals(0, second.exit(), second.output());
     assertTrue(second.output().contains("is as given already"), second.output());
     assertTrue(second.output().contains("the hooks are in"), second.output());
     assertEquals(once, snapshot(home), "a second run changes nothing");
 
     // --uninstall: what it added goes, the user's files are as they were, the node's data stays
-    Run removed = install(env(), "--uninstall");
+    ToolRun removed = install(env(), "--uninstall");
     assertEquals(0, removed.exit(), removed.output());
     assertEquals(
         usersPart(before),
@@ -168,7 +167,7 @@ class InstallTest {
   void badInputIsOneLineAndChangesNothing() throws Exception {
     Files.writeString(home.resolve(".claude/settings.json"), "{\"model\": \"mine\",\n  oops}\n");
     Map<String, String> before = snapshot(home);
-    Run notJson = install(env(), "--init-hub");
+    ToolRun notJson = install(env(), "--init-hub");
     assertEquals(1, notJson.exit(), notJson.output());
     assertEquals(
         "ai-intercom: error: "
@@ -181,13 +180,13 @@ class InstallTest {
     before = snapshot(home);
     Map<String, String> badToken = env();
     badToken.put("TELEGRAM_BOT_TOKEN", "not-a-token");
-    Run refused = install(badToken, "--init-hub");
+    ToolRun refused = install(badToken, "--init-hub");
     assertEquals(1, refused.exit(), refused.output());
     assertEquals(1, refused.output().strip().lines().count(), refused.output());
     assertTrue(refused.output().contains("is not a bot token"), refused.output());
     assertEquals(before, snapshot(home));
 
-    Run unknown = install(env(), "--frobnicate");
+    ToolRun unknown = install(env(), "--frobnicate");
     assertEquals(2, unknown.exit());
     assertEquals(
         "install.sh: error: unknown option '--frobnicate' (see scripts/install.sh --help)",
@@ -196,7 +195,7 @@ class InstallTest {
 
     // a home the user cannot write
     Path locked = Files.createDirectories(tmp.resolve("locked"));
-    Run unwritable;
+    ToolRun unwritable;
     if (Callers.ownUid() == 0) {
       // as root everything is writable: run it as nobody, from a copy nobody can read
       Path scripts = Files.createDirectories(tmp.resolve("checkout/scripts"));
@@ -242,7 +241,7 @@ class InstallTest {
     Map<String, String> env = env();
     env.put("INTERCOM_HTTP_PORT", "0");
     env.put("INTERCOM_CLUSTER_PORT", "0");
-    Run started =
+    ToolRun started =
         run(
             List.of(
                 CHECKOUT.resolve("scripts/ai-intercom").toString(),
@@ -267,8 +266,6 @@ class InstallTest {
 
   // Running things.
 
-  record Run(int exit, String output) {}
-
   private Map<String, String> env() {
     Map<String, String> env = new HashMap<>();
     env.put("HOME", home.toString());
@@ -284,24 +281,24 @@ class InstallTest {
     return env;
   }
 
-  private Run install(Map<String, String> env, String... args) throws Exception {
+  private ToolRun install(Map<String, String> env, String... args) throws Exception {
     List<String> command =
         new ArrayList<>(List.of(CHECKOUT.resolve("scripts/install.sh").toString()));
     command.addAll(List.of(args));
     return run(command, env);
   }
 
-  private Run claude(Map<String, String> env, String... args) throws Exception {
+  private ToolRun claude(Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(RealClaude.executable().toString()));
     command.addAll(List.of(args));
     return run(command, env);
   }
 
-  private Run shell(List<String> command) throws Exception {
+  private ToolRun shell(List<String> command) throws Exception {
     return run(command, env());
   }
 
-  private Run verifyUnit(Path unit) throws Exception {
+  private ToolRun verifyUnit(Path unit) throws Exception {
     Path runtime = Files.createDirectories(tmp.resolve("runtime"));
     Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
     Map<String, String> env = env();
@@ -309,18 +306,8 @@ class InstallTest {
     return run(List.of("systemd-analyze", "--user", "verify", unit.toString()), env);
   }
 
-  private Run run(List<String> command, Map<String, String> env) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .directory(CHECKOUT.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    builder.environment().clear();
-    builder.environment().putAll(env);
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(180, TimeUnit.SECONDS), "ends: " + command);
-    return new Run(process.exitValue(), output);
+  private ToolRun run(List<String> command, Map<String, String> env) throws Exception {
+    return ToolRun.of(command, env);
   }
 
   // The home, file by file.
